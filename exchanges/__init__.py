@@ -1,0 +1,118 @@
+"""exchanges: pluggable async connectors for crypto exchanges.
+
+Pick an exchange by name and get its two domains::
+
+    from exchanges import FullExchangeFactory, Symbol
+
+    public, private = await FullExchangeFactory().create_exchange_pair("mexc_spot")
+
+Everything a plugin or a user needs is importable from the public modules of this package
+(``exchanges.models``, ``exchanges.errors``, ``exchanges.transport`` ...); names starting with an
+underscore are private.
+"""
+
+from exchanges.capabilities import (
+    SupportsBalance,
+    SupportsOrderBookStream,
+    SupportsTickerStream,
+    SupportsTradeStream,
+    SupportsTrading,
+    SupportsUserStream,
+    SupportsWithdrawal,
+)
+from exchanges.errors import (
+    AuthenticationError,
+    ClockSkewError,
+    ConfigurationError,
+    ExchangeAPIError,
+    ExchangeConnectionError,
+    ExchangeError,
+    ExchangeNotFound,
+    ExchangeServerError,
+    InsufficientBalance,
+    InvalidOrder,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    PluginError,
+    RateLimitError,
+    SubscriptionError,
+    SymbolNotSupported,
+    TradingDisabled,
+)
+from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
+from exchanges.interfaces import PrivateExchange, PublicExchange
+from exchanges.models import (
+    AssetBalance,
+    AssetName,
+    BookState,
+    BookTicker,
+    Fill,
+    Kline,
+    KlineInterval,
+    Order,
+    OrderBook,
+    OrderBookEntry,
+    OrderStatus,
+    OrderType,
+    Side,
+    Symbol,
+    SymbolInfo,
+    Ticker,
+    TimeInForce,
+    Trade,
+    Withdrawal,
+    WithdrawalRequest,
+    WithdrawalStatus,
+)
+
+__all__ = [
+    "AssetBalance",
+    "AssetName",
+    "AuthenticationError",
+    "BookState",
+    "BookTicker",
+    "ClockSkewError",
+    "ConfigurationError",
+    "ExchangeAPIError",
+    "ExchangeConnectionError",
+    "ExchangeError",
+    "ExchangeNotFound",
+    "ExchangeServerError",
+    "Fill",
+    "InsufficientBalance",
+    "InvalidOrder",
+    "Kline",
+    "KlineInterval",
+    "Order",
+    "OrderBook",
+    "OrderBookEntry",
+    "OrderNotFound",
+    "OrderOutcomeUnknown",
+    "OrderStatus",
+    "OrderType",
+    "PluginError",
+    "PrivateExchange",
+    "PrivateStreamHandlers",
+    "PublicExchange",
+    "PublicStreamHandlers",
+    "RateLimitError",
+    "Side",
+    "SubscriptionError",
+    "SupportsBalance",
+    "SupportsOrderBookStream",
+    "SupportsTickerStream",
+    "SupportsTradeStream",
+    "SupportsTrading",
+    "SupportsUserStream",
+    "SupportsWithdrawal",
+    "Symbol",
+    "SymbolInfo",
+    "SymbolNotSupported",
+    "Ticker",
+    "TimeInForce",
+    "Trade",
+    "TradingDisabled",
+    "Withdrawal",
+    "WithdrawalRequest",
+    "WithdrawalStatus",
+]

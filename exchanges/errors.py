@@ -1,0 +1,170 @@
+"""One exception hierarchy for every exchange.
+
+::
+
+    ExchangeError                          base; ``retryable`` says if trying again may help
+    ├── ExchangeAPIError                   the exchange answered with an error (status, code, message)
+    │   ├── RateLimitError                 retryable; ``retry_after`` seconds when the server said
+    │   ├── AuthenticationError            bad key, bad signature, no permission, IP not allowed
+    │   │   └── ClockSkewError             retryable; timestamp outside recvWindow (resync the clock)
+    │   ├── InsufficientBalance
+    │   ├── TradingDisabled                symbol or account cannot trade now
+    │   ├── OrderNotFound
+    │   ├── InvalidOrder                   rejected order parameters (also raised before sending)
+    │   ├── SymbolNotSupported             unknown or API-untradable symbol
+    │   └── ExchangeServerError            retryable for reads; 5xx
+    ├── ExchangeConnectionError            retryable; network, TLS, timeout, closed socket
+    ├── OrderOutcomeUnknown                a write may or may not have happened; reconcile first
+    ├── SubscriptionError                  a stream subscription was refused
+    └── ConfigurationError                 bad config or missing credentials
+        ├── ExchangeNotFound               unknown exchange name (lists the installed ones)
+        └── PluginError                    a plugin failed to load or registered a duplicate name
+
+Messages never contain credentials: callers pass only public facts (codes, symbols, numbers).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ExchangeError(Exception):
+    """Base class of every error this framework raises."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, exchange: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exchange = exchange
+
+    def __str__(self) -> str:
+        prefix = f"[{self.exchange}] " if self.exchange else ""
+        return f"{prefix}{self.message}"
+
+
+class ExchangeAPIError(ExchangeError):
+    """The exchange answered with an error, or a request was refused before sending (status None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        exchange: str | None = None,
+    ) -> None:
+        super().__init__(message, exchange=exchange)
+        self.status = status
+        self.code = code
+
+    def __str__(self) -> str:
+        details = []
+        if self.status is not None:
+            details.append(f"HTTP {self.status}")
+        if self.code is not None:
+            details.append(f"code {self.code}")
+        suffix = f" ({', '.join(details)})" if details else ""
+        return f"{super().__str__()}{suffix}"
+
+
+class RateLimitError(ExchangeAPIError):
+    """Too many requests (HTTP 429) or an IP ban (418). ``retry_after`` is in seconds."""
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        code: int | None = None,
+        exchange: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, exchange=exchange)
+        self.retry_after = retry_after
+
+
+class AuthenticationError(ExchangeAPIError):
+    """Credentials were rejected: invalid key, bad signature, missing permission or IP whitelist."""
+
+
+class ClockSkewError(AuthenticationError):
+    """The request timestamp was outside the server's window; resynchronise the clock and retry."""
+
+    retryable = True
+
+
+class InsufficientBalance(ExchangeAPIError):
+    """Not enough free balance for the order or withdrawal."""
+
+
+class TradingDisabled(ExchangeAPIError):
+    """Trading is suspended for the symbol, the side, the order type or the account."""
+
+
+class OrderNotFound(ExchangeAPIError):
+    """The exchange does not know the order."""
+
+
+class InvalidOrder(ExchangeAPIError):
+    """The order's parameters break a rule (precision, minimum, side, type...)."""
+
+
+class SymbolNotSupported(ExchangeAPIError):
+    """The symbol is unknown to the exchange or not tradable through its API."""
+
+
+class ExchangeServerError(ExchangeAPIError):
+    """The exchange failed internally (5xx). Safe to retry only for idempotent requests."""
+
+    retryable = True
+
+
+class ExchangeConnectionError(ExchangeError):
+    """The network failed: refused connection, TLS error, timeout, closed socket."""
+
+    retryable = True
+
+
+class OrderOutcomeUnknown(ExchangeError):
+    """A write was sent but its result is unknown (timeout, connection loss, 5xx).
+
+    Never re-send blindly: look the order up by ``client_order_id`` first. Carries what is needed
+    to reconcile; ``cause`` is the underlying error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        symbol: object = None,
+        client_order_id: str | None = None,
+        cause: BaseException | None = None,
+        exchange: str | None = None,
+    ) -> None:
+        super().__init__(message, exchange=exchange)
+        self.symbol = symbol
+        self.client_order_id = client_order_id
+        self.cause = cause
+
+
+class SubscriptionError(ExchangeError):
+    """The server refused a stream subscription (for MEXC: an ack that says "Blocked")."""
+
+    def __init__(self, message: str, *, channel: str, exchange: str | None = None) -> None:
+        super().__init__(message, exchange=exchange)
+        self.channel = channel
+
+
+class ConfigurationError(ExchangeError):
+    """Configuration is invalid or incomplete (for example missing credentials)."""
+
+
+class ExchangeNotFound(ConfigurationError):
+    """No installed plugin provides the requested exchange name."""
+
+
+class PluginError(ConfigurationError):
+    """A plugin failed to import or register, or two plugins claim the same exchange name."""

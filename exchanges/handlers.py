@@ -1,0 +1,49 @@
+"""Callback bundles for streams, in the spec's ``handlers.order_handler`` style.
+
+A handler may be a plain function or a coroutine function; it is called in order for each event of
+its stream. Handlers run on a consumer task, never on the socket reader, so a slow handler delays
+its own stream's queue (bounded; see docs) but never blocks other streams or keep-alives.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import attrs
+
+from exchanges.models import BalanceUpdate, BookTicker, Fill, Kline, Order, OrderBook, Ticker, Trade
+
+T = TypeVar("T")
+Handler = Callable[[T], Awaitable[None] | None]
+"""A sync or async callable taking one event."""
+
+
+async def call_handler(handler: Handler[T] | None, event: T) -> None:
+    """Call a sync or async handler with one event; ``None`` handlers are skipped."""
+    if handler is None:
+        return
+    result = handler(event)
+    if inspect.isawaitable(result):
+        await result
+
+
+@attrs.define(slots=True)
+class PublicStreamHandlers:
+    """Callbacks for public market-data streams. Every field is optional."""
+
+    orderbook_handler: Handler[OrderBook] | None = None
+    trade_handler: Handler[Trade] | None = None
+    ticker_handler: Handler[Ticker] | None = None
+    book_ticker_handler: Handler[BookTicker] | None = None
+    kline_handler: Handler[Kline] | None = None
+
+
+@attrs.define(slots=True)
+class PrivateStreamHandlers:
+    """Callbacks for the private user stream: order updates, balance changes and executions."""
+
+    order_handler: Handler[Order] | None = None
+    balance_handler: Handler[BalanceUpdate] | None = None
+    execution_handler: Handler[Fill] | None = None
