@@ -20,6 +20,7 @@ from exchanges.capabilities import (
     SupportsUserStream,
     SupportsWithdrawal,
 )
+from exchanges.config import Credentials, ExchangeConfig, load_exchange_config
 from exchanges.errors import (
     AuthenticationError,
     ClockSkewError,
@@ -39,6 +40,7 @@ from exchanges.errors import (
     SymbolNotSupported,
     TradingDisabled,
 )
+from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import (
@@ -64,6 +66,8 @@ from exchanges.models import (
     WithdrawalRequest,
     WithdrawalStatus,
 )
+from exchanges.plugins import ExchangesPluginManager
+from exchanges.registry import ExchangeRegistry, ExchangeSpec
 
 __all__ = [
     "AssetBalance",
@@ -73,12 +77,18 @@ __all__ = [
     "BookTicker",
     "ClockSkewError",
     "ConfigurationError",
+    "Credentials",
     "ExchangeAPIError",
+    "ExchangeConfig",
     "ExchangeConnectionError",
     "ExchangeError",
     "ExchangeNotFound",
+    "ExchangeRegistry",
     "ExchangeServerError",
+    "ExchangeSpec",
+    "ExchangesPluginManager",
     "Fill",
+    "FullExchangeFactory",
     "InsufficientBalance",
     "InvalidOrder",
     "Kline",
@@ -115,4 +125,5 @@ __all__ = [
     "Withdrawal",
     "WithdrawalRequest",
     "WithdrawalStatus",
+    "load_exchange_config",
 ]

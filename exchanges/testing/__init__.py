@@ -1,0 +1,47 @@
+"""A conformance kit for plugin authors: point it at your exchange (and your simulator) and run pytest.
+
+::
+
+    from exchanges.testing import PublicExchangeConformance
+
+    class TestToyPublic(PublicExchangeConformance):
+        @pytest_asyncio.fixture
+        async def public_exchange(self):
+            async with ToyExchange() as exchange:
+                yield exchange
+
+        @pytest.fixture
+        def known_symbol(self):
+            return Symbol("BTC", "USDT")
+
+Every inherited ``test_*`` method then checks one part of the contract of
+:mod:`exchanges.interfaces` and :mod:`exchanges.capabilities`. The kit needs pytest and
+pytest-asyncio (the ``test`` extra). The ``assert_*`` helpers in :mod:`exchanges.testing.checks`
+can be used on their own.
+"""
+
+from exchanges.testing.checks import (
+    assert_valid_balances,
+    assert_valid_book_ticker,
+    assert_valid_order,
+    assert_valid_orderbook,
+    assert_valid_symbols_info,
+    assert_valid_ticker,
+    assert_valid_trades,
+    wait_for_condition,
+)
+from exchanges.testing.private import PrivateExchangeConformance
+from exchanges.testing.public import PublicExchangeConformance
+
+__all__ = [
+    "PrivateExchangeConformance",
+    "PublicExchangeConformance",
+    "assert_valid_balances",
+    "assert_valid_book_ticker",
+    "assert_valid_order",
+    "assert_valid_orderbook",
+    "assert_valid_symbols_info",
+    "assert_valid_ticker",
+    "assert_valid_trades",
+    "wait_for_condition",
+]

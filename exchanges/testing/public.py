@@ -1,0 +1,229 @@
+"""``PublicExchangeConformance``: pytest checks of the market-data contract for any plugin."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from exchanges.capabilities import (
+    ALL_CAPABILITIES,
+    SupportsBalance,
+    SupportsOrderBookStream,
+    SupportsTickerStream,
+    SupportsTradeStream,
+    SupportsTrading,
+    SupportsUserStream,
+    SupportsWithdrawal,
+)
+from exchanges.errors import SymbolNotSupported
+from exchanges.interfaces import PrivateExchange, PublicExchange
+from exchanges.models import BookState, Kline, KlineInterval, Symbol
+from exchanges.registry import ExchangeSpec
+from exchanges.testing.checks import (
+    assert_valid_book_ticker,
+    assert_valid_orderbook,
+    assert_valid_symbols_info,
+    assert_valid_ticker,
+    assert_valid_trades,
+    wait_for_condition,
+)
+
+PRIVATE_ONLY = (SupportsTrading, SupportsBalance, SupportsWithdrawal, SupportsUserStream)
+
+
+async def first_item(iterator: AsyncIterator[Any], seconds: float) -> Any:
+    """The next item of an async iterator, or a test failure after ``seconds``."""
+    try:
+        return await asyncio.wait_for(anext(iterator), seconds)
+    except TimeoutError:
+        pytest.fail(f"no stream item within {seconds} s")
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None and inspect.iscoroutinefunction(close):
+            await close()
+
+
+def spec_for(exchange: Any) -> ExchangeSpec:
+    """The installed spec registered under ``exchange.name`` (the default ``exchange_spec`` fixture)."""
+    from exchanges.plugins import ExchangesPluginManager
+
+    return ExchangesPluginManager().registry.get(exchange.name)
+
+
+class PublicExchangeConformance:
+    """Subclass as ``TestXxx`` and override the fixtures; every ``test_*`` checks one contract point.
+
+    Required fixtures: ``public_exchange`` (an initialized exchange; close it in teardown) and
+    ``known_symbol``. Optional: ``exchange_spec`` (default: the installed spec with the exchange's
+    name), ``unknown_symbol``, ``stream_timeout`` (seconds) and ``expect_stream_data`` (False when
+    the market is still, so stream tests only check start/stop).
+    """
+
+    @pytest_asyncio.fixture
+    async def public_exchange(self) -> AsyncIterator[PublicExchange]:
+        """Override: yield an initialized exchange and close it afterwards."""
+        pytest.fail("override the public_exchange fixture with your initialized exchange")
+        yield  # pragma: no cover - makes this an async generator fixture like the overrides
+
+    @pytest.fixture
+    def known_symbol(self) -> Symbol:
+        pytest.fail("override the known_symbol fixture with a symbol your exchange lists")
+
+    @pytest.fixture
+    def unknown_symbol(self) -> Symbol:
+        return Symbol("NOSUCHCOIN", "NOSUCHQUOTE")
+
+    @pytest.fixture
+    def exchange_spec(self, public_exchange: PublicExchange) -> ExchangeSpec:
+        return spec_for(public_exchange)
+
+    @pytest.fixture
+    def stream_timeout(self) -> float:
+        return 10.0
+
+    @pytest.fixture
+    def expect_stream_data(self) -> bool:
+        return True
+
+    # -- REST contract -----------------------------------------------------------------------------
+
+    async def test_is_public_exchange(self, public_exchange: PublicExchange) -> None:
+        assert isinstance(public_exchange, PublicExchange)
+        assert not isinstance(public_exchange, PrivateExchange), "the two domains must stay separate"
+        assert isinstance(public_exchange.name, str)
+        assert public_exchange.name
+        assert isinstance(public_exchange.symbols, tuple)
+
+    async def test_symbols_info(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        assert_valid_symbols_info(await public_exchange.get_symbols_info(), known_symbol)
+
+    async def test_orderbook(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        book = assert_valid_orderbook(await public_exchange.get_orderbook(known_symbol, 20), known_symbol)
+        assert book.bids or book.asks, "the known symbol's book is empty"
+
+    async def test_recent_trades(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        assert_valid_trades(await public_exchange.get_recent_trades(known_symbol, 50), known_symbol)
+
+    async def test_ticker(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        assert_valid_ticker(await public_exchange.get_ticker(known_symbol), known_symbol)
+
+    async def test_book_ticker(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        assert_valid_book_ticker(await public_exchange.get_book_ticker(known_symbol), known_symbol)
+
+    async def test_klines(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        klines = await public_exchange.get_klines(known_symbol, KlineInterval.MINUTE_1, limit=10)
+        assert isinstance(klines, list)
+        for kline in klines:
+            assert isinstance(kline, Kline)
+            assert kline.symbol == known_symbol
+            assert kline.low <= min(kline.open, kline.close) <= max(kline.open, kline.close) <= kline.high
+        opens = [kline.open_time for kline in klines]
+        assert opens == sorted(opens), "klines must be oldest first"
+
+    async def test_server_time_and_ping(self, public_exchange: PublicExchange) -> None:
+        server_time = await public_exchange.get_server_time()
+        assert isinstance(server_time, int)
+        assert server_time > 0
+        assert await public_exchange.ping() is True
+
+    async def test_unknown_symbol_raises(
+        self, public_exchange: PublicExchange, unknown_symbol: Symbol
+    ) -> None:
+        with pytest.raises(SymbolNotSupported):
+            await public_exchange.get_orderbook(unknown_symbol)
+        with pytest.raises(SymbolNotSupported):
+            await public_exchange.get_ticker(unknown_symbol)
+        with pytest.raises(SymbolNotSupported):
+            await public_exchange.get_recent_trades(unknown_symbol)
+
+    async def test_health_and_metrics(self, public_exchange: PublicExchange) -> None:
+        health = await public_exchange.health_check()
+        assert isinstance(health, dict)
+        assert "overall" in health
+        assert all(isinstance(value, bool) for value in health.values())
+        assert isinstance(public_exchange.get_performance_metrics(), dict)
+
+    # -- capabilities ------------------------------------------------------------------------------
+
+    async def test_declared_capabilities(
+        self, public_exchange: PublicExchange, exchange_spec: ExchangeSpec
+    ) -> None:
+        assert public_exchange.name == exchange_spec.name
+        for capability in exchange_spec.public_capabilities:
+            assert isinstance(public_exchange, ALL_CAPABILITIES[capability]), (
+                f"spec declares {capability!r} but the public exchange lacks its methods"
+            )
+        for protocol in PRIVATE_ONLY:
+            assert not isinstance(public_exchange, protocol), (
+                f"a public exchange must not offer {protocol.__name__}"
+            )
+
+    # -- streams -----------------------------------------------------------------------------------
+
+    async def test_orderbook_stream_lifecycle(
+        self,
+        public_exchange: PublicExchange,
+        known_symbol: Symbol,
+        stream_timeout: float,
+        expect_stream_data: bool,
+    ) -> None:
+        if not isinstance(public_exchange, SupportsOrderBookStream):
+            pytest.skip("no orderbook_stream capability")
+        await public_exchange.start_orderbook_stream([known_symbol])
+        try:
+            if expect_stream_data:
+                live = await wait_for_condition(
+                    lambda: public_exchange.orderbook_state(known_symbol) is BookState.LIVE, stream_timeout
+                )
+                assert live, f"local book not LIVE within {stream_timeout} s"
+                assert_valid_orderbook(public_exchange.get_local_orderbook(known_symbol, 10), known_symbol)
+        finally:
+            await public_exchange.stop_orderbook_stream([known_symbol])
+        await public_exchange.stop_orderbook_stream()  # stopping again is harmless
+
+    async def test_trade_stream_lifecycle(
+        self,
+        public_exchange: PublicExchange,
+        known_symbol: Symbol,
+        stream_timeout: float,
+        expect_stream_data: bool,
+    ) -> None:
+        if not isinstance(public_exchange, SupportsTradeStream):
+            pytest.skip("no trade_stream capability")
+        await public_exchange.start_trades_stream([known_symbol])
+        try:
+            if expect_stream_data:
+                trade = await first_item(public_exchange.iter_trades(), stream_timeout)
+                assert_valid_trades([trade], known_symbol)
+        finally:
+            await public_exchange.stop_trades_stream([known_symbol])
+        await public_exchange.stop_trades_stream()
+
+    async def test_ticker_stream_lifecycle(
+        self,
+        public_exchange: PublicExchange,
+        known_symbol: Symbol,
+        stream_timeout: float,
+        expect_stream_data: bool,
+    ) -> None:
+        if not isinstance(public_exchange, SupportsTickerStream):
+            pytest.skip("no ticker_stream capability")
+        await public_exchange.start_ticker_stream([known_symbol])
+        try:
+            if expect_stream_data:
+                ticker = await first_item(public_exchange.iter_tickers(), stream_timeout)
+                assert_valid_ticker(ticker, known_symbol)
+        finally:
+            await public_exchange.stop_ticker_stream([known_symbol])
+        await public_exchange.stop_ticker_stream()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def test_close_is_idempotent(self, public_exchange: PublicExchange) -> None:
+        await public_exchange.close()
+        await public_exchange.close()

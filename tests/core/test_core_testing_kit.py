@@ -1,0 +1,55 @@
+"""The conformance kit's checks reject records that break the contract (so the kit can fail)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from exchanges.models import AssetBalance, AssetName, OrderBook, OrderBookEntry, Symbol, Trade
+from exchanges.models import Side as S
+from exchanges.testing import assert_valid_balances, assert_valid_orderbook, assert_valid_trades
+
+BTC = Symbol("BTC", "USDT")
+
+
+def book(bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> OrderBook:
+    return OrderBook(
+        BTC, tuple(OrderBookEntry(*b) for b in bids), tuple(OrderBookEntry(*a) for a in asks), 1, None
+    )
+
+
+def test_valid_book_passes() -> None:
+    assert_valid_orderbook(book([(2.0, 1.0), (1.0, 1.0)], [(3.0, 1.0), (4.0, 1.0)]), BTC)
+
+
+@pytest.mark.parametrize(
+    ("bids", "asks", "message"),
+    [
+        ([(1.0, 1.0), (2.0, 1.0)], [(3.0, 1.0)], "bids must be sorted"),
+        ([(2.0, 1.0)], [(4.0, 1.0), (3.0, 1.0)], "asks must be sorted"),
+        ([(3.0, 1.0)], [(3.0, 1.0)], "crossed"),
+        ([(2.0, 0.0)], [(3.0, 1.0)], "bid size must be positive"),
+        ([(2, 1.0)], [(3.0, 1.0)], "must be a float"),
+    ],
+)
+def test_bad_books_fail(
+    bids: list[tuple[float, float]], asks: list[tuple[float, float]], message: str
+) -> None:
+    with pytest.raises(AssertionError, match=message):
+        assert_valid_orderbook(book(bids, asks), BTC)
+
+
+def test_wrong_symbol_and_trade_order_fail() -> None:
+    with pytest.raises(AssertionError):
+        assert_valid_orderbook(book([], []), Symbol("ETH", "USDT"))
+    trades = [Trade(BTC, 1.0, 1.0, S.BUY, 2), Trade(BTC, 1.0, 1.0, S.BUY, 1)]
+    with pytest.raises(AssertionError, match="oldest first"):
+        assert_valid_trades(trades, BTC)
+
+
+def test_balance_checks() -> None:
+    usdt = AssetName("USDT")
+    assert_valid_balances({usdt: AssetBalance(usdt, Decimal(1))})
+    with pytest.raises(AssertionError):
+        assert_valid_balances({usdt: AssetBalance(usdt, Decimal(-1))})
