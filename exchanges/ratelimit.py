@@ -1,0 +1,243 @@
+"""Client-side rate limiting: several independent weighted pools, exact sliding windows.
+
+An exchange meters requests in *pools* (MEXC: one per IP and one per UID, 500 weight per 10 s
+each). Every endpoint has an :class:`EndpointCost` naming the pools it draws from and its weight
+in each. :meth:`RateLimiter.acquire` waits until every pool of the cost has room, then books the
+weight in all of them at once (all or nothing, so a request never holds capacity in one pool
+while waiting for another).
+
+Why a sliding-window log and not a token bucket
+-----------------------------------------------
+A token bucket of capacity ``C`` refilled at ``C / window`` per second admits ``C`` at once
+(full bucket) and then keeps admitting at the refill rate, so in the window that starts with
+that burst it admits ``C + C = 2C``: twice the exchange's limit, which is exactly what gets an
+IP banned. The exchange counts weight in a window, so we do too: each pool keeps a log of
+``(expiry, weight)`` entries for the admissions of the last ``window`` seconds and admits a
+request only if ``logged weight + weight <= limit + burst``.
+
+Guarantee (tested with hypothesis): for any ``t``, the weight admitted in ``[t, t + window)`` is
+at most ``limit + burst``. Proof sketch: let ``a`` be the last admission in that interval; every
+earlier admission in it happened after ``a - window`` so it was still logged when ``a`` was
+decided, and ``a`` was admitted only if the logged sum plus its weight fitted.
+
+A single cost heavier than ``limit + burst`` would never fit. Rather than deadlock it is admitted
+*alone*: when the pool's log is empty (nothing admitted in the last ``window``). Such a window then
+contains that one request and nothing else, so the bound becomes ``max(limit + burst, weight)``.
+
+``pause(pools, seconds)`` (after a 429/418 with ``Retry-After``) blocks the pools until the
+deadline; pauses only ever delay admissions, so they cannot break the guarantee.
+
+Fairness: waiters queue FIFO per pool (an :class:`asyncio.Lock` per pool, taken in name order so
+costs spanning several pools cannot deadlock). A heavy request is therefore not starved by a
+stream of light ones. Requests on other pools are not held up. The fast path (nobody waiting,
+room available) costs a few dictionary look-ups and no ``await`` suspension.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
+
+from exchanges.metrics import MetricsRegistry
+
+logger = logging.getLogger("exchanges.ratelimit")
+
+# Sleeps shorter than this are rounded up: the loop may wake a hair early (clock resolution) and
+# a tight re-check loop would burn CPU for nothing.
+_MIN_SLEEP = 1e-4
+
+
+@attrs.frozen(slots=True)
+class PoolLimit:
+    """At most ``limit + burst`` weight in any ``window`` seconds."""
+
+    limit: int
+    window: float
+    burst: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError("PoolLimit.limit must be at least 1")
+        if self.window <= 0:
+            raise ValueError("PoolLimit.window must be positive")
+        if self.burst < 0:
+            raise ValueError("PoolLimit.burst must not be negative")
+
+    @property
+    def capacity(self) -> int:
+        return self.limit + self.burst
+
+
+@attrs.frozen(slots=True)
+class EndpointCost:
+    """Weight an endpoint draws from each pool, e.g. ``EndpointCost({"ip": 1})``."""
+
+    weights: Mapping[str, int]
+
+
+class _Pool:
+    """One pool's state: the admission log, its running sum and the pause deadline."""
+
+    __slots__ = ("capacity", "limit", "lock", "log", "paused_until", "used", "window")
+
+    def __init__(self, limit: PoolLimit) -> None:
+        self.limit = limit
+        self.capacity = limit.capacity
+        self.window = limit.window
+        self.log: deque[tuple[float, int]] = deque()  # (expiry time, weight), expiries ascending
+        self.used = 0
+        self.paused_until = 0.0
+        self.lock = asyncio.Lock()
+
+    def expire(self, now: float) -> None:
+        log = self.log
+        while log and log[0][0] <= now:
+            self.used -= log.popleft()[1]
+
+    def wait_for(self, weight: int, now: float) -> float:
+        """Seconds until ``weight`` fits (0.0: fits now). Call :meth:`expire` first."""
+        wait = self.paused_until - now if self.paused_until > now else 0.0
+        if self.used + weight <= self.capacity:
+            return wait
+        # (Beyond here ``used > 0`` unless the weight alone is oversized.)
+        if weight > self.capacity:
+            # Oversized: admitted alone, once everything logged has expired.
+            return max(wait, self.log[-1][0] - now) if self.log else wait
+        excess = self.used + weight - self.capacity
+        freed = 0
+        for expiry, logged in self.log:
+            freed += logged
+            if freed >= excess:
+                return max(wait, expiry - now)
+        return wait  # unreachable: the whole log frees ``used`` >= excess
+
+    def book(self, weight: int, now: float) -> None:
+        self.log.append((now + self.window, weight))
+        self.used += weight
+
+
+class RateLimiter:
+    """Weighted, multi-pool, sliding-window rate limiter (see the module docstring).
+
+    ``clock`` must be the clock asyncio sleeps on (``time.monotonic`` is the default loop's).
+    Optional ``metrics`` records ``<name>.waits`` (admissions that had to wait) and the
+    ``<name>.wait`` histogram (seconds waited).
+    """
+
+    def __init__(
+        self,
+        pools: Mapping[str, PoolLimit],
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        metrics: MetricsRegistry | None = None,
+        name: str = "ratelimit",
+    ) -> None:
+        if not pools:
+            raise ValueError("RateLimiter needs at least one pool")
+        self._pools = {pool_name: _Pool(limit) for pool_name, limit in pools.items()}
+        self._clock = clock
+        self.waits = 0
+        """Number of acquisitions that had to wait."""
+        self.total_wait = 0.0
+        """Seconds spent waiting, over all acquisitions."""
+        self._wait_counter = metrics.counter(f"{name}.waits") if metrics else None
+        self._wait_hist = metrics.histogram(f"{name}.wait") if metrics else None
+
+    @property
+    def pools(self) -> Mapping[str, PoolLimit]:
+        return {pool_name: pool.limit for pool_name, pool in self._pools.items()}
+
+    def _resolve(self, cost: EndpointCost) -> list[tuple[_Pool, int]]:
+        resolved = []
+        for pool_name, weight in cost.weights.items():
+            pool = self._pools.get(pool_name)
+            if pool is None:
+                raise ValueError(f"unknown rate limit pool {pool_name!r}; known: {sorted(self._pools)}")
+            if weight < 0:
+                raise ValueError(f"negative weight for pool {pool_name!r}")
+            if weight:
+                resolved.append((pool, weight))
+        return resolved
+
+    def try_acquire(self, cost: EndpointCost, now: float | None = None) -> float:
+        """Book ``cost`` if every pool has room at ``now`` and return 0.0; else book nothing and
+        return the seconds to wait before trying again. Pure apart from the pools' state: tests
+        pass ``now`` explicitly."""
+        return self._try(self._resolve(cost), self._clock() if now is None else now)
+
+    @staticmethod
+    def _try(resolved: list[tuple[_Pool, int]], now: float) -> float:
+        wait = 0.0
+        for pool, weight in resolved:
+            pool.expire(now)
+            pool_wait = pool.wait_for(weight, now)
+            if pool_wait > wait:
+                wait = pool_wait
+        if wait > 0.0:
+            return wait
+        for pool, weight in resolved:
+            pool.book(weight, now)
+        return 0.0
+
+    async def acquire(self, cost: EndpointCost) -> float:
+        """Wait until every pool of ``cost`` has room, then book it. Never fails (cancellable).
+
+        Returns the seconds waited (0.0 on the fast path); callers may ignore it.
+        """
+        resolved = self._resolve(cost)
+        if not any(pool.lock.locked() for pool, _ in resolved) and self._try(resolved, self._clock()) == 0.0:
+            return 0.0
+        start = self._clock()
+        locks = [pool.lock for pool, _ in sorted(resolved, key=lambda item: id(item[0]))]
+        acquired: list[asyncio.Lock] = []
+        try:
+            for lock in locks:
+                await lock.acquire()
+                acquired.append(lock)
+            while True:
+                wait = self._try(resolved, self._clock())
+                if wait == 0.0:
+                    break
+                await asyncio.sleep(max(wait, _MIN_SLEEP))
+        finally:
+            for lock in reversed(acquired):
+                lock.release()
+        waited = self._clock() - start
+        self.waits += 1
+        self.total_wait += waited
+        if self._wait_counter is not None and self._wait_hist is not None:
+            self._wait_counter.inc()
+            self._wait_hist.record(waited)
+        logger.debug("rate limiter delayed a request by %.3f s (pools %s)", waited, list(cost.weights))
+        return waited
+
+    def pause(self, pools: Iterable[str], seconds: float) -> None:
+        """Block ``pools`` for ``seconds`` from now (e.g. after 429/418 with ``Retry-After``).
+
+        A shorter pause never shortens one already in force. Unknown pool names are ignored (this
+        runs on an error path and must not mask the original error)."""
+        until = self._clock() + max(seconds, 0.0)
+        for pool_name in pools:
+            pool = self._pools.get(pool_name)
+            if pool is None:
+                logger.warning("pause requested for unknown rate limit pool %r", pool_name)
+                continue
+            if until > pool.paused_until:
+                pool.paused_until = until
+
+    def paused_for(self, pool_name: str, now: float | None = None) -> float:
+        """Seconds the pool stays paused (0.0 if not paused)."""
+        if now is None:
+            now = self._clock()
+        return max(self._pools[pool_name].paused_until - now, 0.0)
+
+    def used(self, pool_name: str, now: float | None = None) -> int:
+        """Weight booked in the pool's current window."""
+        pool = self._pools[pool_name]
+        pool.expire(self._clock() if now is None else now)
+        return pool.used

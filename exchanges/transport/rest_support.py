@@ -1,0 +1,149 @@
+"""Pieces of the REST transport that are pure: the hook Protocols, the default error
+classifier, ``Retry-After`` parsing and query-string encoding.
+
+Kept apart from :mod:`exchanges.transport.rest` so they can be tested and reused (a plugin's own
+classifier usually falls back to :class:`DefaultErrorClassifier` for statuses it does not know).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote, urlencode
+
+import orjson
+
+from exchanges.errors import ExchangeAPIError, ExchangeError, ExchangeServerError, RateLimitError
+
+Params = Sequence[tuple[str, str]]
+"""Query parameters: ordered ``(name, value)`` pairs, already stringified."""
+
+_MAX_MESSAGE = 200
+
+
+@runtime_checkable
+class RequestSigner(Protocol):
+    """Signs a request. Called once per attempt, so each attempt gets a fresh timestamp.
+
+    Returns the final url-encoded query string (signature included), sent byte for byte, and extra
+    headers (e.g. the API key header).
+    """
+
+    def sign(self, method: str, path: str, params: Params) -> tuple[str, Mapping[str, str]]: ...
+
+
+@runtime_checkable
+class ErrorClassifier(Protocol):
+    """Turns a non-2xx response into the exception to raise.
+
+    Implementations must not put secrets, signatures or the query string into messages.
+    """
+
+    def classify(
+        self, status: int, body: bytes, headers: Mapping[str, str], method: str, path: str
+    ) -> ExchangeError: ...
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+def error_envelope(body: bytes) -> tuple[int | None, str | None]:
+    """``(code, msg)`` from a JSON body like ``{"code": 700002, "msg": "..."}``; Nones otherwise."""
+    if not body:
+        return None, None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    raw_code = data.get("code")
+    code: int | None = None
+    if isinstance(raw_code, int) and not isinstance(raw_code, bool):
+        code = raw_code
+    elif isinstance(raw_code, str) and raw_code.lstrip("-").isdigit():
+        code = int(raw_code)
+    raw_msg = data.get("msg", data.get("message"))
+    msg = str(raw_msg)[:_MAX_MESSAGE] if raw_msg is not None else None
+    return code, msg
+
+
+class DefaultErrorClassifier:
+    """Status-based mapping, exchange-neutral.
+
+    * 429 and 418 -> :class:`RateLimitError` (``retry_after`` from the ``Retry-After`` header)
+    * 5xx -> :class:`ExchangeServerError`
+    * other statuses -> :class:`ExchangeAPIError`
+
+    ``code``/``msg`` come from a JSON body ``{"code": .., "msg": ..}`` when present. Messages name
+    the method, the path (no query string) and the exchange's own message, nothing else.
+    """
+
+    def __init__(self, exchange: str | None = None) -> None:
+        self.exchange = exchange
+
+    def classify(
+        self, status: int, body: bytes, headers: Mapping[str, str], method: str, path: str
+    ) -> ExchangeError:
+        code, msg = error_envelope(body)
+        text = f"{method} {path}: {msg}" if msg else f"{method} {path}: HTTP {status}"
+        if status in (429, 418):
+            retry_after = parse_retry_after(headers.get("Retry-After"))
+            what = "IP banned" if status == 418 else "rate limit reached"
+            return RateLimitError(
+                f"{text} ({what})", retry_after=retry_after, status=status, code=code, exchange=self.exchange
+            )
+        if status >= 500:
+            return ExchangeServerError(text, status=status, code=code, exchange=self.exchange)
+        return ExchangeAPIError(text, status=status, code=code, exchange=self.exchange)
+
+
+def param_value(value: Any) -> str:
+    """Stringify one parameter for the wire: bools as ``true``/``false``, numbers never in
+    exponent notation (``Decimal("1E-5")`` and ``1e-05`` both become ``0.00001``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".") or "0"
+        return text
+    return str(value)
+
+
+def normalise_params(params: Params | Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Ordered ``(name, str value)`` pairs; a mapping's None values are dropped."""
+    if params is None:
+        return []
+    if isinstance(params, Mapping):
+        return [(str(key), param_value(value)) for key, value in params.items() if value is not None]
+    return [(str(key), param_value(value)) for key, value in params]
+
+
+def encode_query(params: Params) -> str:
+    """Percent-encode ``params`` in order (spaces as ``%20``), as unsigned requests send them."""
+    return urlencode(list(params), quote_via=quote)
