@@ -1,0 +1,438 @@
+"""An exchange-neutral reconnecting WebSocket: subscriptions, keep-alive, rotation, bounded queue.
+
+Data path: socket reader task -> bounded :class:`~exchanges.transport.ws_queue.FrameQueue` ->
+dispatch task -> ``on_frame(frame)`` (sync). The transport never interprets payloads: acks,
+pongs and errors are the plugin's business, parsed from the frames it receives.
+
+Lifecycle and guarantees:
+
+* ``start()`` opens the first connection (or raises ``ExchangeConnectionError``). Channels given
+  to ``subscribe()`` are remembered and sent exactly once on every new socket, batched through the
+  :class:`SubscriptionCodec` (``max_channels_per_message`` per message; None = all in one).
+* When a socket ends, ``strategy.should_reconnect(error, close_code)`` decides; reconnect attempts
+  wait ``strategy.reconnection_policy().delay(n)`` (exponential, jittered, capped). Lost sockets
+  (1005/1006, resets) are logged at DEBUG. The URL (or URL factory, re-awaited each time: private
+  streams mint a fresh listen key) is resolved on every attempt. After each reconnect and
+  resubscribe, ``on_connected()`` is awaited: frames may have been lost, so the plugin resyncs
+  books / reconciles private state there.
+* Planned rotation (``rotate()``, or automatically after ``strategy.max_connection_lifetime``):
+  the replacement is opened and subscribed while the old one keeps delivering; the replacement
+  buffers what it receives. Once it is *ready* (it received as many frames accepted by
+  ``ready_check`` as subscribe messages were sent, by default any frame; or after
+  ``rotation_timeout``), delivery switches: the old one stops delivering and is closed, then the
+  replacement's buffer is delivered, then its live frames. No frame is lost, but frames from the
+  overlap window arrive twice (once from each socket): **payload-level de-duplication (book
+  versions, trade ids) is the plugin's job**; the optional ``dedupe(frame) -> bool`` hook drops a
+  frame when it returns True. ``on_connected`` is not called after a rotation (nothing was lost),
+  unless the old socket died during it.
+* State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
+
+Metrics (``ws.<name>.*``): ``frames_text``, ``frames_binary``, ``dropped``, ``discarded`` (old
+socket after a switch), ``deduped``, ``handler_errors``, ``connects``, ``reconnections``,
+``rotations``, ``rotation_failures``, ``rotation_timeouts``, ``keepalives``, histogram
+``connect_time`` (open + subscribe), gauge ``queue_depth``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Protocol, runtime_checkable
+
+import aiohttp
+
+from exchanges.errors import ExchangeConnectionError
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import ConnectionState
+from exchanges.strategies import ConnectionStrategy
+from exchanges.transport.ws_connection import FrameReader, WsConnection, open_socket
+from exchanges.transport.ws_queue import FrameQueue
+
+logger = logging.getLogger("exchanges.transport.ws")
+
+FrameHandler = Callable[[bytes | str], None]
+"""Sync per-frame callback, run on the dispatch task (never on the socket reader)."""
+UrlSource = str | Callable[[], Awaitable[str]]
+
+_SEND_ERRORS = (aiohttp.ClientError, ConnectionError, RuntimeError)
+_LOG_FIRST_ERRORS = 10
+
+
+@runtime_checkable
+class SubscriptionCodec(Protocol):
+    """Builds the exchange's subscribe/unsubscribe messages; one message may carry several channels."""
+
+    def subscribe(self, channels: Sequence[str]) -> str: ...
+
+    def unsubscribe(self, channels: Sequence[str]) -> str: ...
+
+
+class ReconnectingWebSocket:
+    """One logical stream that survives disconnects and rotations (see the module docstring)."""
+
+    def __init__(
+        self,
+        url: UrlSource,
+        *,
+        name: str,
+        on_frame: FrameHandler,
+        codec: SubscriptionCodec,
+        strategy: ConnectionStrategy,
+        metrics: MetricsRegistry,
+        max_queue_size: int = 10000,
+        overflow_policy: str = "drop_oldest",
+        on_state: Callable[[ConnectionState], None] | None = None,
+        on_connected: Callable[[], Awaitable[None]] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        max_channels_per_message: int | None = None,
+        ready_check: Callable[[bytes | str], bool] | None = None,
+        rotation_timeout: float = 10.0,
+        dedupe: Callable[[bytes | str], bool] | None = None,
+    ) -> None:
+        self.name = name
+        self._url = url
+        self._on_frame = on_frame
+        self._codec = codec
+        self._strategy = strategy
+        self._on_state = on_state
+        self._on_connected = on_connected
+        self._session = session
+        self._own_session = session is None
+        self._batch = max_channels_per_message
+        self._rotation_timeout = rotation_timeout
+        self._dedupe = dedupe
+        prefix = f"ws.{name}."
+        self._queue = FrameQueue(max_queue_size, overflow_policy, metrics.counter(prefix + "dropped"))
+        self._m_text = metrics.counter(prefix + "frames_text")
+        self._m_binary = metrics.counter(prefix + "frames_binary")
+        self._m_discarded = metrics.counter(prefix + "discarded")
+        self._m_deduped = metrics.counter(prefix + "deduped")
+        self._m_handler_errors = metrics.counter(prefix + "handler_errors")
+        self._m_connects = metrics.counter(prefix + "connects")
+        self._m_reconnections = metrics.counter(prefix + "reconnections")
+        self._m_rotations = metrics.counter(prefix + "rotations")
+        self._m_rotation_failures = metrics.counter(prefix + "rotation_failures")
+        self._m_rotation_timeouts = metrics.counter(prefix + "rotation_timeouts")
+        self._m_keepalives = metrics.counter(prefix + "keepalives")
+        self._m_connect_time = metrics.histogram(prefix + "connect_time")
+        self._m_depth = metrics.gauge(prefix + "queue_depth")
+        self._frames = FrameReader(
+            name,
+            self._queue,
+            text=self._m_text,
+            binary=self._m_binary,
+            discarded=self._m_discarded,
+            ready_check=ready_check,
+        )
+        self._subs: dict[str, None] = {}
+        self._conns: list[WsConnection] = []
+        self._active: WsConnection | None = None
+        self._rotate_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._numbers = 0
+        self._started = False
+        self._closing = False
+        self.state = ConnectionState.CLOSED
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def subscriptions(self) -> frozenset[str]:
+        return frozenset(self._subs)
+
+    @property
+    def connected(self) -> bool:
+        return self._active is not None and self._active.alive and not self._closing
+
+    async def start(self) -> None:
+        """Open the first connection and subscribe; raise ExchangeConnectionError if it fails."""
+        if self._started:
+            return
+        self._started = True
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        self._set_state(ConnectionState.CONNECTING)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"ws-{self.name}-dispatch")
+        try:
+            self._active = await self._open(promoted=True)
+        except BaseException:
+            await self.close()
+            raise
+        self._set_state(ConnectionState.CONNECTED)
+        await self._notify_connected()
+        self._spawn(self._supervise(), "supervise")
+        if self._strategy.keepalive_interval:
+            self._spawn(self._keepalive(self._strategy.keepalive_interval), "keepalive")
+        if self._strategy.max_connection_lifetime:
+            self._spawn(self._lifetime(self._strategy.max_connection_lifetime), "lifetime")
+
+    async def subscribe(self, channels: Sequence[str]) -> None:
+        """Remember ``channels`` and send them on every open socket that does not have them yet."""
+        new = [channel for channel in dict.fromkeys(channels) if channel not in self._subs]
+        for channel in new:
+            self._subs[channel] = None
+        for conn in list(self._conns):
+            if conn.alive:
+                await self._send_subscribe(conn, new)
+
+    async def unsubscribe(self, channels: Sequence[str]) -> None:
+        gone = [channel for channel in dict.fromkeys(channels) if channel in self._subs]
+        for channel in gone:
+            del self._subs[channel]
+        for conn in list(self._conns):
+            sent = [channel for channel in gone if channel in conn.sent]
+            conn.sent.difference_update(sent)
+            if sent and conn.alive:
+                for batch in self._batches(sent):
+                    await self._send(conn, self._codec.unsubscribe(batch))
+
+    async def rotate(self) -> None:
+        """Replace the connection without losing frames; raise ExchangeConnectionError on failure."""
+        if not await self._rotate():
+            raise ExchangeConnectionError(f"websocket {self.name}: rotation failed")
+
+    async def close(self) -> None:
+        """Close every socket and stop all tasks. Idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        for task in self._tasks:
+            if task is not current:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        for conn in list(self._conns):
+            await self._discard(conn)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._dispatcher
+        if self._own_session and self._session is not None:
+            await self._session.close()
+        self._set_state(ConnectionState.CLOSED)
+
+    async def __aenter__(self) -> ReconnectingWebSocket:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:  # never shows the URL: it may carry a listen key
+        return f"<ReconnectingWebSocket {self.name} {self.state.value} subscriptions={len(self._subs)}>"
+
+    # ------------------------------------------------------------------ connections
+
+    async def _open(self, *, promoted: bool) -> WsConnection:
+        assert self._session is not None
+        started = time.monotonic()
+        url = self._url if isinstance(self._url, str) else await self._url()
+        ws = await open_socket(self._session, url, self._strategy.connect_options(), name=self.name)
+        self._numbers += 1
+        conn = WsConnection(ws, self._numbers, promoted=promoted)
+        self._conns.append(conn)
+        conn.reader = asyncio.create_task(self._frames.read(conn), name=f"ws-{self.name}-read-{conn.number}")
+        await self._send_subscribe(conn, list(self._subs))
+        if not conn.alive:
+            await self._discard(conn)
+            raise ExchangeConnectionError(f"websocket {self.name}: closed while subscribing")
+        self._m_connects.inc()
+        self._m_connect_time.record(time.monotonic() - started)
+        return conn
+
+    async def _send_subscribe(self, conn: WsConnection, channels: Sequence[str]) -> None:
+        pending = [channel for channel in channels if channel not in conn.sent]
+        conn.sent.update(pending)
+        batches = self._batches(pending)
+        conn.mark_sent_batches(len(batches))
+        for batch in batches:
+            await self._send(conn, self._codec.subscribe(batch))
+
+    def _batches(self, channels: Sequence[str]) -> list[Sequence[str]]:
+        if not channels:
+            return []
+        size = self._batch or len(channels)
+        return [channels[i : i + size] for i in range(0, len(channels), size)]
+
+    async def _send(self, conn: WsConnection, message: str) -> None:
+        try:
+            await conn.ws.send_str(message)
+        except _SEND_ERRORS as exc:  # the reader sees the close and the supervisor recovers
+            logger.debug("websocket %s: send failed on socket %d: %r", self.name, conn.number, exc)
+
+    async def _discard(self, conn: WsConnection) -> None:
+        """Close ``conn`` and wait for its reader; frames it still gets are not delivered."""
+        conn.promoted = False
+        conn.retired = True
+        with contextlib.suppress(*_SEND_ERRORS, TimeoutError):
+            async with asyncio.timeout(2.0):
+                await conn.ws.close()
+        reader = conn.reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        if conn in self._conns:
+            self._conns.remove(conn)
+
+    # ------------------------------------------------------------------ background tasks
+
+    def _spawn(self, coro: Coroutine[object, object, None], label: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=f"ws-{self.name}-{label}"))
+
+    async def _dispatch(self) -> None:
+        queue = self._queue
+        on_frame = self._on_frame
+        dedupe = self._dedupe
+        while True:
+            frame = await queue.get()
+            self._m_depth.set(queue.qsize())
+            while True:
+                try:
+                    if dedupe is not None and dedupe(frame):
+                        self._m_deduped.inc()
+                    else:
+                        on_frame(frame)
+                except Exception:
+                    self._m_handler_errors.inc()
+                    errors = self._m_handler_errors.value
+                    if errors <= _LOG_FIRST_ERRORS or errors % 1000 == 0:
+                        logger.exception("websocket %s: frame handler failed (%d so far)", self.name, errors)
+                if queue.empty():
+                    break
+                frame = queue.get_nowait()
+
+    async def _supervise(self) -> None:
+        while not self._closing:
+            conn = self._active
+            assert conn is not None
+            await conn.finished.wait()
+            async with self._rotate_lock:  # a rotation in progress may already have replaced it
+                if self._closing or conn is not self._active:
+                    continue
+                if not await self._reconnect(conn):
+                    return
+
+    async def _reconnect(self, lost: WsConnection) -> bool:
+        await self._discard(lost)
+        level = logging.DEBUG if lost.abnormal else logging.INFO
+        logger.log(
+            level,
+            "websocket %s: socket %d closed (code %s, error %r)",
+            self.name,
+            lost.number,
+            lost.close_code,
+            lost.error,
+        )
+        if not self._strategy.should_reconnect(lost.error, lost.close_code):
+            logger.info("websocket %s: strategy says do not reconnect", self.name)
+            self._set_state(ConnectionState.CLOSED)
+            return False
+        self._set_state(ConnectionState.RECONNECTING)
+        policy = self._strategy.reconnection_policy()
+        attempt = 0
+        while not self._closing:
+            if policy.max_attempts is not None and attempt >= policy.max_attempts:
+                logger.error("websocket %s: giving up after %d reconnect attempts", self.name, attempt)
+                self._set_state(ConnectionState.CLOSED)
+                return False
+            await asyncio.sleep(policy.delay(attempt))
+            attempt += 1
+            try:
+                conn = await self._open(promoted=True)
+            except ExchangeConnectionError as exc:
+                logger.debug("websocket %s: reconnect attempt %d failed: %s", self.name, attempt, exc)
+                if not self._strategy.should_reconnect(exc, None):
+                    self._set_state(ConnectionState.CLOSED)
+                    return False
+                continue
+            self._active = conn
+            self._m_reconnections.inc()
+            self._set_state(ConnectionState.CONNECTED)
+            await self._notify_connected()
+            return True
+        return False
+
+    async def _rotate(self) -> bool:
+        async with self._rotate_lock:
+            old = self._active
+            if self._closing or old is None or not old.alive:
+                return False
+            try:
+                new = await self._open(promoted=False)
+            except ExchangeConnectionError as exc:
+                self._m_rotation_failures.inc()
+                logger.warning("websocket %s: rotation could not open a replacement: %s", self.name, exc)
+                return False
+            try:
+                async with asyncio.timeout(self._rotation_timeout):
+                    await new.ready.wait()
+            except TimeoutError:
+                self._m_rotation_timeouts.inc()
+                logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
+            if not new.alive:
+                self._m_rotation_failures.inc()
+                await self._discard(new)
+                return False
+            old_lost = not old.alive
+            old.promoted = False
+            old.retired = True
+            await self._frames.promote(new)
+            self._active = new
+            await self._discard(old)
+            self._m_rotations.inc()
+            logger.debug("websocket %s: rotated socket %d -> %d", self.name, old.number, new.number)
+        if old_lost:
+            await self._notify_connected()
+        return True
+
+    async def _keepalive(self, interval: float) -> None:
+        while not self._closing:
+            await asyncio.sleep(interval)
+            message = self._strategy.keepalive_message()
+            conn = self._active
+            if message and conn is not None and conn.alive:
+                await self._send(conn, message)
+                self._m_keepalives.inc()
+
+    async def _lifetime(self, lifetime: float) -> None:
+        failures = 0
+        while not self._closing:
+            conn = self._active
+            assert conn is not None
+            wait = conn.opened_at + lifetime - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            elif not conn.alive:
+                await asyncio.sleep(min(lifetime, 1.0))  # the supervisor is reconnecting
+            elif await self._rotate():
+                failures = 0
+            else:
+                await asyncio.sleep(self._strategy.reconnection_policy().delay(failures))
+                failures += 1
+
+    # ------------------------------------------------------------------ callbacks
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state is self.state:
+            return
+        self.state = state
+        if self._on_state is not None:
+            try:
+                self._on_state(state)
+            except Exception:
+                logger.exception("websocket %s: on_state callback failed", self.name)
+
+    async def _notify_connected(self) -> None:
+        if self._on_connected is not None:
+            try:
+                await self._on_connected()
+            except Exception:
+                logger.exception("websocket %s: on_connected callback failed", self.name)

@@ -1,0 +1,127 @@
+"""LocalOrderBook: hypothesis against a plain-dict reference model, plus direct checks."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exchanges.models import BookState, BookUpdate, OrderBookEntry, Symbol
+from exchanges.orderbook import LocalOrderBook
+
+SYMBOL = Symbol("BTC", "USDT")
+Levels = list[tuple[float, float]]
+
+prices = st.integers(min_value=1, max_value=40).map(lambda tick: tick / 4)
+sizes = st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.25, 7.0])
+levels = st.lists(st.tuples(prices, sizes), max_size=8)
+
+
+class Reference:
+    """The documented semantics, written as naively as possible."""
+
+    def __init__(self) -> None:
+        self.bids: dict[float, float] = {}
+        self.asks: dict[float, float] = {}
+
+    def snapshot(self, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
+        self.bids = {p: s for p, s in bids if s > 0}
+        self.asks = {p: s for p, s in asks if s > 0}
+        if self.bids and self.asks and max(self.bids) >= min(self.asks):
+            low, high = min(self.asks), max(self.bids)
+            self.bids = {p: s for p, s in self.bids.items() if p < low}
+            self.asks = {p: s for p, s in self.asks.items() if p > high}
+
+    def update(self, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
+        for side, changes in ((self.bids, bids), (self.asks, asks)):
+            for p, s in changes:
+                if s > 0:
+                    side[p] = s
+                else:
+                    side.pop(p, None)
+        if not self.crossed():
+            return
+        new_bids = [p for p, s in bids if s > 0]
+        if new_bids and self.asks and max(new_bids) >= min(self.asks):
+            self.asks = {p: s for p, s in self.asks.items() if p > max(new_bids)}
+        new_asks = [p for p, s in asks if s > 0]
+        if new_asks and self.crossed():
+            self.bids = {p: s for p, s in self.bids.items() if p < min(new_asks)}
+
+    def crossed(self) -> bool:
+        return bool(self.bids and self.asks and max(self.bids) >= min(self.asks))
+
+
+ops = st.lists(st.tuples(st.booleans(), levels, levels), max_size=30)
+
+
+@given(ops)
+def test_matches_reference_model(
+    operations: list[tuple[bool, list[tuple[float, float]], list[tuple[float, float]]]],
+) -> None:
+    book = LocalOrderBook(SYMBOL)
+    ref = Reference()
+    snapped = False
+    for version, (is_snapshot, bids, asks) in enumerate(operations, start=1):
+        if is_snapshot:
+            book.apply_snapshot(bids, asks, version, version * 10)
+            ref.snapshot(bids, asks)
+            snapped = True
+        else:
+            book.apply_update(BookUpdate(SYMBOL, bids, asks, version, version, version * 10))
+            ref.update(bids, asks)
+        snap = book.snapshot()
+        assert snap.bids == tuple(OrderBookEntry(p, ref.bids[p]) for p in sorted(ref.bids, reverse=True))
+        assert snap.asks == tuple(OrderBookEntry(p, ref.asks[p]) for p in sorted(ref.asks))
+        assert snap.version == version
+        assert snap.timestamp == version * 10
+        if snapped:
+            assert not ref.crossed()
+            best_bid, best_ask = book.best_bid(), book.best_ask()
+            if best_bid and best_ask:
+                assert best_bid.price < best_ask.price
+        top = book.snapshot(3)
+        assert top.bids == snap.bids[:3]
+        assert top.asks == snap.asks[:3]
+        assert book.bids(2) == [tuple(e) for e in snap.bids[:2]]
+        assert book.asks(2) == [tuple(e) for e in snap.asks[:2]]
+
+
+def test_basic_reads() -> None:
+    book = LocalOrderBook(SYMBOL)
+    assert book.state is BookState.SYNCING
+    book.state = BookState.STALE  # writable by the synchronizer
+    assert book.best_bid() is None
+    assert book.spread() is None
+    assert book.mid() is None
+    book.apply_snapshot([(99.0, 1.0), (100.0, 2.0)], [(101.0, 3.0), (102.0, 4.0)], 7, 1700)
+    assert book.state is BookState.LIVE
+    assert book.version == 7
+    assert book.last_update_time == 1700
+    assert book.best_bid() == OrderBookEntry(100.0, 2.0)
+    assert book.best_ask() == OrderBookEntry(101.0, 3.0)
+    assert book.spread() == 1.0
+    assert book.mid() == 100.5
+    book.apply_update(BookUpdate(SYMBOL, [(100.0, 0.0), (98.0, 5.0)], [(101.0, 1.5)], 8, 9, 1800))
+    assert book.best_bid() == OrderBookEntry(99.0, 1.0)
+    assert book.snapshot(1).asks == (OrderBookEntry(101.0, 1.5),)
+    assert book.version == 9
+    assert (book.bid_depth, book.ask_depth) == (2, 2)
+    assert book.snapshot(0).bids == ()
+
+
+def test_crossing_update_drops_stale_opposite_levels() -> None:
+    book = LocalOrderBook(SYMBOL)
+    book.apply_snapshot([(99.0, 1.0)], [(100.0, 1.0), (101.0, 1.0), (102.0, 1.0)], 1, 0)
+    book.apply_update(BookUpdate(SYMBOL, [(101.0, 2.0)], [], 2, 2, 0))
+    assert book.best_bid() == OrderBookEntry(101.0, 2.0)
+    assert book.snapshot().asks == (OrderBookEntry(102.0, 1.0),)
+    book.apply_update(BookUpdate(SYMBOL, [], [(100.5, 3.0)], 3, 3, 0))
+    assert book.best_ask() == OrderBookEntry(100.5, 3.0)
+    assert book.snapshot().bids == (OrderBookEntry(99.0, 1.0),)
+
+
+def test_lazy_reexport_of_synchronizer() -> None:
+    from exchanges import orderbook
+    from exchanges.book_sync import BookSynchronizer
+
+    assert orderbook.BookSynchronizer is BookSynchronizer

@@ -1,0 +1,386 @@
+"""ReconnectingWebSocket against a real aiohttp WebSocket server on 127.0.0.1 (no mocks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from exchanges.errors import ExchangeConnectionError
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import ConnectionState
+from exchanges.strategies import DefaultConnectionStrategy, ReconnectionPolicy
+from exchanges.transport.ws import ReconnectingWebSocket
+
+FAST = ReconnectionPolicy(initial_delay=0.01, max_delay=0.05)
+
+
+class JsonCodec:
+    def subscribe(self, channels: Sequence[str]) -> str:
+        return json.dumps({"method": "SUBSCRIPTION", "params": list(channels)})
+
+    def unsubscribe(self, channels: Sequence[str]) -> str:
+        return json.dumps({"method": "UNSUBSCRIPTION", "params": list(channels)})
+
+
+class ServerConn:
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
+        self.ws = ws
+        self.request = request
+        self.messages: list[dict[str, Any]] = []
+        self.channels: set[str] = set()
+
+    def subscribed(self) -> list[str]:
+        return [c for m in self.messages if m.get("method") == "SUBSCRIPTION" for c in m["params"]]
+
+
+class Server:
+    """A tiny exchange: acks subscriptions, records every message, can stream sequence numbers."""
+
+    def __init__(self, burst_on_subscribe: int = 0) -> None:
+        self.conns: list[ServerConn] = []
+        self.burst = burst_on_subscribe
+        self.seq = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._streamer: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/ws", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"ws://127.0.0.1:{port}/ws"
+
+    async def stop(self) -> None:
+        if self._streamer is not None:
+            self._streamer.cancel()
+        for conn in self.conns:
+            await conn.ws.close()
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        conn = ServerConn(ws, request)
+        self.conns.append(conn)
+        async for msg in ws:
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            conn.messages.append(data)
+            if data.get("method") == "SUBSCRIPTION":
+                conn.channels.update(data["params"])
+                await ws.send_str(json.dumps({"ack": ",".join(data["params"])}))
+                for i in range(self.burst):
+                    await ws.send_bytes(str(i).encode())
+            elif data.get("method") == "UNSUBSCRIPTION":
+                conn.channels.difference_update(data["params"])
+        return ws
+
+    def live(self) -> list[ServerConn]:
+        return [c for c in self.conns if not c.ws.closed]
+
+    def stream(self, interval: float = 0.001) -> None:
+        async def run() -> None:
+            while True:
+                self.seq += 1
+                for conn in list(self.conns):
+                    if conn.channels and not conn.ws.closed:
+                        with contextlib.suppress(ConnectionError):
+                            await conn.ws.send_bytes(str(self.seq).encode())
+                await asyncio.sleep(interval)
+
+        self._streamer = asyncio.create_task(run())
+
+    async def stop_stream(self) -> None:
+        assert self._streamer is not None
+        self._streamer.cancel()
+        await asyncio.gather(self._streamer, return_exceptions=True)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    srv = Server()
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+async def until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
+    """Poll ``predicate`` (state held by servers and callbacks) until true or ``limit`` seconds pass."""
+    async with asyncio.timeout(limit):
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+
+def make_ws(
+    url: str | Callable[[], Awaitable[str]],
+    frames: list[bytes | str],
+    metrics: MetricsRegistry | None = None,
+    **kwargs: Any,
+) -> ReconnectingWebSocket:
+    strategy = kwargs.pop("strategy", DefaultConnectionStrategy(policy=FAST))
+    return ReconnectingWebSocket(
+        url,
+        name="t",
+        on_frame=frames.append,
+        codec=JsonCodec(),
+        strategy=strategy,
+        metrics=metrics or MetricsRegistry(),
+        **kwargs,
+    )
+
+
+async def test_drop_reconnects_and_resubscribes_each_channel_once(server: Server) -> None:
+    states: list[ConnectionState] = []
+    connected = 0
+
+    async def on_connected() -> None:
+        nonlocal connected
+        connected += 1
+
+    channels = [f"ch{i}" for i in range(5)]
+    metrics = MetricsRegistry()
+    ws = make_ws(
+        server.url, [], metrics, on_state=states.append, on_connected=on_connected, max_channels_per_message=2
+    )
+    await ws.subscribe(channels[:2])  # before start: remembered, sent on connect
+    await ws.start()
+    await ws.subscribe(channels[2:])
+    await ws.subscribe(channels[:1])  # already active: nothing sent
+    await until(lambda: len(server.conns[0].subscribed()) == 5)
+    assert sorted(server.conns[0].subscribed()) == channels
+
+    await server.conns[0].ws.close()  # clean close by the server
+    await until(lambda: len(server.conns) == 2 and len(server.conns[1].subscribed()) == 5)
+    transport = server.conns[1].request.transport
+    assert transport is not None
+    transport.abort()  # reset without a close frame (1006)
+    await until(lambda: len(server.conns) == 3 and len(server.conns[2].subscribed()) == 5)
+    await until(lambda: connected == 3)
+    await asyncio.sleep(0.05)
+    for conn in server.conns:
+        got = conn.subscribed()
+        assert sorted(got) == channels  # every channel exactly once per socket
+        assert all(len(m["params"]) <= 2 for m in conn.messages)
+    assert ws.subscriptions == frozenset(channels)
+    assert metrics.value("ws.t.reconnections") == 2
+    assert metrics.value("ws.t.connects") == 3
+    await ws.close()
+    assert states == [
+        ConnectionState.CONNECTING,
+        ConnectionState.CONNECTED,
+        ConnectionState.RECONNECTING,
+        ConnectionState.CONNECTED,
+        ConnectionState.RECONNECTING,
+        ConnectionState.CONNECTED,
+        ConnectionState.CLOSED,
+    ]
+    assert not ws.connected
+
+
+async def test_unsubscribe_sends_and_forgets(server: Server) -> None:
+    async with make_ws(server.url, []) as ws:
+        await ws.subscribe(["a", "b", "c"])
+        await ws.unsubscribe(["b", "zz"])
+        await until(lambda: server.conns[0].channels == {"a", "c"})
+        await server.conns[0].ws.close()
+        await until(lambda: len(server.conns) == 2 and server.conns[1].channels == {"a", "c"})
+        assert ws.subscriptions == {"a", "c"}
+
+
+async def test_url_factory_reevaluated_on_reconnect(server: Server) -> None:
+    minted = 0
+
+    async def url() -> str:
+        nonlocal minted
+        minted += 1
+        return f"{server.url}?listenKey=key{minted}"
+
+    async with make_ws(url, []) as ws:
+        await ws.subscribe(["private"])
+        await server.conns[0].ws.close()
+        await until(lambda: len(server.conns) == 2 and bool(server.conns[1].channels))
+        assert [c.request.query["listenKey"] for c in server.conns] == ["key1", "key2"]
+        assert "listenKey" not in repr(ws)
+
+
+async def test_keepalive_messages_arrive(server: Server) -> None:
+    strategy = DefaultConnectionStrategy(
+        policy=FAST, keepalive_interval=0.02, keepalive_message='{"method":"PING"}'
+    )
+    async with make_ws(server.url, [], strategy=strategy):
+        await until(lambda: sum(m == {"method": "PING"} for m in server.conns[0].messages) >= 3)
+
+
+async def test_should_reconnect_false_closes(server: Server) -> None:
+    class NoReconnect(DefaultConnectionStrategy):
+        def should_reconnect(self, error: BaseException | None, close_code: int | None) -> bool:
+            return False
+
+    states: list[ConnectionState] = []
+    async with make_ws(server.url, [], strategy=NoReconnect(policy=FAST), on_state=states.append) as ws:
+        await server.conns[0].ws.close()
+        await until(lambda: ws.state is ConnectionState.CLOSED)
+        await asyncio.sleep(0.05)
+        assert len(server.conns) == 1
+        assert states == [ConnectionState.CONNECTING, ConnectionState.CONNECTED, ConnectionState.CLOSED]
+
+
+async def test_start_fails_with_connection_error() -> None:
+    states: list[ConnectionState] = []
+    ws = make_ws("ws://127.0.0.1:1/ws?listenKey=secret", [], on_state=states.append)
+    with pytest.raises(ExchangeConnectionError) as info:
+        await ws.start()
+    assert "secret" not in str(info.value)
+    assert states[-1] is ConnectionState.CLOSED
+
+
+async def test_rotation_loses_no_frame(server: Server) -> None:
+    received: list[int] = []
+
+    def on_frame(frame: bytes | str) -> None:
+        if isinstance(frame, bytes):
+            received.append(int(frame))
+
+    metrics = MetricsRegistry()
+    ws = ReconnectingWebSocket(
+        server.url,
+        name="rot",
+        on_frame=on_frame,
+        codec=JsonCodec(),
+        strategy=DefaultConnectionStrategy(policy=FAST),
+        metrics=metrics,
+        ready_check=lambda frame: isinstance(frame, str) and frame.startswith('{"ack"'),
+    )
+    async with ws:
+        await ws.subscribe(["seq"])
+        server.stream()
+        await until(lambda: len(received) > 20)
+        for _ in range(3):
+            await ws.rotate()
+            mark = server.seq
+            await until(lambda mark=mark: bool(received) and received[-1] > mark + 10)  # type: ignore[misc]
+        await server.stop_stream()
+        await asyncio.sleep(0.05)
+        assert len(server.live()) == 1
+    assert metrics.value("ws.rot.rotations") == 3
+    first, last = received[0], received[-1]
+    assert set(range(first, last + 1)) <= set(received)  # none lost
+    # Duplicates only at a switch: the stream is at most 1 + rotations increasing runs.
+    runs = 1 + sum(1 for a, b in itertools.pairwise(received) if b <= a)
+    assert runs <= 4
+
+
+async def test_lifetime_rotation_is_automatic(server: Server) -> None:
+    received: list[int] = []
+
+    def on_frame(frame: bytes | str) -> None:
+        if isinstance(frame, bytes):
+            received.append(int(frame))
+
+    metrics = MetricsRegistry()
+    strategy = DefaultConnectionStrategy(policy=FAST, max_connection_lifetime=0.15)
+    ws = ReconnectingWebSocket(
+        server.url, name="life", on_frame=on_frame, codec=JsonCodec(), strategy=strategy, metrics=metrics
+    )
+    async with ws:
+        await ws.subscribe(["seq"])
+        server.stream()
+        await until(lambda: metrics.value("ws.life.rotations") >= 2)
+        await server.stop_stream()
+    assert set(range(received[0], received[-1] + 1)) <= set(received)
+    assert metrics.value("ws.life.reconnections") == 0
+
+
+@pytest.mark.parametrize("policy", ["drop_oldest", "drop_newest", "block"])
+async def test_queue_overflow_policies(policy: str) -> None:
+    srv = Server(burst_on_subscribe=300)
+    await srv.start()
+    received: list[int] = []
+    texts: list[str] = []
+
+    def slow(frame: bytes | str) -> None:
+        time.sleep(0.0002)  # a deliberately slow handler
+        if isinstance(frame, bytes):
+            received.append(int(frame))
+        else:
+            texts.append(frame)
+
+    metrics = MetricsRegistry()
+    ws = ReconnectingWebSocket(
+        srv.url,
+        name="q",
+        on_frame=slow,
+        codec=JsonCodec(),
+        strategy=DefaultConnectionStrategy(policy=FAST),
+        metrics=metrics,
+        max_queue_size=8,
+        overflow_policy=policy,
+    )
+    try:
+        async with ws:
+            await ws.subscribe(["burst"])
+            await until(lambda: len(received) + len(texts) + metrics.value("ws.q.dropped") >= 301)
+            await asyncio.sleep(0.05)
+    finally:
+        await srv.stop()
+    dropped = metrics.value("ws.q.dropped")
+    assert len(received) + len(texts) + dropped == 301  # 300 binary + 1 ack
+    assert received == sorted(received)
+    if policy == "block":
+        assert dropped == 0
+        assert received == list(range(300))
+    else:
+        assert dropped > 0
+        if policy == "drop_oldest":
+            assert received[-1] == 299
+        else:
+            assert received[0] == 0
+
+
+async def test_handler_errors_are_counted_not_fatal(server: Server) -> None:
+    seen: list[bytes | str] = []
+
+    def bad(frame: bytes | str) -> None:
+        seen.append(frame)
+        raise ValueError("boom")
+
+    metrics = MetricsRegistry()
+    ws = ReconnectingWebSocket(
+        server.url,
+        name="err",
+        on_frame=bad,
+        codec=JsonCodec(),
+        strategy=DefaultConnectionStrategy(policy=FAST),
+        metrics=metrics,
+    )
+    async with ws:
+        await ws.subscribe(["a"])
+        await ws.subscribe(["b"])
+        await until(lambda: len(seen) == 2)
+    assert metrics.value("ws.err.handler_errors") == 2
+    assert metrics.value("ws.err.frames_text") == 2
+
+
+async def test_dedupe_hook_drops_frames(server: Server) -> None:
+    frames: list[bytes | str] = []
+    metrics = MetricsRegistry()
+    async with make_ws(server.url, frames, metrics, dedupe=lambda f: "b" in f) as ws:
+        await ws.subscribe(["a"])
+        await ws.subscribe(["b"])
+        await until(lambda: metrics.value("ws.t.deduped") == 1)
+    assert frames == ['{"ack": "a"}']
