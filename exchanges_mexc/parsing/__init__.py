@@ -1,0 +1,135 @@
+"""All MEXC wire -> model conversion, REST JSON and WebSocket protobuf (one function per concept).
+
+Modules, split by concern:
+
+* :mod:`.values`    tolerant scalars (``""``/``null``, int-or-string numbers, Decimal from strings)
+* :mod:`.enums`     MEXC names/ints <-> model enums, kline interval spellings
+* :mod:`.market`    books, trades, candles, tickers (float NamedTuples)
+* :mod:`.account`   orders, fills, balances (Decimal attrs records)
+* :mod:`.capital`   withdrawals, deposits, deposit addresses, networks
+* :mod:`.reference` exchangeInfo -> SymbolInfo, defaultSymbols
+* :mod:`.control`   WebSocket control messages (acks, PONG, refusals, invalid listen key)
+* :mod:`.frames`    WebSocket frames: dual-format detection, MexcFrameDecoder
+* :mod:`.protobuf_parser` the spec's MexcProtobufParser (symbol scan, type detection, wrapper parse)
+
+No dict leaves this package: callers get model records only. ``MessageToDict`` is never used.
+"""
+
+from __future__ import annotations
+
+from .account import (
+    balance_update_from_pb,
+    fill_from_pb,
+    order_from_pb,
+    parse_account,
+    parse_balance,
+    parse_my_trade,
+    parse_my_trades,
+    parse_order_json,
+    parse_orders_json,
+)
+from .capital import (
+    parse_coin_config,
+    parse_deposit,
+    parse_deposit_address,
+    parse_deposit_addresses,
+    parse_deposits,
+    parse_withdraw_response,
+    parse_withdrawal,
+    parse_withdrawals,
+)
+from .control import ControlMessage, control_from_json, control_from_text
+from .enums import (
+    deposit_status,
+    interval_from_rest,
+    interval_from_ws,
+    order_status,
+    order_type,
+    rest_interval,
+    side,
+    withdrawal_status,
+    ws_interval,
+)
+from .frames import BODY_FIELDS, Event, MexcFrameDecoder, is_json_frame
+from .market import (
+    book_ticker_from_pb,
+    book_tickers_from_batch_pb,
+    book_update_from_increase_pb,
+    book_update_from_pb,
+    kline_from_pb,
+    order_book_from_pb,
+    parse_agg_trades,
+    parse_book_ticker_json,
+    parse_book_tickers_json,
+    parse_depth_snapshot,
+    parse_klines,
+    parse_rest_trades,
+    parse_ticker_24h,
+    parse_ticker_price,
+    parse_ticker_prices,
+    parse_tickers_24h,
+    ticker_from_pb,
+    trades_from_aggre_pb,
+    trades_from_deals_pb,
+)
+from .protobuf_parser import MexcProtobufParser
+from .reference import parse_default_symbols, parse_exchange_info, parse_symbol_info
+
+__all__ = [
+    "BODY_FIELDS",
+    "ControlMessage",
+    "Event",
+    "MexcFrameDecoder",
+    "MexcProtobufParser",
+    "balance_update_from_pb",
+    "book_ticker_from_pb",
+    "book_tickers_from_batch_pb",
+    "book_update_from_increase_pb",
+    "book_update_from_pb",
+    "control_from_json",
+    "control_from_text",
+    "deposit_status",
+    "fill_from_pb",
+    "interval_from_rest",
+    "interval_from_ws",
+    "is_json_frame",
+    "kline_from_pb",
+    "order_book_from_pb",
+    "order_from_pb",
+    "order_status",
+    "order_type",
+    "parse_account",
+    "parse_agg_trades",
+    "parse_balance",
+    "parse_book_ticker_json",
+    "parse_book_tickers_json",
+    "parse_coin_config",
+    "parse_default_symbols",
+    "parse_deposit",
+    "parse_deposit_address",
+    "parse_deposit_addresses",
+    "parse_deposits",
+    "parse_depth_snapshot",
+    "parse_exchange_info",
+    "parse_klines",
+    "parse_my_trade",
+    "parse_my_trades",
+    "parse_order_json",
+    "parse_orders_json",
+    "parse_rest_trades",
+    "parse_symbol_info",
+    "parse_ticker_24h",
+    "parse_ticker_price",
+    "parse_ticker_prices",
+    "parse_tickers_24h",
+    "parse_withdraw_response",
+    "parse_withdrawal",
+    "parse_withdrawals",
+    "rest_interval",
+    "side",
+    "ticker_from_pb",
+    "trades_from_aggre_pb",
+    "trades_from_deals_pb",
+    "withdrawal_status",
+    "ws_interval",
+]

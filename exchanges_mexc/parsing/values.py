@@ -1,0 +1,89 @@
+"""Tolerant scalar conversions for MEXC JSON values.
+
+MEXC sends numbers as strings (``"46263.71"``), sometimes as JSON numbers, and leaves fields empty as
+``""`` or ``null`` (e.g. ticker ``bidQty``, ``quoteVolume``, ``count``). One place decides what empty means:
+required money fields default to ``Decimal(0)``, optional ones become ``None``. Decimals are always built
+from the *string* form, so a JSON float never turns into a binary-fraction Decimal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["ZERO", "dec", "dec_opt", "flt", "flt_opt", "text_opt", "to_int", "to_int_opt"]
+
+ZERO = Decimal(0)
+
+
+def dec(value: object, default: Decimal = ZERO) -> Decimal:
+    """A Decimal from ``"1.5"``, ``1.5`` or ``2``; ``None``/``""`` give ``default``."""
+    result = dec_opt(value)
+    return default if result is None else result
+
+
+def dec_opt(value: object) -> Decimal | None:
+    """A Decimal, or None for ``None``/``""``. Raises ValueError for text that is not a number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a decimal number, got {value!r}")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        result = Decimal(value) if isinstance(value, str | int) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected a decimal number, got {value!r}") from None
+    if not result.is_finite():
+        raise ValueError(f"expected a finite decimal number, got {value!r}")
+    return result
+
+
+def flt(value: object, default: float = 0.0) -> float:
+    """A float from a string or number; ``None``/``""`` give ``default``."""
+    if value is None or value == "":
+        return default
+    return float(value)  # type: ignore[arg-type]
+
+
+def flt_opt(value: object) -> float | None:
+    """A float, or None for ``None``/``""``."""
+    if value is None or value == "":
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def to_int(value: object, default: int = 0) -> int:
+    """An int from ``123``, ``"123"`` or ``"123.0"``; ``None``/``""`` give ``default``."""
+    result = to_int_opt(value)
+    return default if result is None else result
+
+
+def to_int_opt(value: object) -> int | None:
+    """An int, or None for ``None``/``""`` (MEXC sends ids and times as int or as string)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                raise ValueError(f"expected an integer, got {value!r}") from None
+            if not number.is_finite() or number != number.to_integral_value():
+                raise ValueError(f"expected an integer, got {value!r}") from None
+            return int(number)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def text_opt(value: object) -> str | None:
+    """A non-empty string, or None for ``None``/``""`` (ids arrive as int or str; both become str)."""
+    if value is None or value == "":
+        return None
+    return str(value)
