@@ -1,0 +1,112 @@
+"""Scriptable faults for tests: failing writes after they took effect, 429s, depth gaps, dropped sockets.
+
+Every fault is one-shot or counted, so a test states exactly what goes wrong and when::
+
+    sim.faults.fail_next_order("5xx")      # the next POST /api/v3/order is booked, then answered 500
+    sim.faults.fail_next_order("timeout")  # ... booked, then no answer until the client gives up
+    sim.faults.force_429(3, retry_after=2) # next 3 REST requests: HTTP 429 + Retry-After: 2
+    sim.faults.skip_depth_version("BTCUSDT")   # next aggre.depth push starts one version too late
+    sim.faults.repeat_depth_version("BTCUSDT") # next aggre.depth push starts at the previous toVersion
+    sim.faults.drop_connections()          # abort every WebSocket (no close frame)
+    sim.faults.delay_pushes(0.5)           # every push leaves 0.5 s late (0 to stop)
+    sim.faults.expire_listen_key(key)      # key invalid now; its private sockets are closed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class PendingFailure:
+    """One scripted failure of a REST write that still takes effect."""
+
+    method: str
+    path: str
+    mode: str  # "5xx" | "timeout"
+    status: int = 500
+
+
+class Faults:
+    """Fault switches read by the REST middleware and the WebSocket pushers."""
+
+    def __init__(self) -> None:
+        self.pending: list[PendingFailure] = []
+        self.forced_429 = 0
+        self.retry_after = 1
+        self.timeout_seconds = 30.0
+        self.push_delay = 0.0
+        self.skip_depth: dict[str, int] = {}
+        self.repeat_depth: dict[str, int] = {}
+        self.on_drop_connections: Callable[[], None] | None = None
+        self.on_expire_listen_key: Callable[[str], None] | None = None
+
+    def fail_next_order(self, mode: str = "5xx", *, status: int = 500) -> None:
+        """The next POST /api/v3/order is executed (order booked), then answered ``status`` or never."""
+        self.fail_next("POST", "/api/v3/order", mode, status=status)
+
+    def fail_next(self, method: str, path: str, mode: str = "5xx", *, status: int = 500) -> None:
+        """Same as :meth:`fail_next_order` for any endpoint (e.g. DELETE /api/v3/order)."""
+        if mode not in ("5xx", "timeout"):
+            raise ValueError("mode must be '5xx' or 'timeout'")
+        self.pending.append(PendingFailure(method.upper(), path, mode, status))
+
+    def take_failure(self, method: str, path: str) -> PendingFailure | None:
+        """Consume the first pending failure matching this request."""
+        for i, failure in enumerate(self.pending):
+            if failure.method == method and failure.path == path:
+                return self.pending.pop(i)
+        return None
+
+    def force_429(self, count: int = 1, retry_after: int = 1) -> None:
+        """Answer the next ``count`` REST requests with HTTP 429 and ``Retry-After``."""
+        self.forced_429 = count
+        self.retry_after = retry_after
+
+    def take_429(self) -> int | None:
+        """Retry-After for a forced 429, or None."""
+        if self.forced_429 <= 0:
+            return None
+        self.forced_429 -= 1
+        return self.retry_after
+
+    def skip_depth_version(self, symbol: str, count: int = 1) -> None:
+        """The next aggre.depth push(es) of ``symbol`` jump one version (a gap the client must detect)."""
+        self.skip_depth[symbol.upper()] = self.skip_depth.get(symbol.upper(), 0) + count
+
+    def repeat_depth_version(self, symbol: str, count: int = 1) -> None:
+        """The next aggre.depth push(es) of ``symbol`` start at the previous toVersion (an overlap)."""
+        self.repeat_depth[symbol.upper()] = self.repeat_depth.get(symbol.upper(), 0) + count
+
+    def take_depth_fault(self, symbol: str) -> int:
+        """+1 for a skip, -1 for a repeat, 0 for none (consumes one)."""
+        if self.skip_depth.get(symbol, 0) > 0:
+            self.skip_depth[symbol] -= 1
+            return 1
+        if self.repeat_depth.get(symbol, 0) > 0:
+            self.repeat_depth[symbol] -= 1
+            return -1
+        return 0
+
+    def drop_connections(self) -> None:
+        """Abort every open WebSocket at once, without a close frame."""
+        if self.on_drop_connections is not None:
+            self.on_drop_connections()
+
+    def delay_pushes(self, seconds: float) -> None:
+        """Delay every WS push by ``seconds`` (0 turns it off)."""
+        self.push_delay = max(0.0, seconds)
+
+    def expire_listen_key(self, key: str) -> None:
+        """Invalidate ``key`` now and close the private sockets using it."""
+        if self.on_expire_listen_key is not None:
+            self.on_expire_listen_key(key)
+
+    def clear(self) -> None:
+        """Remove every pending fault."""
+        self.pending.clear()
+        self.forced_429 = 0
+        self.push_delay = 0.0
+        self.skip_depth.clear()
+        self.repeat_depth.clear()

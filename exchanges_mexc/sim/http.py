@@ -1,0 +1,166 @@
+"""REST plumbing: the route table, parameter helpers and the one dispatcher every request goes through.
+
+Dispatch order per request: request log -> forced 429 -> (signed: key/timestamp/signature) -> weight
+check on the IP or UID pool (429 + Retry-After) -> handler -> scripted 5xx/timeout (after the handler
+ran, so the write took effect) -> JSON. A :class:`SimError` becomes HTTP 400 ``{"code","msg"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from exchanges_mexc.sim.accounts import SimAccount
+from exchanges_mexc.sim.auth import merged_params, verify
+from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.limits import weight_of
+
+if TYPE_CHECKING:
+    from exchanges_mexc.sim.app import MexcSimulator
+
+log = logging.getLogger("exchanges.mexc.sim.http")
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What a handler sees: the simulator, merged params and (signed endpoints) the account."""
+
+    sim: MexcSimulator
+    method: str
+    path: str
+    params: dict[str, str]
+    account: SimAccount | None
+
+    @property
+    def uid(self) -> int:
+        """uid of the signed caller."""
+        assert self.account is not None
+        return self.account.uid
+
+    def require(self, name: str) -> str:
+        """A mandatory parameter (700004 when absent)."""
+        value = self.params.get(name)
+        if value is None or value == "":
+            raise SimError(
+                700004, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
+            )
+        return value
+
+    def int_param(
+        self, name: str, default: int | None, lo: int | None = None, hi: int | None = None
+    ) -> int | None:
+        """Optional int parameter clamped to [lo, hi] (33333 if not an int)."""
+        raw = self.params.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SimError(33333, f"param is error: {name}") from None
+        if lo is not None:
+            value = max(lo, value)
+        if hi is not None:
+            value = min(hi, value)
+        return value
+
+    def symbol(self) -> str:
+        """Mandatory listed ``symbol`` (-1121 Invalid symbol when unknown)."""
+        symbol = self.require("symbol").upper()
+        if symbol not in self.sim.engine.specs:
+            raise SimError(-1121, "Invalid symbol.")
+        return symbol
+
+
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One endpoint."""
+
+    handler: Handler
+    signed: bool
+
+
+class Router:
+    """``(METHOD, path) -> Route``; modules register with the :meth:`route` decorator."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Route] = {}
+
+    def route(self, method: str, path: str, *, signed: bool = False) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for ``method path``."""
+
+        def deco(handler: Handler) -> Handler:
+            self.routes[(method, path)] = Route(handler, signed)
+            return handler
+
+        return deco
+
+
+ROUTER = Router()
+SIM_KEY: web.AppKey[Any] = web.AppKey("mexc_sim")
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """orjson-encoded JSON response."""
+    return web.Response(
+        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
+    )
+
+
+def too_many(retry_after: int) -> web.Response:
+    """HTTP 429 with Retry-After (seconds)."""
+    body = {"code": 429, "msg": "Too Many Requests"}
+    return json_response(body, status=429, headers={"Retry-After": str(retry_after)})
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """The single aiohttp handler for ``/api/v3/...``."""
+    sim: MexcSimulator = request.app[SIM_KEY]
+    method, path = request.method, request.path
+    sim.request_log.append((method, path))
+    route = ROUTER.routes.get((method, path))
+    if route is None:
+        return json_response({"code": 404, "msg": "Not Found"}, status=404)
+    forced = sim.faults.take_429()
+    if forced is not None:
+        return too_many(forced)
+    raw_query = request.rel_url.raw_query_string
+    raw_body = (await request.read()).decode("utf-8", "replace") if request.can_read_body else ""
+    try:
+        params = merged_params(raw_query, raw_body)
+        account = None
+        if route.signed:
+            api_key = request.headers.get("X-MEXC-APIKEY")
+            account = verify(sim.accounts, api_key, raw_query, raw_body, params, sim.now_ms())
+            pool = f"uid:{account.uid}"
+        else:
+            pool = f"ip:{request.remote}"
+        retry = sim.limits.check(pool, weight_of(method, path, "symbol" in params))
+        if retry is not None:
+            return too_many(retry)
+        result = await route.handler(Ctx(sim, method, path, params, account))
+    except SimError as err:
+        log.debug("%s %s -> %s %s", method, path, err.code, err.msg)
+        return json_response(err.to_json(), status=err.status)
+    failure = sim.faults.take_failure(method, path)
+    if failure is not None:
+        if failure.mode == "timeout":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sim.closing.wait(), failure_timeout(sim))
+        status = failure.status
+        return json_response({"code": status, "msg": "Internal error"}, status=status)
+    return json_response(result)
+
+
+def failure_timeout(sim: MexcSimulator) -> float:
+    """How long a scripted timeout holds the answer back."""
+    return sim.faults.timeout_seconds

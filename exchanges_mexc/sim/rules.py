@@ -1,0 +1,146 @@
+"""Order validation against a symbol spec, with MEXC's error codes (API.md §7.2).
+
+Choices where MEXC does not document the exact code (see docs/simulator.md): a missing mandatory
+parameter is 700004 ("Mandatory parameter 'x' was not sent..."), an unparsable number 700008, too many
+decimals or a non-positive number 33333 ("param is error" family), below the minimum quantity or
+notional 30002, above the maximum notional 30003, outside PERCENT_PRICE_BY_SIDE 30087.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from exchanges_mexc.sim.book import fmt
+from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.specs import SymbolSpec
+
+ORDER_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL")
+LIMIT_LIKE = ("LIMIT", "LIMIT_MAKER", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A validated-shape order: numbers already parsed, business checks pending."""
+
+    symbol: str
+    side: str
+    type: str
+    quantity: Decimal | None = None
+    quote_qty: Decimal | None = None
+    price: Decimal | None = None
+    client_order_id: str = ""
+
+
+def missing(name: str) -> SimError:
+    """700004 for an absent mandatory parameter."""
+    return SimError(700004, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
+
+
+def parse_decimal(name: str, raw: str | None) -> Decimal | None:
+    """Parse a decimal parameter; None if absent; 700008 if it is not a plain finite number."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SimError(
+            700008, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9.]+$'."
+        ) from None
+    if not value.is_finite() or "e" in raw.lower():
+        raise SimError(700008, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9.]+$'.")
+    return value
+
+
+def build_request(params: dict[str, str]) -> OrderRequest:
+    """Turn REST params (or one batch item) into an :class:`OrderRequest` (shape checks only)."""
+    for name in ("symbol", "side", "type"):
+        if not params.get(name):
+            raise missing(name)
+    side = params["side"].upper()
+    if side not in ("BUY", "SELL"):
+        raise SimError(33333, "param is error: side")
+    otype = params["type"].upper()
+    if otype == "LIMIT_ORDER":
+        otype = "LIMIT"
+    if otype not in ORDER_TYPES:
+        raise SimError(33333, "param is error: type")
+    return OrderRequest(
+        symbol=params["symbol"].upper(),
+        side=side,
+        type=otype,
+        quantity=parse_decimal("quantity", params.get("quantity")),
+        quote_qty=parse_decimal("quoteOrderQty", params.get("quoteOrderQty")),
+        price=parse_decimal("price", params.get("price")),
+        client_order_id=params.get("newClientOrderId", "") or "",
+    )
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def validate(spec: SymbolSpec, req: OrderRequest, ref_price: Decimal | None) -> None:
+    """Raise :class:`SimError` if ``req`` breaks a symbol rule; ``ref_price`` is last trade or mid."""
+    if spec.status != "1":
+        raise SimError(30000, "suspended transaction for the symbol")
+    if not spec.api_tradable:
+        raise SimError(10007, "symbol not support api")
+    sts = spec.trade_side_type
+    if sts == 4 or (sts == 2 and req.side == "SELL") or (sts == 3 and req.side == "BUY"):
+        raise SimError(30001, "current transaction direction not allowed to place an order")
+    if req.type == "MARKET" and "MARKET" not in spec.order_types:
+        raise SimError(30019, "api market order is disabled")
+    if req.type == "LIMIT_MAKER" and "LIMIT_MAKER" not in spec.order_types:
+        raise SimError(30041, "current order type can not place order")
+    for name, value in (("quantity", req.quantity), ("quoteOrderQty", req.quote_qty), ("price", req.price)):
+        if value is not None and value <= 0:
+            raise SimError(33333, f"param is error: {name} must be positive")
+    if req.price is not None and _decimals(req.price) > spec.quote_precision:
+        raise SimError(33333, "price scale is invalid")
+    if req.quantity is not None and _decimals(req.quantity) > spec.base_precision:
+        raise SimError(33333, "quantity scale is invalid")
+    if req.quote_qty is not None and _decimals(req.quote_qty) > spec.quote_precision:
+        raise SimError(33333, "quoteOrderQty scale is invalid")
+    if req.type in LIMIT_LIKE:
+        if req.quantity is None:
+            raise missing("quantity")
+        if req.price is None:
+            raise missing("price")
+        _check_qty(spec, req.quantity)
+        _check_notional(spec, req.price * req.quantity, spec.min_notional, spec.max_notional)
+        _check_price_band(spec, req, ref_price)
+        return
+    # MARKET: quantity or quoteOrderQty
+    if req.quantity is None and req.quote_qty is None:
+        raise missing("quantity")
+    if req.quantity is not None:
+        _check_qty(spec, req.quantity)
+        if ref_price is not None:
+            notional = req.quantity * ref_price
+            _check_notional(spec, notional, spec.min_notional_market, spec.max_notional_market)
+    else:
+        assert req.quote_qty is not None
+        _check_notional(spec, req.quote_qty, spec.min_notional_market, spec.max_notional_market)
+
+
+def _check_qty(spec: SymbolSpec, qty: Decimal) -> None:
+    if spec.min_qty > 0 and qty < spec.min_qty:
+        raise SimError(30002, f"The minimum transaction quantity cannot be less than:{fmt(spec.min_qty)}")
+
+
+def _check_notional(spec: SymbolSpec, notional: Decimal, lo: str, hi: str) -> None:
+    if notional < Decimal(lo):
+        raise SimError(30002, f"The minimum transaction volume cannot be less than:{lo}{spec.quote}")
+    if notional > Decimal(hi):
+        raise SimError(30003, f"The maximum transaction volume cannot be greater than:{hi}{spec.quote}")
+
+
+def _check_price_band(spec: SymbolSpec, req: OrderRequest, ref: Decimal | None) -> None:
+    if ref is None or req.price is None:
+        return
+    if req.side == "BUY" and req.price > ref * (1 + Decimal(spec.bid_multiplier_up)):
+        raise SimError(30087, "Order price exceeds allowed range")
+    if req.side == "SELL" and req.price < ref * (1 - Decimal(spec.ask_multiplier_down)):
+        raise SimError(30087, "Order price exceeds allowed range")

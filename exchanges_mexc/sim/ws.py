@@ -1,0 +1,280 @@
+"""WebSocket server at ``/ws``: JSON control messages, binary protobuf pushes, MEXC's connection rules.
+
+* ``{"method":"SUBSCRIPTION"|"UNSUBSCRIPTION","params":[...],"id":n}`` -> ``{"id":n,"code":0,"msg":"a,b"}``;
+  ``PING``/``ping`` -> ``{"id":0,"code":0,"msg":"PONG"}``; unservable channels -> the Blocked text.
+* At most ``max_subscriptions`` channels per connection; beyond that each is Blocked.
+* Closed after ``no_sub_timeout`` without a subscription, ``idle_timeout`` without a client message or a
+  push, at ``max_lifetime``, or above ``max_messages_per_second`` client messages.
+* ``?listenKey=``: invalid/expired -> text ``Invalid listen key`` then close; private channels allowed.
+Push timing lives in :mod:`exchanges_mexc.sim.streams`; this module owns sockets and subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from exchanges_mexc.sim.channels import ChannelState, blocked, parse_channel
+from exchanges_mexc.sim.streams import Streams
+
+if TYPE_CHECKING:
+    from exchanges_mexc.sim.app import MexcSimulator
+
+log = logging.getLogger("exchanges.mexc.sim.ws")
+
+
+@dataclass(frozen=True, slots=True)
+class WsSettings:
+    """Connection rules (seconds)."""
+
+    idle_timeout: float = 60.0
+    no_sub_timeout: float = 30.0
+    max_lifetime: float | None = None
+    max_subscriptions: int = 30
+    max_messages_per_second: int = 100
+    ticker_interval: float = 3.0
+    kline_interval: float = 1.0
+    max_queue: int = 20_000
+
+
+class Conn:
+    """One client socket: subscriptions, timers and an outbound queue drained by a sender task."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, uid: int | None, key: str | None
+    ) -> None:
+        self.ws = ws
+        self.transport = request.transport
+        self.uid = uid
+        self.listen_key = key
+        self.subs: dict[str, ChannelState] = {}
+        now = time.monotonic()
+        self.created = now
+        self.last_activity = now
+        self.no_sub_since: float | None = now
+        self.msg_times: deque[float] = deque()
+        self.queue: asyncio.Queue[tuple[float, bytes | str]] = asyncio.Queue()
+        self.closed = False
+
+    def enqueue(self, frame: bytes | str, delay: float = 0.0) -> None:
+        """Queue a frame (sent after ``delay`` seconds)."""
+        if not self.closed:
+            self.queue.put_nowait((time.monotonic() + delay, frame))
+
+    async def sender(self) -> None:
+        """Send queued frames in order, honouring their ready time."""
+        while True:
+            ready, frame = await self.queue.get()
+            wait = ready - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if self.ws.closed:
+                return
+            if isinstance(frame, bytes):
+                await self.ws.send_bytes(frame)
+                self.last_activity = time.monotonic()
+            else:
+                await self.ws.send_str(frame)
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame."""
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class WsHub:
+    """All WebSocket connections of the simulator."""
+
+    def __init__(self, sim: MexcSimulator, settings: WsSettings) -> None:
+        self.sim = sim
+        self.settings = settings
+        self.conns: set[Conn] = set()
+        self.channels: dict[str, ChannelState] = {}
+        self.streams = Streams(sim, self)
+        self._closers: set[asyncio.Task[None]] = set()
+
+    def start(self) -> list[asyncio.Task[None]]:
+        """Background tasks: push loops and the connection watchdog."""
+        return [*self.streams.start(), asyncio.create_task(self._watchdog(), name="mexc-sim-ws-watchdog")]
+
+    # -- connections ----------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """aiohttp handler for ``/ws``."""
+        ws = web.WebSocketResponse(timeout=1.0, autoping=True)
+        await ws.prepare(request)
+        key = request.query.get("listenKey")
+        uid = None
+        if key is not None:
+            uid = self.sim.accounts.listen_key_owner(key)
+            if uid is None:
+                await ws.send_str("Invalid listen key")
+                await ws.close()
+                return ws
+        conn = Conn(ws, request, uid, key)
+        self.conns.add(conn)
+        sender = asyncio.create_task(conn.sender())
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    if not self._on_text(conn, msg.data):
+                        break
+                elif msg.type == WSMsgType.BINARY:
+                    conn.last_activity = time.monotonic()
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self._forget(conn)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            if not ws.closed:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+        return ws
+
+    def _forget(self, conn: Conn) -> None:
+        conn.closed = True
+        self.conns.discard(conn)
+        for channel in list(conn.subs):
+            self._unsubscribe(conn, channel)
+
+    def _on_text(self, conn: Conn, text: str) -> bool:
+        """Handle one client text frame; False = close the connection (rate exceeded)."""
+        now = time.monotonic()
+        conn.last_activity = now
+        conn.msg_times.append(now)
+        while conn.msg_times and conn.msg_times[0] < now - 1.0:
+            conn.msg_times.popleft()
+        if len(conn.msg_times) > self.settings.max_messages_per_second:
+            log.info("ws client above %d msg/s: closing", self.settings.max_messages_per_second)
+            return False
+        try:
+            data: Any = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return True
+        if not isinstance(data, dict):
+            return True
+        method = str(data.get("method", "")).upper()
+        req_id = data.get("id", 0)
+        req_id = req_id if isinstance(req_id, int) else 0
+        params = data.get("params") or []
+        if not isinstance(params, list):
+            params = []
+        if method == "PING":
+            conn.enqueue(orjson.dumps({"id": 0, "code": 0, "msg": "PONG"}).decode())
+        elif method == "SUBSCRIPTION":
+            self._subscribe_many(conn, [str(p) for p in params], req_id)
+        elif method == "UNSUBSCRIPTION":
+            done = [str(p) for p in params]
+            for channel in done:
+                self._unsubscribe(conn, channel)
+            conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(done)}).decode())
+        return True
+
+    def _subscribe_many(self, conn: Conn, channels: list[str], req_id: int) -> None:
+        accepted: list[str] = []
+        for channel in channels:
+            key = parse_channel(channel, self.sim.engine.specs, conn.uid is not None)
+            full = channel not in conn.subs and len(conn.subs) >= self.settings.max_subscriptions
+            if key is None or full:
+                conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": blocked(channel)}).decode())
+                continue
+            accepted.append(channel)
+            if channel in conn.subs:
+                continue
+            state = self.channels.get(channel)
+            if state is None:
+                state = self.channels[channel] = ChannelState(channel, key)
+                self.streams.init_state(state)
+            state.subscribers.add(conn)
+            conn.subs[channel] = state
+            conn.no_sub_since = None
+        if accepted:
+            conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
+
+    def _unsubscribe(self, conn: Conn, channel: str) -> None:
+        state = conn.subs.pop(channel, None)
+        if state is None:
+            return
+        state.subscribers.discard(conn)
+        if not state.subscribers:
+            self.channels.pop(channel, None)
+        if not conn.subs:
+            conn.no_sub_since = time.monotonic()
+
+    # -- sending --------------------------------------------------------------------------------
+    def publish(self, state: ChannelState, frame: bytes) -> None:
+        """Send a push to every subscriber of ``state`` (with the scripted push delay)."""
+        delay = self.sim.faults.push_delay
+        for conn in state.subscribers:
+            assert isinstance(conn, Conn)
+            if conn.queue.qsize() > self.settings.max_queue:
+                conn.abort()  # a client that cannot keep up is dropped, as a real server would
+                continue
+            conn.enqueue(frame, delay)
+
+    def publish_private(self, uid: int, channel: str, frame: bytes) -> None:
+        """Send a private push to ``uid``'s connections subscribed to ``channel``."""
+        delay = self.sim.faults.push_delay
+        for conn in list(self.conns):
+            if conn.uid == uid and channel in conn.subs:
+                conn.enqueue(frame, delay)
+
+    # -- rules and faults -----------------------------------------------------------------------
+    async def _watchdog(self) -> None:
+        settings = self.settings
+        step = max(0.02, min(0.25, settings.no_sub_timeout / 4, settings.idle_timeout / 4))
+        while True:
+            await asyncio.sleep(step)
+            now = time.monotonic()
+            for conn in list(self.conns):
+                reason = None
+                if conn.no_sub_since is not None and now - conn.no_sub_since > settings.no_sub_timeout:
+                    reason = "no subscription"
+                elif now - conn.last_activity > settings.idle_timeout:
+                    reason = "idle"
+                elif settings.max_lifetime is not None and now - conn.created > settings.max_lifetime:
+                    reason = "lifetime"
+                if reason is not None:
+                    log.debug("closing ws connection: %s", reason)
+                    self._forget(conn)
+                    self._spawn_close(conn)
+
+    def _spawn_close(self, conn: Conn) -> None:
+        task = asyncio.get_running_loop().create_task(self._close(conn))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+
+    @staticmethod
+    async def _close(conn: Conn) -> None:
+        with contextlib.suppress(Exception):
+            await conn.ws.close()
+
+    def drop_all(self) -> None:
+        """Abort every connection (fault)."""
+        for conn in list(self.conns):
+            self._forget(conn)
+            conn.abort()
+
+    def close_listen_key(self, key: str) -> None:
+        """Close the private connections of a key that became invalid."""
+        for conn in list(self.conns):
+            if conn.listen_key == key:
+                self._forget(conn)
+                self._spawn_close(conn)
+
+    async def close_all(self) -> None:
+        """Close every connection (simulator shutdown)."""
+        conns = list(self.conns)
+        for conn in conns:
+            self._forget(conn)
+        await asyncio.gather(*(self._close(c) for c in conns), return_exceptions=True)
