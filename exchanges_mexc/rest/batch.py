@@ -1,0 +1,155 @@
+"""``POST /api/v3/batchOrders``: up to 20 orders of one symbol in one request, one result per item.
+
+Each item is validated locally first; an invalid item becomes a failed :class:`BatchResult` and is not
+sent. MEXC answers one item per input, in order: ``{"symbol","orderId","orderListId"(,"newClientOrderId")}``
+or ``{"newClientOrderId","code","msg"}``. If the whole answer is lost, every sent item is reconciled by
+its client order id (found -> its order; not found after the settle time -> OrderNotPlaced; else
+OrderOutcomeUnknown), exactly like a single order. Nothing is ever sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from exchanges.errors import ExchangeError, ExchangeServerError, InvalidOrder, OrderOutcomeUnknown
+from exchanges_mexc import constants as c
+from exchanges_mexc.parsing.account import parse_order_json
+from exchanges_mexc.parsing.values import to_int_opt
+from exchanges_mexc.rest.placement import describe, reconcile
+from exchanges_mexc.rest.preflight import PreparedOrder, format_decimal
+from exchanges_mexc.rest.types import BatchResult, OrderRequest
+
+if TYPE_CHECKING:
+    from exchanges_mexc.rest.private import MexcPrivateSpotRest
+
+logger = logging.getLogger("exchanges.mexc.rest.batch")
+
+
+def _echo(prepared: PreparedOrder) -> dict[str, Any]:
+    """What MEXC's full order JSON would say about our own request (the batch answer omits it)."""
+    echo: dict[str, Any] = {
+        "side": prepared.side.value,
+        "type": prepared.order_type.value,
+        "clientOrderId": prepared.client_order_id,
+    }
+    if prepared.quantity is not None:
+        echo["origQty"] = format_decimal(prepared.quantity)
+    if prepared.price is not None:
+        echo["price"] = format_decimal(prepared.price)
+    if prepared.quote_quantity is not None:
+        echo["origQuoteOrderQty"] = format_decimal(prepared.quote_quantity)
+    return echo
+
+
+async def place_batch(client: MexcPrivateSpotRest, requests: Sequence[OrderRequest]) -> list[BatchResult]:
+    """See the module docstring. Raises InvalidOrder for an empty, oversized or multi-symbol batch."""
+    if not requests or len(requests) > c.MAX_BATCH_ORDERS:
+        raise InvalidOrder(
+            f"a MEXC batch holds 1..{c.MAX_BATCH_ORDERS} orders, got {len(requests)}",
+            exchange=c.EXCHANGE_NAME,
+        )
+    symbols = {r.symbol for r in requests}
+    if len(symbols) != 1:
+        names = ", ".join(sorted(str(s) for s in symbols))
+        raise InvalidOrder(f"a MEXC batch must hold one symbol, got {names}", exchange=c.EXCHANGE_NAME)
+    symbol = requests[0].symbol
+    results: list[BatchResult | None] = [None] * len(requests)
+    sent: list[tuple[int, PreparedOrder]] = []
+    for index, req in enumerate(requests):
+        try:
+            prepared = await client.prepare(
+                req.symbol,
+                req.side,
+                req.order_type,
+                req.quantity,
+                req.price,
+                req.quote_quantity,
+                req.client_order_id,
+            )
+        except ExchangeError as error:
+            results[index] = BatchResult(req, req.client_order_id or "", error=error)
+            continue
+        sent.append((index, prepared))
+    if sent:
+        loop = asyncio.get_running_loop()
+        sent_at = loop.time()
+        payload = orjson.dumps([p.batch_item() for _, p in sent]).decode()
+        try:
+            data = await client.signed.request(
+                c.BATCH_ORDERS,
+                [("batchOrders", payload)],
+                timeout=client.config.order_timeout,
+                context={"symbol": symbol, "client_order_id": ",".join(p.client_order_id for _, p in sent)},
+            )
+        except (OrderOutcomeUnknown, ExchangeServerError) as unknown:
+            logger.warning(
+                "MEXC batch of %d: outcome unknown (%s); reconciling", len(sent), type(unknown).__name__
+            )
+            found = await asyncio.gather(
+                *(_reconcile_item(client, p, sent_at, unknown) for _, p in sent), return_exceptions=False
+            )
+            for (index, prepared), result in zip(sent, found, strict=True):
+                results[index] = BatchResult(requests[index], prepared.client_order_id, **result)
+        else:
+            _match_answers(client, requests, sent, data, results)
+    final = [r for r in results if r is not None]
+    placed = sum(1 for r in final if r.ok)
+    logger.info("MEXC batch %s: %d placed, %d failed", symbol, placed, len(final) - placed)
+    return final
+
+
+async def _reconcile_item(
+    client: MexcPrivateSpotRest, prepared: PreparedOrder, sent_at: float, cause: BaseException
+) -> dict[str, Any]:
+    try:
+        order = await reconcile(
+            prepared,
+            lambda: client.get_order(prepared.symbol, client_order_id=prepared.client_order_id),
+            client.policy,
+            sent_at=sent_at,
+            cause=cause,
+        )
+    except ExchangeError as error:
+        logger.error("MEXC batch order %s: %s", describe(prepared), error)
+        return {"error": error}
+    logger.info("MEXC batch order reconciled: %s -> order_id=%s", describe(prepared), order.order_id)
+    return {"order": order}
+
+
+def _match_answers(
+    client: MexcPrivateSpotRest,
+    requests: Sequence[OrderRequest],
+    sent: list[tuple[int, PreparedOrder]],
+    data: Any,
+    results: list[BatchResult | None],
+) -> None:
+    items: list[Mapping[str, Any]] = (
+        [i for i in data if isinstance(i, Mapping)] if isinstance(data, list) else []
+    )
+    by_cid = {str(i["newClientOrderId"]): i for i in items if i.get("newClientOrderId")}
+    for position, (index, prepared) in enumerate(sent):
+        cid = prepared.client_order_id
+        item = by_cid.get(cid) or (items[position] if position < len(items) else None)
+        if item is None:
+            error: ExchangeError = OrderOutcomeUnknown(
+                f"MEXC batch answer has no item for {cid}; check open orders",
+                symbol=prepared.symbol,
+                client_order_id=cid,
+                exchange=c.EXCHANGE_NAME,
+            )
+            results[index] = BatchResult(requests[index], cid, error=error)
+            continue
+        if item.get("orderId") in (None, ""):
+            code = to_int_opt(item.get("code"))
+            error = client.signed.classifier.from_code(code, str(item.get("msg", "")), where="batch item")
+            logger.error("MEXC batch order failed: %s: %s", describe(prepared), error)
+            results[index] = BatchResult(requests[index], cid, error=error)
+            continue
+        order = parse_order_json({**_echo(prepared), **item}, prepared.symbol)
+        logger.info("MEXC batch order placed: %s -> order_id=%s", describe(prepared), order.order_id)
+        results[index] = BatchResult(requests[index], cid, order=order)

@@ -1,0 +1,385 @@
+"""MexcPrivateSpotRest: MEXC spot trading, account, listen-key and wallet REST client.
+
+Orders are validated and quantized from the symbol rules before anything is sent
+(:mod:`~exchanges_mexc.rest.preflight`) and placed through :mod:`~exchanges_mexc.rest.placement`
+(client order id always set, lost answers reconciled, never a second send). Signing, clock sync and
+700003 recovery live in :mod:`~exchanges_mexc.rest.signed`; wallet calls in
+:mod:`~exchanges_mexc.rest.capital`, batches in :mod:`~exchanges_mexc.rest.batch`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from exchanges.config import Credentials, ExchangeConfig
+from exchanges.errors import OrderOutcomeUnknown
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import (
+    AssetBalance,
+    AssetName,
+    Deposit,
+    DepositAddress,
+    Fill,
+    NetworkInfo,
+    Order,
+    OrderType,
+    Side,
+    Symbol,
+    SymbolInfo,
+    Withdrawal,
+    WithdrawalRequest,
+)
+from exchanges_mexc import constants as c
+from exchanges_mexc.parsing.account import parse_account, parse_my_trades, parse_order_json, parse_orders_json
+from exchanges_mexc.parsing.values import dec
+from exchanges_mexc.rest.batch import place_batch
+from exchanges_mexc.rest.capital import MexcCapitalRest
+from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
+from exchanges_mexc.rest.preflight import Amount, PreparedOrder, prepare_order
+from exchanges_mexc.rest.public import MexcPublicSpotRest
+from exchanges_mexc.rest.signed import MexcSignedClient
+from exchanges_mexc.rest.types import BatchResult, OrderRequest, TradeFee
+
+logger = logging.getLogger("exchanges.mexc.rest.private")
+
+
+def _id_params(order_id: str | None, client_order_id: str | None) -> list[tuple[str, str]]:
+    if (order_id is None) == (client_order_id is None):
+        raise ValueError("pass exactly one of order_id or client_order_id")
+    return [("orderId", order_id)] if order_id is not None else [("origClientOrderId", str(client_order_id))]
+
+
+def _window(
+    start_time: int | None, end_time: int | None, limit: int, max_limit: int
+) -> list[tuple[str, str]]:
+    params = [("limit", str(max(1, min(limit, max_limit))))]
+    if start_time is not None:
+        params.append(("startTime", str(start_time)))
+    if end_time is not None:
+        params.append(("endTime", str(end_time)))
+    return params
+
+
+class MexcPrivateSpotRest:
+    """Signed MEXC spot endpoints (API.md §4-§6). ``public`` is shared when given, else owned."""
+
+    def __init__(
+        self,
+        config: ExchangeConfig,
+        credentials: Credentials,
+        *,
+        public: MexcPublicSpotRest | None = None,
+        metrics: MetricsRegistry | None = None,
+    ) -> None:
+        self._owns_public = public is None
+        if public is None:
+            public = MexcPublicSpotRest(config, metrics=metrics)
+        self.config = config
+        self.public = public
+        self.metrics = metrics if metrics is not None else public.metrics
+        self.signed = MexcSignedClient(config, credentials, public=public, metrics=self.metrics)
+        self.policy = ReconcilePolicy.from_config(config)
+        self.capital = MexcCapitalRest(self.signed)
+
+    def __repr__(self) -> str:
+        key = self.signed.signer.masked_api_key
+        return f"MexcPrivateSpotRest(rest_url={self.config.rest_url!r}, api_key={key!r})"
+
+    async def __aenter__(self) -> MexcPrivateSpotRest:
+        await self.initialize()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def initialize(self) -> None:
+        """Load symbol rules and measure the server clock offset."""
+        await self.public.get_exchange_info()
+        await self.signed.clock.sync()
+
+    async def close(self) -> None:
+        """Close the signed session (and the public client when this instance created it)."""
+        await self.signed.close()
+        if self._owns_public:
+            await self.public.close()
+
+    async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        return await self.public.get_exchange_info()
+
+    # ------------------------------------------------------------------ account
+
+    async def get_account(self) -> dict[AssetName, AssetBalance]:
+        """Every balance the account lists, zero ones included (``GET /api/v3/account``)."""
+        return parse_account(await self.signed.request(c.ACCOUNT))
+
+    async def get_balances(self) -> dict[AssetName, AssetBalance]:
+        """Assets with a non-zero free or locked balance."""
+        return {asset: bal for asset, bal in (await self.get_account()).items() if bal.free or bal.locked}
+
+    async def get_asset_balance(self, asset: AssetName | str) -> AssetBalance:
+        """One asset's balance; zero when the account holds none."""
+        name = AssetName(str(asset).upper())
+        return (await self.get_account()).get(name) or AssetBalance(asset=name, free=dec(0))
+
+    async def get_trade_fee(self, symbol: Symbol) -> TradeFee:
+        """The account's maker/taker rates for ``symbol`` (``GET /api/v3/tradeFee``)."""
+        data = await self.signed.request(c.TRADE_FEE, [("symbol", self.public.pair(symbol))])
+        body = data.get("data", data) if isinstance(data, dict) else {}
+        # TODO(parsing): replace with exchanges_mexc.parsing's parse_trade_fee once it exists.
+        return TradeFee(symbol, dec(body.get("makerCommission")), dec(body.get("takerCommission")))
+
+    # ------------------------------------------------------------------ orders
+
+    async def prepare(
+        self,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        quantity: Amount | None = None,
+        price: Amount | None = None,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> PreparedOrder:
+        """Validate and quantize an order against the cached rules; sends nothing but exchangeInfo."""
+        info = await self.public.get_symbol_info(symbol)
+        return prepare_order(
+            info,
+            symbol,
+            self.public.pair(symbol),
+            side,
+            order_type,
+            quantity,
+            price,
+            quote_quantity,
+            client_order_id,
+        )
+
+    async def place_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        quantity: Amount | None = None,
+        price: Amount | None = None,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Place one order safely (see :mod:`~exchanges_mexc.rest.placement`)."""
+        prepared = await self.prepare(
+            symbol, side, order_type, quantity, price, quote_quantity, client_order_id
+        )
+        return await self.place_prepared(prepared)
+
+    async def place_prepared(self, prepared: PreparedOrder) -> Order:
+        """Send an already validated order once; reconcile if its answer is lost."""
+        return await place_safely(
+            prepared,
+            lambda: self._send_order(prepared),
+            lambda: self.get_order(prepared.symbol, client_order_id=prepared.client_order_id),
+            self.policy,
+        )
+
+    async def _send_order(self, prepared: PreparedOrder) -> Order:
+        data = await self.signed.request(
+            c.ORDER_NEW,
+            prepared.params(),
+            timeout=self.config.order_timeout,
+            context={"symbol": prepared.symbol, "client_order_id": prepared.client_order_id},
+        )
+        order = parse_order_json(data, prepared.symbol)
+        if order.client_order_id is None:  # the POST answer does not echo it
+            order = attrs.evolve(order, client_order_id=prepared.client_order_id)
+        return order
+
+    async def place_limit_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: Amount,
+        price: Amount,
+        *,
+        order_type: OrderType = OrderType.LIMIT,
+        client_order_id: str | None = None,
+    ) -> Order:
+        return await self.place_order(symbol, side, order_type, quantity, price, None, client_order_id)
+
+    async def place_market_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: Amount | None = None,
+        *,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        return await self.place_order(
+            symbol, side, OrderType.MARKET, quantity, None, quote_quantity, client_order_id
+        )
+
+    async def test_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        quantity: Amount | None = None,
+        price: Amount | None = None,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> None:
+        """Validate an order locally and with MEXC (``POST /api/v3/order/test``) without placing it."""
+        prepared = await self.prepare(
+            symbol, side, order_type, quantity, price, quote_quantity, client_order_id
+        )
+        await self.signed.request(c.ORDER_TEST, prepared.params(), timeout=self.config.order_timeout)
+
+    async def place_batch_orders(self, orders: Sequence[OrderRequest]) -> list[BatchResult]:
+        """Up to 20 orders of one symbol in one request; one result per input, in order."""
+        return await place_batch(self, orders)
+
+    async def cancel_order(
+        self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        """Cancel by order id or client order id; a lost answer is checked by looking the order up."""
+        params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
+        try:
+            data = await self.signed.request(
+                c.ORDER_CANCEL, params, timeout=self.config.order_timeout, context={"symbol": symbol}
+            )
+        except OrderOutcomeUnknown:
+            order = await self.get_order(symbol, order_id, client_order_id)
+            if order.status.is_open:
+                raise
+            logger.info("MEXC cancel reconciled: order_id=%s is %s", order.order_id, order.status.value)
+            return order
+        order = parse_order_json(data, symbol)
+        logger.info("MEXC order canceled: %s order_id=%s", symbol, order.order_id)
+        return order
+
+    async def cancel_all_orders(self, symbol: Symbol) -> list[Order]:
+        """Cancel every open order of ``symbol``; returns the canceled orders."""
+        data = await self.signed.request(
+            c.OPEN_ORDERS_CANCEL,
+            [("symbol", self.public.pair(symbol))],
+            timeout=self.config.order_timeout,
+            context={"symbol": symbol},
+        )
+        orders = parse_orders_json(data, symbol)
+        logger.info("MEXC canceled %d open orders of %s", len(orders), symbol)
+        return orders
+
+    async def get_order(
+        self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        """One order by id or client id; raises OrderNotFound (-2011) when MEXC does not know it."""
+        params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
+        return parse_order_json(await self.signed.request(c.ORDER_QUERY, params), symbol)
+
+    async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
+        return await self.get_order(symbol, order_id)
+
+    async def get_open_orders(self, symbol: Symbol) -> list[Order]:
+        """Open orders of ``symbol`` (MEXC requires the symbol)."""
+        data = await self.signed.request(c.OPEN_ORDERS, [("symbol", self.public.pair(symbol))])
+        return parse_orders_json(data, symbol)
+
+    async def get_all_orders(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None, limit: int = 500
+    ) -> list[Order]:
+        """Orders of ``symbol`` (MEXC: default last 24 h, at most the last 7 days)."""
+        params = [
+            ("symbol", self.public.pair(symbol)),
+            *_window(start_time, end_time, limit, c.MAX_ALL_ORDERS_LIMIT),
+        ]
+        return parse_orders_json(await self.signed.request(c.ALL_ORDERS, params), symbol)
+
+    get_order_history = get_all_orders
+
+    async def get_my_trades(
+        self,
+        symbol: Symbol,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 100,
+        *,
+        order_id: str | None = None,
+    ) -> list[Fill]:
+        """Our fills of ``symbol`` (MEXC keeps one month; limit at most 100)."""
+        params = [
+            ("symbol", self.public.pair(symbol)),
+            *_window(start_time, end_time, limit, c.MAX_MY_TRADES_LIMIT),
+        ]
+        if order_id is not None:
+            params.append(("orderId", order_id))
+        return parse_my_trades(await self.signed.request(c.MY_TRADES, params), symbol)
+
+    # ------------------------------------------------------------------ listen keys (user data stream)
+
+    async def create_listen_key(self) -> str:
+        """A new listen key, valid 60 minutes unless kept alive."""
+        data = await self.signed.request(c.LISTEN_KEY_CREATE)
+        return str(data["listenKey"])
+
+    async def keepalive_listen_key(self, listen_key: str) -> None:
+        """Extend ``listen_key`` by 60 minutes (MEXC recommends every 30)."""
+        await self.signed.request(c.LISTEN_KEY_KEEPALIVE, [("listenKey", listen_key)], idempotent=True)
+
+    async def delete_listen_key(self, listen_key: str) -> None:
+        """Close the stream of ``listen_key``."""
+        await self.signed.request(c.LISTEN_KEY_DELETE, [("listenKey", listen_key)], idempotent=True)
+
+    async def get_listen_keys(self) -> list[str]:
+        """Every valid listen key of the account."""
+        data = await self.signed.request(c.LISTEN_KEY_LIST)
+        keys = data.get("listenKey") if isinstance(data, dict) else None
+        return [str(k) for k in keys] if isinstance(keys, list) else []
+
+    # ------------------------------------------------------------------ wallet (delegates to self.capital)
+
+    async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
+        """Submit a withdrawal; a lost answer is looked up by ``withdrawOrderId``, never re-sent."""
+        return await self.capital.withdraw(request)
+
+    async def cancel_withdrawal(self, withdrawal_id: str) -> str:
+        return await self.capital.cancel_withdrawal(withdrawal_id)
+
+    async def get_withdrawal_history(
+        self,
+        asset: str | None = None,
+        status: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 1000,
+    ) -> list[Withdrawal]:
+        return await self.capital.get_withdrawal_history(asset, status, start_time, end_time, limit)
+
+    async def get_withdrawal(self, withdrawal_id: str) -> Withdrawal:
+        return await self.capital.get_withdrawal(withdrawal_id)
+
+    get_withdrawal_status = get_withdrawal
+
+    async def get_deposit_history(
+        self,
+        asset: str | None = None,
+        status: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 1000,
+    ) -> list[Deposit]:
+        return await self.capital.get_deposit_history(asset, status, start_time, end_time, limit)
+
+    async def get_deposit_address(self, asset: AssetName | str, network: str | None = None) -> DepositAddress:
+        return await self.capital.get_deposit_address(asset, network)
+
+    async def get_coin_config(self) -> list[NetworkInfo]:
+        return await self.capital.get_coin_config()
+
+    # ------------------------------------------------------------------ observability
+
+    def get_performance_metrics(self) -> dict[str, Any]:
+        data = self.public.get_performance_metrics()
+        data["clock_offset_ms"] = self.signed.clock.offset_ms
+        return data

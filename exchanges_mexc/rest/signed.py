@@ -1,0 +1,131 @@
+"""The signed-request layer shared by the MEXC trading, account, capital and listen-key calls.
+
+* One :class:`~exchanges.transport.rest.RestTransport` with :class:`~exchanges_mexc.auth.MexcSigner`,
+  the MEXC classifier and the shared rate limiter (UID + IP pools).
+* The signer's clock is a :class:`~exchanges_mexc.rest.clock.ServerClock`: synced before the first
+  signed request, and again when MEXC answers 700003 (timestamp outside recvWindow), after which
+  that request is sent once more. A 700003 request was refused before processing, so re-sending it
+  (even an order) can never duplicate anything.
+* ``{code, msg}`` error envelopes inside 2xx answers are raised like HTTP errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from exchanges.config import Credentials, ExchangeConfig
+from exchanges.errors import ClockSkewError
+from exchanges.metrics import MetricsRegistry
+from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
+from exchanges.transport.rest import RestTransport
+from exchanges_mexc import constants as c
+from exchanges_mexc.auth import MexcSigner
+from exchanges_mexc.errors import MexcErrorClassifier, is_error_envelope
+from exchanges_mexc.rest.clock import ServerClock
+from exchanges_mexc.rest.public import MexcPublicSpotRest
+
+logger = logging.getLogger("exchanges.mexc.rest.signed")
+
+Params = list[tuple[str, str]] | Mapping[str, Any] | None
+
+
+class _SkipClockSkew:
+    """Retry strategy wrapper: a 700003 is handled by resyncing the clock, not by blind retries."""
+
+    def __init__(self, inner: RetryStrategy) -> None:
+        self._inner = inner
+
+    @property
+    def max_attempts(self) -> int:
+        return self._inner.max_attempts
+
+    def should_retry(self, attempt: int, error: BaseException) -> bool:
+        return not isinstance(error, ClockSkewError) and self._inner.should_retry(attempt, error)
+
+    def calculate_delay(self, attempt: int, error: BaseException) -> float:
+        return self._inner.calculate_delay(attempt, error)
+
+
+class MexcSignedClient:
+    """Sends signed MEXC requests (see the module docstring). Owned by MexcPrivateSpotRest."""
+
+    def __init__(
+        self,
+        config: ExchangeConfig,
+        credentials: Credentials,
+        *,
+        public: MexcPublicSpotRest,
+        metrics: MetricsRegistry,
+    ) -> None:
+        self.config = config
+        self.public = public
+        self.clock = ServerClock(public.get_server_time, warning_ms=config.clock_skew_warning_ms)
+        self.signer = MexcSigner(
+            credentials.api_key,
+            credentials.secret_key,
+            recv_window_ms=config.recv_window_ms,
+            clock=self.clock,
+        )
+        self.classifier: MexcErrorClassifier = public.classifier
+        self.costs = public.costs
+        retry = ExponentialBackoffRetry(max_attempts=config.max_retries + 1, base_delay=config.retry_delay)
+        self.transport = RestTransport(
+            config.rest_url,
+            name=c.EXCHANGE_NAME,
+            metrics=metrics,
+            timeout=config.request_timeout,
+            connect_timeout=config.connect_timeout,
+            pool_size=config.connection_pool_size,
+            retry=_SkipClockSkew(retry),
+            limiter=public.limiter,
+            classifier=self.classifier,
+            signer=self.signer,
+        )
+
+    def __repr__(self) -> str:
+        return f"MexcSignedClient(api_key={self.signer.masked_api_key!r})"
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+    async def request(
+        self,
+        endpoint: c.Endpoint,
+        params: Params = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - per-request HTTP timeout
+        idempotent: bool | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one signed request; returns the JSON body. Resyncs the clock once on 700003."""
+        if not self.clock.synced:
+            await self.clock.sync()
+        resynced = False
+        while True:
+            try:
+                data = await self.transport.request(
+                    endpoint.method,
+                    endpoint.path,
+                    params,
+                    signed=True,
+                    cost=self.costs.cost(endpoint),
+                    idempotent=idempotent,
+                    timeout=timeout,
+                    context=context,
+                )
+            except ClockSkewError:
+                if resynced:
+                    raise
+                resynced = True
+                logger.warning(
+                    "MEXC refused the timestamp of %s %s (700003); resyncing the clock and sending once more",
+                    endpoint.method,
+                    endpoint.path,
+                )
+                await self.clock.sync()
+                continue
+            if is_error_envelope(data):
+                raise self.classifier.from_envelope(data, where=f"{endpoint.method} {endpoint.path}")
+            return data

@@ -1,0 +1,48 @@
+"""Small records used by the MEXC private REST client's API (inputs and MEXC-specific answers)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from exchanges.errors import ExchangeError
+from exchanges.models import Order, OrderType, Side, Symbol
+
+Amount = Decimal | str | int | float
+
+
+@attrs.frozen(slots=True)
+class OrderRequest:
+    """One order of a batch (``place_batch_orders``): the same arguments as ``place_order``."""
+
+    symbol: Symbol
+    side: Side
+    order_type: OrderType
+    quantity: Amount | None = None
+    price: Amount | None = None
+    quote_quantity: Amount | None = None
+    client_order_id: str | None = None
+
+
+@attrs.frozen(slots=True)
+class BatchResult:
+    """The outcome of one batch item: ``order`` when placed, else ``error`` (never both)."""
+
+    request: OrderRequest
+    client_order_id: str
+    order: Order | None = None
+    error: ExchangeError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.order is not None
+
+
+@attrs.frozen(slots=True)
+class TradeFee:
+    """The account's commission rates for one symbol (fractions: 0.001 = 0.1 %)."""
+
+    symbol: Symbol
+    maker: Decimal
+    taker: Decimal

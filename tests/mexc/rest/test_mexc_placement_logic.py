@@ -1,0 +1,169 @@
+"""Safe placement decision logic with plain async callables (the simulator tests cover the wiring)."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from exchanges.errors import (
+    ExchangeConnectionError,
+    ExchangeServerError,
+    InsufficientBalance,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    RateLimitError,
+)
+from exchanges.models import Order, OrderId, OrderStatus, OrderType, Side, Symbol
+from exchanges_mexc.errors import OrderNotPlaced
+from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
+from exchanges_mexc.rest.preflight import PreparedOrder
+
+BTC = Symbol("BTC", "USDT")
+PREPARED = PreparedOrder(BTC, "BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal(1), Decimal(10), None, "cid1")
+ORDER = Order(BTC, OrderId("1"), Side.BUY, OrderType.LIMIT, OrderStatus.NEW, Decimal(1), Decimal(10), "cid1")
+FAST = ReconcilePolicy(
+    recv_window=0.05, settle_delay=0.05, window=0.5, initial_backoff=0.01, max_backoff=0.05
+)
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.looked_up = 0
+
+
+def unknown() -> OrderOutcomeUnknown:
+    return OrderOutcomeUnknown("lost", symbol=BTC, client_order_id="cid1")
+
+
+async def run(coro: object) -> Order:
+    return await asyncio.wait_for(coro, 5)  # type: ignore[arg-type]
+
+
+async def test_success_sends_once() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        return ORDER
+
+    async def lookup() -> Order:
+        raise AssertionError("no lookup on success")
+
+    assert await run(place_safely(PREPARED, send, lookup, FAST)) is ORDER
+    assert calls.sent == 1
+
+
+@pytest.mark.parametrize("error", [unknown(), ExchangeServerError("500", status=500)])
+async def test_lost_answer_is_reconciled_without_resending(error: Exception) -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        raise error
+
+    async def lookup() -> Order:
+        calls.looked_up += 1
+        if calls.looked_up < 3:
+            raise ExchangeConnectionError("flaky")
+        return ORDER
+
+    assert await run(place_safely(PREPARED, send, lookup, FAST)) is ORDER
+    assert calls.sent == 1
+    assert calls.looked_up == 3
+
+
+async def test_unknown_order_after_settle_means_not_placed() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        raise unknown()
+
+    async def lookup() -> Order:
+        calls.looked_up += 1
+        raise OrderNotFound("Unknown order sent.", code=-2011)
+
+    with pytest.raises(OrderNotPlaced, match="NOT placed") as caught:
+        await run(place_safely(PREPARED, send, lookup, FAST))
+    assert caught.value.client_order_id == "cid1"
+    assert calls.sent == 1
+    assert calls.looked_up >= 2  # one early answer is not trusted; a later one after the settle point is
+
+
+async def test_order_appearing_late_is_found() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        raise unknown()
+
+    async def lookup() -> Order:
+        calls.looked_up += 1
+        if calls.looked_up == 1:
+            raise OrderNotFound("Unknown order sent.", code=-2011)
+        return ORDER
+
+    assert await run(place_safely(PREPARED, send, lookup, FAST)) is ORDER
+    assert calls.sent == 1
+
+
+async def test_lookups_failing_until_window_end_raise_outcome_unknown() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        raise unknown()
+
+    async def lookup() -> Order:
+        calls.looked_up += 1
+        raise ExchangeConnectionError("down")
+
+    with pytest.raises(OrderOutcomeUnknown) as caught:
+        await run(place_safely(PREPARED, send, lookup, FAST))
+    assert caught.value.client_order_id == "cid1"
+    assert calls.sent == 1
+    assert calls.looked_up >= 2
+
+
+async def test_rate_limit_refusal_is_resent_boundedly() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        if calls.sent == 1:
+            raise RateLimitError("429", retry_after=0.0, status=429)
+        return ORDER
+
+    async def lookup() -> Order:
+        raise AssertionError("no lookup")
+
+    assert await run(place_safely(PREPARED, send, lookup, FAST)) is ORDER
+    assert calls.sent == 2
+
+    always = Calls()
+
+    async def send_429() -> Order:
+        always.sent += 1
+        raise RateLimitError("429", retry_after=0.0, status=429)
+
+    with pytest.raises(RateLimitError):
+        await run(place_safely(PREPARED, send_429, lookup, FAST))
+    assert always.sent == FAST.max_rate_limit_retries + 1
+
+
+async def test_business_error_is_raised_once() -> None:
+    calls = Calls()
+
+    async def send() -> Order:
+        calls.sent += 1
+        raise InsufficientBalance("no money", code=10101)
+
+    async def lookup() -> Order:
+        raise AssertionError("no lookup")
+
+    with pytest.raises(InsufficientBalance):
+        await run(place_safely(PREPARED, send, lookup, FAST))
+    assert calls.sent == 1
