@@ -15,12 +15,12 @@ and charging both can only make us slower, never banned.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 import attrs
 
 from exchanges.errors import ExchangeAPIError
 from exchanges.models import KlineInterval
+from exchanges_mexc.parsing.enums import REST_INTERVALS
 
 EXCHANGE_NAME = "mexc_spot"
 REST_BASE_URL = "https://api.mexc.com"
@@ -147,20 +147,8 @@ SUCCESS_CODES: frozenset[object] = frozenset({0, 200, "0", "200"})
 """``code`` values of MEXC's ``{code, data, msg}`` envelopes that mean success (API.md §7.1)."""
 
 # --- kline intervals ------------------------------------------------------------------------------
-REST_KLINE_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
-    {
-        KlineInterval.MINUTE_1: "1m",
-        KlineInterval.MINUTE_5: "5m",
-        KlineInterval.MINUTE_15: "15m",
-        KlineInterval.MINUTE_30: "30m",
-        KlineInterval.HOUR_1: "60m",
-        KlineInterval.HOUR_4: "4h",
-        KlineInterval.DAY_1: "1d",
-        KlineInterval.WEEK_1: "1W",
-        KlineInterval.MONTH_1: "1M",
-    }
-)
-"""KlineInterval -> MEXC REST interval (API.md §3.1: no ``1h``, no ``8h``, week is ``1W``)."""
+REST_KLINE_INTERVALS: Mapping[KlineInterval, str] = REST_INTERVALS
+"""KlineInterval -> MEXC REST interval (API.md §3.1); the one table lives in parsing.enums."""
 
 
 def rest_kline_interval(interval: KlineInterval) -> str:

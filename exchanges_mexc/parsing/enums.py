@@ -149,7 +149,7 @@ _DEPOSIT_NAMES: Mapping[str, int] = MappingProxyType(
     }
 )
 
-_REST_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
+REST_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
     {
         KlineInterval.MINUTE_1: "1m",
         KlineInterval.MINUTE_5: "5m",
@@ -164,7 +164,7 @@ _REST_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
 )
 """REST ``interval`` values (API.md §3): no ``1h`` (it is ``60m``) and no ``8h`` on REST."""
 
-_WS_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
+WS_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
     {
         KlineInterval.MINUTE_1: "Min1",
         KlineInterval.MINUTE_5: "Min5",
@@ -180,10 +180,10 @@ _WS_INTERVALS: Mapping[KlineInterval, str] = MappingProxyType(
 )
 
 _FROM_REST: Mapping[str, KlineInterval] = MappingProxyType(
-    {**{name: interval for interval, name in _REST_INTERVALS.items()}, "1h": KlineInterval.HOUR_1}
+    {**{name: interval for interval, name in REST_INTERVALS.items()}, "1h": KlineInterval.HOUR_1}
 )
 WS_INTERVAL_BY_NAME: Mapping[str, KlineInterval] = MappingProxyType(
-    {name: interval for interval, name in _WS_INTERVALS.items()}
+    {name: interval for interval, name in WS_INTERVALS.items()}
 )
 _FROM_WS = WS_INTERVAL_BY_NAME
 
@@ -252,14 +252,14 @@ def deposit_status(value: object) -> DepositStatus:
 def rest_interval(interval: KlineInterval) -> str:
     """REST ``interval`` parameter; raises ValueError for widths MEXC REST lacks (8h)."""
     try:
-        return _REST_INTERVALS[interval]
+        return REST_INTERVALS[interval]
     except KeyError:
         raise ValueError(f"MEXC REST klines have no {interval.value} interval") from None
 
 
 def ws_interval(interval: KlineInterval) -> str:
     """WebSocket kline channel interval (``Min1`` .. ``Month1``)."""
-    return _WS_INTERVALS[interval]
+    return WS_INTERVALS[interval]
 
 
 def interval_from_rest(name: str) -> KlineInterval:
