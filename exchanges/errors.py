@@ -15,6 +15,7 @@
     │   └── ExchangeServerError            retryable for reads; 5xx
     ├── ExchangeConnectionError            retryable; network, TLS, timeout, closed socket
     ├── OrderOutcomeUnknown                a write may or may not have happened; reconcile first
+    ├── OrderNotPlaced                     reconciliation proved a lost write was NOT executed
     ├── SubscriptionError                  a stream subscription was refused
     └── ConfigurationError                 bad config or missing credentials
         ├── ExchangeNotFound               unknown exchange name (lists the installed ones)
@@ -133,6 +134,29 @@ class OrderOutcomeUnknown(ExchangeError):
 
     Never re-send blindly: look the order up by ``client_order_id`` first. Carries what is needed
     to reconcile; ``cause`` is the underlying error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        symbol: object = None,
+        client_order_id: str | None = None,
+        cause: BaseException | None = None,
+        exchange: str | None = None,
+    ) -> None:
+        super().__init__(message, exchange=exchange)
+        self.symbol = symbol
+        self.client_order_id = client_order_id
+        self.cause = cause
+
+
+class OrderNotPlaced(ExchangeError):
+    """A write whose response was lost was looked up and the exchange does not have it.
+
+    Raised only after the exchange can no longer accept the lost request (for MEXC: its recvWindow
+    plus a margin has passed), so placing again is safe, preferably with a NEW client order id.
+    Not ``retryable`` on purpose: re-sending an order is the caller's decision.
     """
 
     def __init__(

@@ -199,26 +199,3 @@ class MexcErrorClassifier:
         if code is None:
             return ""
         return f": MEXC code {code} {msg}".rstrip()
-
-
-class OrderNotPlaced(ExchangeError):
-    """A write whose response was lost was looked up and MEXC does not have it: it was NOT placed.
-
-    Raised only after the settle time (recvWindow plus a margin) has passed, so the lost request can no
-    longer be accepted. Placing again is safe, preferably with a NEW client order id. Not ``retryable``
-    on purpose: re-sending an order is the caller's decision.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        symbol: object = None,
-        client_order_id: str | None = None,
-        cause: BaseException | None = None,
-        exchange: str | None = None,
-    ) -> None:
-        super().__init__(message, exchange=exchange)
-        self.symbol = symbol
-        self.client_order_id = client_order_id
-        self.cause = cause

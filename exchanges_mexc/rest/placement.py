@@ -7,7 +7,7 @@ Every order carries a ``newClientOrderId`` (the caller's or a generated one). Wh
 
 * found -> the real order is returned (logged at INFO as "reconciled");
 * MEXC says "unknown order" (-2011) for a lookup started after the **settle point** -> the order was
-  not placed: :class:`~exchanges_mexc.errors.OrderNotPlaced` (the caller may place again, ideally with
+  not placed: :class:`~exchanges.errors.OrderNotPlaced` (the caller may place again, ideally with
   a new client id). The settle point is ``send time + recvWindow + settle_delay``: MEXC refuses a
   request that reaches it later than ``timestamp + recvWindow``, so a lost request cannot be accepted
   after it;
@@ -31,12 +31,12 @@ from exchanges.errors import (
     ExchangeError,
     ExchangeServerError,
     OrderNotFound,
+    OrderNotPlaced,
     OrderOutcomeUnknown,
     RateLimitError,
 )
 from exchanges.models import Order
 from exchanges_mexc.constants import EXCHANGE_NAME
-from exchanges_mexc.errors import OrderNotPlaced
 from exchanges_mexc.rest.preflight import PreparedOrder, format_decimal
 
 logger = logging.getLogger("exchanges.mexc.rest.placement")

@@ -12,11 +12,11 @@ from exchanges.errors import (
     ExchangeServerError,
     InsufficientBalance,
     OrderNotFound,
+    OrderNotPlaced,
     OrderOutcomeUnknown,
     RateLimitError,
 )
 from exchanges.models import Order, OrderId, OrderStatus, OrderType, Side, Symbol
-from exchanges_mexc.errors import OrderNotPlaced
 from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
 from exchanges_mexc.rest.preflight import PreparedOrder
 
