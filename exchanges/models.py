@@ -351,6 +351,15 @@ class AssetBalance:
 
 
 @attrs.frozen(slots=True)
+class TradeFee:
+    """The account's commission rates for one symbol, as fractions (0.001 = 0.1 %)."""
+
+    symbol: Symbol
+    maker: Decimal
+    taker: Decimal
+
+
+@attrs.frozen(slots=True)
 class BalanceUpdate:
     """A pushed balance change: the new balance plus what changed and why (exchange's reason text)."""
 

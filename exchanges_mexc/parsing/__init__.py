@@ -27,6 +27,7 @@ from .account import (
     parse_my_trades,
     parse_order_json,
     parse_orders_json,
+    parse_trade_fee,
 )
 from .capital import (
     parse_coin_config,
@@ -122,6 +123,7 @@ __all__ = [
     "parse_ticker_price",
     "parse_ticker_prices",
     "parse_tickers_24h",
+    "parse_trade_fee",
     "parse_withdraw_response",
     "parse_withdrawal",
     "parse_withdrawals",

@@ -23,6 +23,7 @@ from exchanges.models import (
     OrderType,
     Side,
     Symbol,
+    TradeFee,
 )
 
 from . import enums
@@ -211,6 +212,17 @@ def parse_my_trades(rows: Iterable[Mapping[str, Any]], symbol: Symbol) -> list[F
 def parse_balance(data: Mapping[str, Any]) -> AssetBalance:
     """One ``balances`` item ``{"asset","free","locked"}``."""
     return _balance(data["asset"], data.get("free"), data.get("locked"))
+
+
+def parse_trade_fee(symbol: Symbol, data: Mapping[str, Any]) -> TradeFee:
+    """``GET /api/v3/tradeFee``: ``{"data": {"makerCommission": .., "takerCommission": ..}, "code": 0}``.
+
+    Accepts the bare inner object too (older captures).
+    """
+    body = data.get("data", data)
+    if not isinstance(body, Mapping):
+        body = {}
+    return TradeFee(symbol, dec(body.get("makerCommission")), dec(body.get("takerCommission")))
 
 
 def parse_account(data: Mapping[str, Any]) -> dict[AssetName, AssetBalance]:

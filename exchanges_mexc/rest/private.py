@@ -34,7 +34,13 @@ from exchanges.models import (
     WithdrawalRequest,
 )
 from exchanges_mexc import constants as c
-from exchanges_mexc.parsing.account import parse_account, parse_my_trades, parse_order_json, parse_orders_json
+from exchanges_mexc.parsing.account import (
+    parse_account,
+    parse_my_trades,
+    parse_order_json,
+    parse_orders_json,
+    parse_trade_fee,
+)
 from exchanges_mexc.parsing.values import dec
 from exchanges_mexc.rest.batch import place_batch
 from exchanges_mexc.rest.capital import MexcCapitalRest
@@ -128,9 +134,7 @@ class MexcPrivateSpotRest:
     async def get_trade_fee(self, symbol: Symbol) -> TradeFee:
         """The account's maker/taker rates for ``symbol`` (``GET /api/v3/tradeFee``)."""
         data = await self.signed.request(c.TRADE_FEE, [("symbol", self.public.pair(symbol))])
-        body = data.get("data", data) if isinstance(data, dict) else {}
-        # TODO(parsing): replace with exchanges_mexc.parsing's parse_trade_fee once it exists.
-        return TradeFee(symbol, dec(body.get("makerCommission")), dec(body.get("takerCommission")))
+        return parse_trade_fee(symbol, data if isinstance(data, dict) else {})
 
     # ------------------------------------------------------------------ orders
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import attrs
 
 from exchanges.errors import ExchangeError
-from exchanges.models import Order, OrderType, Side, Symbol
+from exchanges.models import Order, OrderType, Side, Symbol, TradeFee
 
 Amount = Decimal | str | int | float
 
@@ -39,10 +39,4 @@ class BatchResult:
         return self.order is not None
 
 
-@attrs.frozen(slots=True)
-class TradeFee:
-    """The account's commission rates for one symbol (fractions: 0.001 = 0.1 %)."""
-
-    symbol: Symbol
-    maker: Decimal
-    taker: Decimal
+__all__ = ["Amount", "BatchResult", "OrderRequest", "TradeFee"]
