@@ -463,4 +463,5 @@ def test_trade_fee_envelope_and_bare_object() -> None:
     wrapped = {"data": {"makerCommission": 0.003, "takerCommission": "0.001"}, "code": 0, "msg": "success"}
     fee = parse_trade_fee(symbol, wrapped)
     assert (fee.symbol, fee.maker, fee.taker) == (symbol, Decimal("0.003"), Decimal("0.001"))
-    assert parse_trade_fee(symbol, {"makerCommission": "0", "takerCommission": "0.002"}).taker == Decimal("0.002")
+    bare = parse_trade_fee(symbol, {"makerCommission": "0", "takerCommission": "0.002"})
+    assert bare.taker == Decimal("0.002")
