@@ -1,0 +1,167 @@
+"""Local order books fed by ``spot@public.aggre.depth`` and REST depth snapshots (API.md §9.5).
+
+One :class:`exchanges.book_sync.BookSynchronizer` per symbol does the generic buffer / snapshot /
+continuity work; this module adds what is MEXC- and transport-specific:
+
+* snapshots come from ``MexcPublicSpotRest.get_orderbook(symbol, limit=1000)`` (``lastUpdateId``
+  is the version);
+* overlap trimming: during a rotation both sockets deliver the same versions, and two sockets may
+  aggregate the same versions into different 100 ms windows. An update that starts at or before
+  the book's version but ends after it is trimmed to start right after the book's version. That is
+  exact because MEXC quantities are absolute: re-applying a level's latest quantity is harmless.
+  Updates entirely at or below the book's version are dropped by the synchronizer (duplicates).
+* after a reconnect of the connection that carries a symbol's depth channel, the book is
+  invalidated and resynced (frames were lost while disconnected);
+* metrics: ``mexc.ws.books.live`` / ``mexc.ws.books.syncing`` gauges, ``mexc.ws.book.<symbol>.state``
+  (1 LIVE, 0 SYNCING, -1 STALE), ``mexc.ws.book.<symbol>.invalidations``, ``mexc.ws.books.trimmed``; the
+  synchronizer adds ``book.<symbol>.resyncs`` / ``gaps`` / ``snapshots``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from exchanges.book_sync import BookSynchronizer
+from exchanges.metrics import Gauge, MetricsRegistry
+from exchanges.models import BookState, BookUpdate, OrderBook, Symbol
+from exchanges.orderbook import LocalOrderBook
+from exchanges_mexc.ws.streams import EventStream
+
+logger = logging.getLogger("exchanges.mexc.ws.books")
+
+SNAPSHOT_LIMIT = 1000
+"""REST depth levels fetched per snapshot (MEXC's recommended book-building depth)."""
+
+_STATE_VALUE = {BookState.LIVE: 1.0, BookState.SYNCING: 0.0, BookState.STALE: -1.0}
+
+
+class BookManager:
+    """The local books of one public WebSocket client, keyed by symbol."""
+
+    def __init__(
+        self,
+        fetch_snapshot: Callable[[Symbol], Awaitable[OrderBook]],
+        *,
+        metrics: MetricsRegistry,
+        stream: EventStream[OrderBook],
+        publish_depth: int | None = 20,
+        max_buffer: int = 10000,
+    ) -> None:
+        self._fetch = fetch_snapshot
+        self._metrics = metrics
+        self._stream = stream
+        self._publish_depth = publish_depth
+        self._max_buffer = max_buffer
+        self.books: dict[Symbol, BookSynchronizer] = {}
+        self._states: dict[Symbol, BookState] = {}
+        self._state_gauges: dict[Symbol, Gauge] = {}
+        self._live = metrics.gauge("mexc.ws.books.live")
+        self._syncing = metrics.gauge("mexc.ws.books.syncing")
+        self._trimmed = metrics.counter("mexc.ws.books.trimmed")
+        self._unknown = metrics.counter("mexc.ws.books.unrouted")
+
+    def __contains__(self, symbol: Symbol) -> bool:
+        return symbol in self.books
+
+    def add(self, symbol: Symbol) -> BookSynchronizer:
+        """Create the book for ``symbol`` (idempotent); it syncs on the first depth push."""
+        sync = self.books.get(symbol)
+        if sync is not None:
+            return sync
+        fetch = self._fetch
+
+        async def fetch_snapshot() -> OrderBook:
+            return await fetch(symbol)
+
+        sync = BookSynchronizer(
+            symbol,
+            fetch_snapshot,
+            metrics=self._metrics,
+            on_update=self._on_book,
+            max_buffer=self._max_buffer,
+        )
+        self.books[symbol] = sync
+        self._states[symbol] = sync.state
+        self._state_gauges[symbol] = self._metrics.gauge(f"mexc.ws.book.{symbol}.state")
+        self._refresh_gauges(symbol, sync.state)
+        return sync
+
+    async def remove(self, symbol: Symbol) -> None:
+        sync = self.books.pop(symbol, None)
+        if sync is None:
+            return
+        await sync.close()
+        self._states.pop(symbol, None)
+        gauge = self._state_gauges.pop(symbol, None)
+        if gauge is not None:
+            gauge.set(_STATE_VALUE[BookState.STALE])
+        self._count_states()
+
+    def on_depth(self, update: BookUpdate) -> None:
+        """Route one parsed aggre.depth push to its book (hot path)."""
+        sync = self.books.get(update.symbol)
+        if sync is None:
+            self._unknown.inc()  # e.g. a push that raced an unsubscribe
+            return
+        book = sync.book
+        version = book.version
+        if (
+            version is not None
+            and book.state is BookState.LIVE
+            and update.first_version <= version < update.last_version
+        ):
+            self._trimmed.inc()
+            update = update._replace(first_version=version + 1)
+        sync.on_update(update)
+        state = book.state
+        if state is not self._states.get(update.symbol):
+            self._refresh_gauges(update.symbol, state)
+
+    def invalidate(self, symbols: Iterable[Symbol]) -> None:
+        """Distrust these books (their connection reconnected) and resync them from a new snapshot."""
+        for symbol in symbols:
+            sync = self.books.get(symbol)
+            if sync is None:
+                continue
+            self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
+            sync.invalidate()
+            self._refresh_gauges(symbol, sync.state)
+
+    def _on_book(self, book: LocalOrderBook) -> None:
+        if book.state is not self._states.get(book.symbol):
+            self._refresh_gauges(book.symbol, book.state)
+        if self._stream.has_consumers:
+            self._stream.publish(book.snapshot(self._publish_depth))
+
+    def _refresh_gauges(self, symbol: Symbol, state: BookState) -> None:
+        previous = self._states.get(symbol)
+        self._states[symbol] = state
+        gauge = self._state_gauges.get(symbol)
+        if gauge is not None:
+            gauge.set(_STATE_VALUE[state])
+        if previous is not state:
+            logger.debug("%s: book %s", symbol, state.value)
+        self._count_states()
+
+    def _count_states(self) -> None:
+        states = list(self._states.values())
+        self._live.set(sum(1 for state in states if state is BookState.LIVE))
+        self._syncing.set(sum(1 for state in states if state is BookState.SYNCING))
+
+    def stats(self) -> dict[str, dict[str, object]]:
+        """Per-symbol state, version and resync count (for health checks and metrics)."""
+        return {
+            str(symbol): {
+                "state": sync.state.value,
+                "version": sync.book.version,
+                "resyncs": sync.resync_count,
+                "bids": sync.book.bid_depth,
+                "asks": sync.book.ask_depth,
+            }
+            for symbol, sync in self.books.items()
+        }
+
+    async def close(self) -> None:
+        for symbol in list(self.books):
+            await self.remove(symbol)

@@ -1,0 +1,416 @@
+"""MexcPublicSpotWebsocket: MEXC spot market-data streams over a pool of reconnecting sockets.
+
+Channels are spread over a :class:`~exchanges.transport.ws_pool.WebSocketPool` of at most
+``config.ws_max_subscriptions`` (MEXC: 30) channels per connection, subscribed and unsubscribed at
+run time. Every frame goes through :class:`exchanges_mexc.parsing.MexcFrameDecoder` and is routed
+by record type, on the transport's dispatch task (never the socket reader):
+
+* ``BookUpdate`` (aggre.depth)   -> the symbol's :class:`~exchanges.book_sync.BookSynchronizer`
+  (see :mod:`.books`); each applied update publishes a top-``publish_depth`` ``OrderBook``;
+* ``OrderBook`` (limit.depth)    -> the ``orderbooks`` stream as well;
+* ``Trade`` (aggre.deals)        -> de-duplicated (:mod:`.dedupe`), then the ``trades`` stream;
+* ``BookTicker``                 -> stale versions dropped, then ``book_tickers``;
+* ``Ticker`` (miniTicker[s])     -> ``tickers``; ``Kline`` -> ``klines``;
+* ``ControlMessage``             -> the :class:`~.acks.AckTracker` (acks, PONG, "Blocked").
+
+Each stream fans out to its handler (``PublicStreamHandlers``: sync or async, on its own consumer
+task) and to any number of bounded async iterators (``async for trade in ws.trades(): ...``).
+
+After a connection reconnects (frames were lost) the books whose depth channel it carries are
+invalidated and resync from a REST snapshot; the transport has already re-sent its channels.
+Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
+
+Metrics (``mexc.ws.*`` plus the transport's ``ws.mexc_public_<n>.*`` and the decoder's
+``mexc.ws.frames.*``): ``frames``, ``reconnects``, ``trades.duplicates``, ``book_tickers.stale``,
+per-stream ``<stream>.published`` / ``dropped`` / ``handler_errors``, book states and resyncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Self
+
+import aiohttp
+
+from exchanges.config import ExchangeConfig
+from exchanges.errors import SubscriptionError
+from exchanges.handlers import PublicStreamHandlers
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import (
+    BookState,
+    BookTicker,
+    Kline,
+    KlineInterval,
+    OrderBook,
+    Symbol,
+    Ticker,
+    Trade,
+)
+from exchanges.transport.ws import ReconnectingWebSocket
+from exchanges.transport.ws_pool import WebSocketPool
+from exchanges_mexc.parsing import MexcFrameDecoder
+from exchanges_mexc.rest.public import MexcPublicSpotRest
+from exchanges_mexc.symbols import MexcSymbolMapper
+from exchanges_mexc.ws import channels as ch
+from exchanges_mexc.ws.acks import AckTracker
+from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, BookManager
+from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCodec, is_ack_frame
+from exchanges_mexc.ws.dispatch import PublicRouter
+from exchanges_mexc.ws.strategy import MexcConnectionStrategy
+from exchanges_mexc.ws.streams import EventStream, StreamIterator
+
+logger = logging.getLogger("exchanges.mexc.ws.public")
+
+
+def _symbol_filter(symbol: Symbol | None) -> Callable[[Any], bool] | None:
+    if symbol is None:
+        return None
+    return lambda event: bool(event.symbol == symbol)
+
+
+class MexcPublicSpotWebsocket:
+    """MEXC spot public streams: trades, book tickers, depth snapshots, klines, tickers, local books."""
+
+    def __init__(
+        self,
+        config: ExchangeConfig,
+        *,
+        rest: MexcPublicSpotRest,
+        metrics: MetricsRegistry | None = None,
+        handlers: PublicStreamHandlers | None = None,
+        symbol_mapper: MexcSymbolMapper | None = None,
+        publish_depth: int | None = 20,
+        ack_timeout: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.config = config
+        self.metrics = metrics if metrics is not None else MetricsRegistry()
+        self._rest = rest
+        self.symbol_mapper = symbol_mapper if symbol_mapper is not None else rest.symbol_mapper
+        self._session = session
+        self._ack_timeout = ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0)
+        self._interval = config.ws_stream_interval
+        ch.validate_interval(self._interval)
+        self._strategy = MexcConnectionStrategy(config, name="mexc_public")
+        self._decoder = MexcFrameDecoder(self.symbol_mapper, self.metrics)
+        self._acks = AckTracker(self.metrics, prefix="mexc.ws", on_rejected=self._on_rejected)
+        self._pool = WebSocketPool(self._new_connection, config.ws_max_subscriptions)
+        self._conn_numbers = itertools.count(1)
+        size, policy = config.ws_max_queue_size, config.ws_overflow_policy
+        m = self.metrics
+        self.trade_stream: EventStream[Trade] = EventStream("trades", m, maxsize=size, policy=policy)
+        self.orderbook_stream: EventStream[OrderBook] = EventStream(
+            "orderbooks", m, maxsize=size, policy=policy
+        )
+        self.book_ticker_stream: EventStream[BookTicker] = EventStream(
+            "book_tickers", m, maxsize=size, policy=policy
+        )
+        self.ticker_stream: EventStream[Ticker] = EventStream("tickers", m, maxsize=size, policy=policy)
+        self.kline_stream: EventStream[Kline] = EventStream("klines", m, maxsize=size, policy=policy)
+        self.books = BookManager(
+            self._fetch_snapshot, metrics=m, stream=self.orderbook_stream, publish_depth=publish_depth
+        )
+        self._router = PublicRouter(
+            self._decoder,
+            metrics=m,
+            books=self.books,
+            acks=self._acks,
+            trades=self.trade_stream,
+            orderbooks=self.orderbook_stream,
+            book_tickers=self.book_ticker_stream,
+            tickers=self.ticker_stream,
+            klines=self.kline_stream,
+        )
+        self._m_reconnects = m.counter("mexc.ws.reconnects")
+        self._pending_unsubscribes: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.handlers = PublicStreamHandlers()
+        if handlers is not None:
+            self.set_handlers(handlers)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Nothing to open up front: connections open with the first subscription. Kept for symmetry."""
+
+    async def close(self) -> None:
+        """Close every connection, stop the books and end every iterator. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._pending_unsubscribes):
+            task.cancel()
+        await self._pool.close()
+        await self.books.close()
+        self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
+        for stream in self._streams():
+            await stream.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def set_handlers(self, handlers: PublicStreamHandlers) -> None:
+        """Install the spec-style callbacks (``handlers.trade_handler`` ...); None fields are removed."""
+        self.handlers = handlers
+        self.trade_stream.set_handler(handlers.trade_handler)
+        self.orderbook_stream.set_handler(handlers.orderbook_handler)
+        self.book_ticker_stream.set_handler(handlers.book_ticker_handler)
+        self.ticker_stream.set_handler(handlers.ticker_handler)
+        self.kline_stream.set_handler(handlers.kline_handler)
+
+    def _streams(self) -> tuple[EventStream[Any], ...]:
+        return (
+            self.trade_stream,
+            self.orderbook_stream,
+            self.book_ticker_stream,
+            self.ticker_stream,
+            self.kline_stream,
+        )
+
+    # ------------------------------------------------------------------ status
+
+    def is_connected(self) -> bool:
+        """True when every open connection is connected (and at least one is open)."""
+        conns = self._pool.connections
+        return bool(conns) and all(conn.connected for conn in conns)
+
+    @property
+    def connections(self) -> list[ReconnectingWebSocket]:
+        return list(self._pool.connections)
+
+    @property
+    def subscriptions(self) -> frozenset[str]:
+        """Every channel currently subscribed (over all connections)."""
+        return self._pool.subscriptions
+
+    def connection_for(self, channel: str) -> ReconnectingWebSocket | None:
+        return self._pool.connection_for(channel)
+
+    def get_performance_metrics(self) -> dict[str, Any]:
+        data = self.metrics.snapshot()
+        data.update(self._decoder.stats())
+        data["books"] = self.books.stats()
+        data["connections"] = len(self._pool.connections)
+        data["subscriptions"] = len(self._pool.subscriptions)
+        return data
+
+    # ------------------------------------------------------------------ raw subscriptions
+
+    async def subscribe(self, channels: Sequence[str]) -> None:
+        """Subscribe raw channel names; raise SubscriptionError if MEXC refuses one ("Blocked").
+
+        Unknown or outdated names (not ``...v3.api.pb``) are refused locally with ValueError.
+        """
+        for channel in channels:
+            ch.parse_channel(channel)
+        new = [channel for channel in dict.fromkeys(channels) if channel not in self._pool.subscriptions]
+        if not new:
+            return
+        for channel in new:
+            pair = ch.parse_channel(channel).pair
+            if pair is not None and not self.symbol_mapper.is_known(pair):
+                self.symbol_mapper.to_symbol(pair)  # raises SymbolNotSupported for unsplittable pairs
+        futures = self._acks.expect(new)
+        try:
+            await self._pool.subscribe(new)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        await self._acks.wait(new, futures, within=self._ack_timeout)
+
+    async def unsubscribe(self, channels: Sequence[str]) -> None:
+        await self._pool.unsubscribe([channel for channel in channels if channel in self._pool.subscriptions])
+
+    def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
+        """A refused channel is forgotten, so it is not re-sent after every reconnect."""
+        if self._closed or channel not in self._pool.subscriptions:
+            return
+        task = asyncio.get_running_loop().create_task(self._pool.unsubscribe([channel]))
+        self._pending_unsubscribes.add(task)
+        task.add_done_callback(self._pending_unsubscribes.discard)
+
+    def _pairs(self, symbols: Iterable[Symbol]) -> list[str]:
+        pairs = []
+        for symbol in symbols:
+            pair = self.symbol_mapper.to_pair(symbol)
+            self.symbol_mapper.register(symbol, pair)
+            pairs.append(pair)
+        return pairs
+
+    # ------------------------------------------------------------------ typed subscriptions
+
+    async def subscribe_trades(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
+        """Aggregated public trades (``aggre.deals``), de-duplicated across reconnects and rotations."""
+        iv = interval or self._interval
+        await self._subscribe_chunked([ch.aggre_deals(pair, iv) for pair in self._pairs(symbols)])
+
+    async def unsubscribe_trades(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
+        iv = interval or self._interval
+        await self.unsubscribe([ch.aggre_deals(pair, iv) for pair in self._pairs(symbols)])
+
+    async def subscribe_book_ticker(
+        self, symbols: Sequence[Symbol], interval: str | None = None, *, batch: bool = False
+    ) -> None:
+        """Best bid/ask: ``aggre.bookTicker`` per interval, or ``bookTicker.batch`` with ``batch=True``."""
+        await self._subscribe_chunked(self._book_ticker_channels(symbols, interval, batch))
+
+    async def unsubscribe_book_ticker(
+        self, symbols: Sequence[Symbol], interval: str | None = None, *, batch: bool = False
+    ) -> None:
+        await self.unsubscribe(self._book_ticker_channels(symbols, interval, batch))
+
+    def _book_ticker_channels(
+        self, symbols: Sequence[Symbol], interval: str | None, batch: bool
+    ) -> list[str]:
+        if batch:
+            return [ch.book_ticker_batch(pair) for pair in self._pairs(symbols)]
+        return [ch.aggre_book_ticker(pair, interval or self._interval) for pair in self._pairs(symbols)]
+
+    async def subscribe_depth(self, symbols: Sequence[Symbol], level: int = 20) -> None:
+        """Partial book snapshots of 5, 10 or 20 levels (``limit.depth``), to the orderbooks stream."""
+        await self._subscribe_chunked([ch.limit_depth(pair, level) for pair in self._pairs(symbols)])
+
+    async def unsubscribe_depth(self, symbols: Sequence[Symbol], level: int = 20) -> None:
+        await self.unsubscribe([ch.limit_depth(pair, level) for pair in self._pairs(symbols)])
+
+    async def subscribe_klines(
+        self, symbols: Sequence[Symbol], interval: KlineInterval | str = KlineInterval.MINUTE_1
+    ) -> None:
+        await self._subscribe_chunked([ch.kline(pair, interval) for pair in self._pairs(symbols)])
+
+    async def unsubscribe_klines(
+        self, symbols: Sequence[Symbol], interval: KlineInterval | str = KlineInterval.MINUTE_1
+    ) -> None:
+        await self.unsubscribe([ch.kline(pair, interval) for pair in self._pairs(symbols)])
+
+    async def subscribe_mini_ticker(self, symbols: Sequence[Symbol], timezone: str = "24H") -> None:
+        """24 h statistics per symbol every 3 s (``miniTicker``), to the tickers stream."""
+        await self._subscribe_chunked([ch.mini_ticker(pair, timezone) for pair in self._pairs(symbols)])
+
+    async def unsubscribe_mini_ticker(self, symbols: Sequence[Symbol], timezone: str = "24H") -> None:
+        await self.unsubscribe([ch.mini_ticker(pair, timezone) for pair in self._pairs(symbols)])
+
+    async def subscribe_mini_tickers(self, timezone: str = "24H") -> None:
+        """Statistics of every symbol whose price changed, every 3 s (``miniTickers``)."""
+        await self.subscribe([ch.mini_tickers(timezone)])
+
+    async def unsubscribe_mini_tickers(self, timezone: str = "24H") -> None:
+        await self.unsubscribe([ch.mini_tickers(timezone)])
+
+    async def subscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
+        """Maintain a local order book per symbol (``aggre.depth`` + REST snapshot, API.md §9.5)."""
+        iv = interval or self._interval
+        pairs = self._pairs(symbols)
+        added = [symbol for symbol in symbols if symbol not in self.books]
+        for symbol in added:
+            self.books.add(symbol)
+        try:
+            await self._subscribe_chunked([ch.aggre_depth(pair, iv) for pair in pairs])
+        except BaseException:
+            for symbol in added:
+                channel = ch.aggre_depth(self.symbol_mapper.to_pair(symbol), iv)
+                if channel not in self._pool.subscriptions:
+                    await self.books.remove(symbol)
+            raise
+
+    async def unsubscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
+        iv = interval or self._interval
+        await self.unsubscribe([ch.aggre_depth(pair, iv) for pair in self._pairs(symbols)])
+        for symbol in symbols:
+            await self.books.remove(symbol)
+
+    async def _subscribe_chunked(self, channels: list[str]) -> None:
+        """Subscribe in chunks of at most one request's worth; every chunk is tried, first error raised."""
+        errors: list[BaseException] = []
+        for start in range(0, len(channels), MAX_PARAMS_PER_REQUEST):
+            try:
+                await self.subscribe(channels[start : start + MAX_PARAMS_PER_REQUEST])
+            except SubscriptionError as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+    # ------------------------------------------------------------------ reading
+
+    def trades(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Trade]:
+        """Async iterator of de-duplicated trades (optionally of one symbol), from now on."""
+        return self.trade_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def orderbooks(
+        self, symbol: Symbol | None = None, *, maxsize: int | None = None
+    ) -> StreamIterator[OrderBook]:
+        """Local-book snapshots after each applied update, and limit-depth snapshots."""
+        return self.orderbook_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def book_tickers(
+        self, symbol: Symbol | None = None, *, maxsize: int | None = None
+    ) -> StreamIterator[BookTicker]:
+        return self.book_ticker_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def tickers(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Ticker]:
+        return self.ticker_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def klines(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Kline]:
+        return self.kline_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def get_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
+        """The local book's current snapshot; KeyError if ``symbol`` has no local book."""
+        return self.books.books[symbol].book.snapshot(depth)
+
+    def orderbook_state(self, symbol: Symbol) -> BookState:
+        return self.books.books[symbol].state
+
+    async def wait_book_live(self, symbol: Symbol) -> None:
+        """Wait until ``symbol``'s local book is LIVE (bound it with ``asyncio.timeout``)."""
+        await self.books.books[symbol].wait_live()
+
+    # ------------------------------------------------------------------ internals
+
+    async def _fetch_snapshot(self, symbol: Symbol) -> OrderBook:
+        return await self._rest.get_orderbook(symbol, limit=SNAPSHOT_LIMIT)
+
+    def _new_connection(self) -> ReconnectingWebSocket:
+        number = next(self._conn_numbers)
+        conn: ReconnectingWebSocket
+
+        async def on_connected() -> None:
+            await self._on_connected(conn)
+
+        conn = ReconnectingWebSocket(
+            self.config.ws_url,
+            name=f"mexc_public_{number}",
+            on_frame=self._router.on_frame,
+            codec=MexcSubscriptionCodec(),
+            strategy=self._strategy,
+            metrics=self.metrics,
+            max_queue_size=self.config.ws_max_queue_size,
+            overflow_policy=self.config.ws_overflow_policy,
+            on_connected=on_connected,
+            session=self._session,
+            max_channels_per_message=MAX_PARAMS_PER_REQUEST,
+            ready_check=is_ack_frame,
+        )
+        return conn
+
+    async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
+        """After a (re)connect: books carried by this connection may have missed updates."""
+        if not conn.subscriptions:
+            return  # a new connection: nothing was subscribed on it before
+        self._m_reconnects.inc()
+        depth = [ch.parse_channel(channel) for channel in conn.subscriptions if "aggre.depth" in channel]
+        symbols = [self.symbol_mapper.to_symbol(parsed.pair) for parsed in depth if parsed.pair]
+        live = [
+            symbol
+            for symbol in symbols
+            if symbol in self.books and self.books.books[symbol].state is BookState.LIVE
+        ]
+        logger.debug("%s reconnected; resyncing %d local books", conn.name, len(live))
+        self.books.invalidate(live)

@@ -1,0 +1,282 @@
+"""Fan-out of decoded events to handlers and to bounded async iterators.
+
+The frame dispatcher calls :meth:`EventStream.publish` synchronously; it never waits for a
+consumer. Each consumer owns a bounded buffer:
+
+* every ``async for`` iterator (``stream.iterate()``), and
+* the stream's handler (sync or async, see :func:`exchanges.handlers.call_handler`), run in order on
+  its own consumer task, so a slow handler delays only its own stream, never the socket, the
+  keep-alive, the books or the other streams.
+
+Overflow policy when a consumer falls behind (``config.ws_overflow_policy``):
+
+* ``drop_oldest`` (default): the oldest buffered event is discarded, so a consumer that catches up
+  sees the newest data (what a market-data consumer wants);
+* ``drop_newest``: the incoming event is discarded, keeping the buffered history intact;
+* ``block`` cannot apply here (the dispatcher must not wait on one slow consumer; the transport's
+  inbound queue honours it): it is treated as ``drop_oldest``.
+
+``maxsize`` 0 means unbounded: used for private money streams (orders, fills, balances), which
+are low-volume and must never be dropped. Every drop is counted in ``<prefix>.<name>.dropped``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Generic, Self, TypeVar
+
+from exchanges.handlers import Handler, call_handler
+from exchanges.metrics import Counter, MetricsRegistry
+
+logger = logging.getLogger("exchanges.mexc.ws.streams")
+
+T = TypeVar("T")
+
+OVERFLOW_POLICIES = ("drop_oldest", "drop_newest", "block")
+
+
+class StreamClosed(Exception):
+    """Raised inside a buffer's ``get`` once it is closed and drained."""
+
+
+class BoundedBuffer(Generic[T]):
+    """A single-consumer FIFO with an overflow policy; ``put`` never waits."""
+
+    __slots__ = ("_closed", "_drop_newest", "_items", "_maxsize", "_waiter", "dropped")
+
+    def __init__(self, maxsize: int, policy: str, dropped: Counter) -> None:
+        if policy not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow policy must be one of {OVERFLOW_POLICIES}, got {policy!r}")
+        self._items: collections.deque[T] = collections.deque()
+        self._maxsize = maxsize
+        self._drop_newest = policy == "drop_newest"
+        self._waiter: asyncio.Future[None] | None = None
+        self._closed = False
+        self.dropped = dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: T) -> None:
+        if self._closed:
+            return
+        if self._maxsize and len(self._items) >= self._maxsize:
+            self.dropped.inc()
+            if self._drop_newest:
+                return
+            self._items.popleft()
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> T:
+        while not self._items:
+            if self._closed:
+                raise StreamClosed
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.popleft()
+
+    def close(self) -> None:
+        """Stop accepting events; the consumer drains what is buffered, then stops."""
+        self._closed = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class StreamIterator(Generic[T]):
+    """``async for event in iterator``; also an async context manager that unsubscribes on exit.
+
+    Dropping the last reference also unsubscribes (the stream keeps only a weak reference).
+    """
+
+    __slots__ = ("__weakref__", "_buffer", "_predicate", "_stream")
+
+    def __init__(
+        self, stream: EventStream[T], buffer: BoundedBuffer[T], predicate: Callable[[T], bool] | None
+    ) -> None:
+        self._stream = stream
+        self._buffer = buffer
+        self._predicate = predicate
+
+    def offer(self, item: T) -> None:
+        predicate = self._predicate
+        if predicate is None or predicate(item):
+            self._buffer.put(item)
+
+    def end(self) -> None:
+        """Stop after the buffered events (the stream closed)."""
+        self._buffer.close()
+
+    @property
+    def backlog(self) -> int:
+        """Events buffered and not yet consumed."""
+        return len(self._buffer)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        try:
+            return await self._buffer.get()
+        except StreamClosed:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self._buffer.close()
+        self._stream.discard(self)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class EventStream(Generic[T]):
+    """One kind of event (trades, books, orders...) fanned out to its handler and iterators."""
+
+    def __init__(
+        self,
+        name: str,
+        metrics: MetricsRegistry,
+        *,
+        maxsize: int = 10000,
+        policy: str = "drop_oldest",
+        prefix: str = "mexc.ws",
+    ) -> None:
+        if policy not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow policy must be one of {OVERFLOW_POLICIES}, got {policy!r}")
+        self.name = name
+        self._maxsize = maxsize
+        self._policy = policy
+        self._iterators: weakref.WeakSet[StreamIterator[T]] = weakref.WeakSet()
+        self._handler: Handler[T] | None = None
+        self._handler_buffer: BoundedBuffer[T] | None = None
+        self._handler_task: asyncio.Task[None] | None = None
+        self._published = metrics.counter(f"{prefix}.{name}.published")
+        self._dropped = metrics.counter(f"{prefix}.{name}.dropped")
+        self._handler_errors = metrics.counter(f"{prefix}.{name}.handler_errors")
+        self._closed = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def has_consumers(self) -> bool:
+        """False when nobody listens: callers may skip building expensive events."""
+        return self._handler_buffer is not None or len(self._iterators) > 0
+
+    def publish(self, item: T) -> None:
+        """Hand one event to every consumer; never waits (hot path)."""
+        self._published.inc()
+        buffer = self._handler_buffer
+        if buffer is not None:
+            self._idle.clear()
+            buffer.put(item)
+            if self._handler_task is None:
+                self._start_consumer()
+        if self._iterators:
+            for iterator in self._iterators:
+                iterator.offer(item)
+
+    def iterate(
+        self, predicate: Callable[[T], bool] | None = None, *, maxsize: int | None = None
+    ) -> StreamIterator[T]:
+        """A new bounded iterator over events published from now on (optionally filtered)."""
+        buffer: BoundedBuffer[T] = BoundedBuffer(
+            self._maxsize if maxsize is None else maxsize, self._policy, self._dropped
+        )
+        if self._closed:
+            buffer.close()
+        iterator = StreamIterator(self, buffer, predicate)
+        self._iterators.add(iterator)
+        return iterator
+
+    def discard(self, iterator: StreamIterator[T]) -> None:
+        self._iterators.discard(iterator)
+
+    def set_handler(self, handler: Handler[T] | None) -> None:
+        """Install (or with None remove) the handler; events are delivered in publish order."""
+        if handler is self._handler:
+            return
+        self._stop_handler()
+        self._handler = handler
+        if handler is None or self._closed:
+            return
+        self._handler_buffer = BoundedBuffer(self._maxsize, self._policy, self._dropped)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop yet (built outside async code): the first publish starts the consumer
+        self._start_consumer()
+
+    def _start_consumer(self) -> None:
+        handler, buffer = self._handler, self._handler_buffer
+        assert handler is not None
+        assert buffer is not None
+        self._handler_task = asyncio.get_running_loop().create_task(
+            self._consume(handler, buffer), name=f"mexc-ws-{self.name}-handler"
+        )
+
+    async def _consume(self, handler: Handler[T], buffer: BoundedBuffer[T]) -> None:
+        while True:
+            if not len(buffer):
+                self._idle.set()
+            try:
+                item = await buffer.get()
+            except StreamClosed:
+                self._idle.set()
+                return
+            try:
+                await call_handler(handler, item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._handler_errors.inc()
+                logger.exception("%s handler failed; continuing with the next event", self.name)
+
+    def _stop_handler(self) -> None:
+        if self._handler_buffer is not None:
+            self._handler_buffer.close()
+        if self._handler_task is not None:
+            self._handler_task.cancel()
+        self._handler_buffer = None
+        self._handler_task = None
+
+    async def drain(self, within: float = 5.0) -> None:
+        """Wait (at most ``within`` seconds) until the handler consumed what is buffered."""
+        if self._handler_buffer is None:
+            return
+        try:
+            async with asyncio.timeout(within):
+                await self._idle.wait()
+        except TimeoutError:
+            logger.debug("%s handler still busy after %.1fs", self.name, within)
+
+    async def close(self, *, drain_timeout: float = 1.0) -> None:
+        """Deliver what the handler has buffered (up to ``drain_timeout``), then end every iterator."""
+        if self._closed:
+            return
+        self._closed = True
+        task, buffer = self._handler_task, self._handler_buffer
+        if buffer is not None:
+            buffer.close()
+        if task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), drain_timeout)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        self._handler_task = None
+        self._handler_buffer = None
+        for iterator in list(self._iterators):
+            iterator.end()
+        self._iterators = weakref.WeakSet()

@@ -1,0 +1,133 @@
+"""MexcPrivateSpotWebsocket against the simulator: order lifecycle, drops, expired keys, reconciliation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from decimal import Decimal
+
+from exchanges.config import Credentials
+from exchanges.handlers import PrivateStreamHandlers
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import BalanceUpdate, Fill, Order, OrderStatus, Side, Symbol
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
+from exchanges_mexc.sim.app import MexcSimulator
+from exchanges_mexc.sim.rules import OrderRequest
+from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
+
+from .conftest import sim_config, wait_until  # type: ignore[import-not-found]
+
+BTC = Symbol("BTC", "USDT")
+PRICE = Decimal("50000")
+
+
+class Recorder:
+    """Handlers that record every delivered event."""
+
+    def __init__(self) -> None:
+        self.orders: list[Order] = []
+        self.fills: list[Fill] = []
+        self.balances: list[BalanceUpdate] = []
+
+    def handlers(self) -> PrivateStreamHandlers:
+        async def on_fill(fill: Fill) -> None:  # async handler
+            self.fills.append(fill)
+
+        return PrivateStreamHandlers(
+            order_handler=self.orders.append, execution_handler=on_fill, balance_handler=self.balances.append
+        )
+
+    def states(self, order_id: str) -> list[tuple[OrderStatus, Decimal]]:
+        return [(o.status, o.filled_quantity) for o in self.orders if o.order_id == order_id]
+
+
+def sell_into(sim: MexcSimulator, uid: int, qty: str) -> None:
+    """A counterparty sells ``qty`` BTC at PRICE, directly in the engine (no socket involved)."""
+    sim.engine.place(uid, OrderRequest("BTCUSDT", "SELL", "LIMIT", Decimal(qty), None, PRICE))
+
+
+async def test_order_lifecycle_drops_and_expired_keys_are_delivered_exactly_once() -> None:
+    async with MexcSimulator(symbols=("BTCUSDT",), seed=5, market_rate=0.0, book_levels=0) as sim:
+        me = sim.create_account(balances={"USDT": "1000000", "BTC": "0"})
+        other = sim.create_account(balances={"BTC": "100"})
+        config = sim_config(sim)
+        metrics = MetricsRegistry()
+        seen = Recorder()
+        rest = MexcPrivateSpotRest(config, Credentials(me.api_key, me.secret_key), metrics=metrics)
+        await rest.initialize()
+        ws = MexcPrivateSpotWebsocket(
+            config,
+            rest=rest,
+            metrics=metrics,
+            handlers=seen.handlers(),
+            symbols=[BTC],
+            keepalive_interval=0.3,
+        )
+        try:
+            await asyncio.wait_for(ws.start(), 10)
+            assert ws.is_connected()
+            iterated = ws.fills()
+
+            # 1. Live: placed, partly filled, cancelled -> order updates and a fill, in order.
+            order = await rest.place_limit_order(BTC, Side.BUY, "2", PRICE)
+            await wait_until(lambda: seen.states(order.order_id), 5)
+            sell_into(sim, other.uid, "0.5")
+            await wait_until(lambda: len(seen.fills) == 1, 5)
+            await rest.cancel_order(BTC, order.order_id)
+            await wait_until(lambda: seen.states(order.order_id)[-1][0].is_open is False, 5)
+            assert seen.states(order.order_id) == [
+                (OrderStatus.NEW, Decimal(0)),
+                (OrderStatus.PARTIALLY_FILLED, Decimal("0.5")),
+                (OrderStatus.PARTIALLY_CANCELED, Decimal("0.5")),
+            ]
+            assert seen.fills[0].order_id == order.order_id
+            assert seen.fills[0].quantity == Decimal("0.5")
+            assert seen.fills[0].side is Side.BUY
+            assert (await asyncio.wait_for(anext(iterated), 2)).trade_id == seen.fills[0].trade_id
+            assert ws.orders[order.order_id].status is OrderStatus.PARTIALLY_CANCELED
+            assert any(update.balance.asset == "BTC" for update in seen.balances)
+
+            # 2. Dropped connection: fills while disconnected come back through reconciliation.
+            order2 = await rest.place_limit_order(BTC, Side.BUY, "3", PRICE)
+            await wait_until(lambda: seen.states(order2.order_id), 5)
+            sim.faults.drop_connections()
+            sell_into(sim, other.uid, "1")  # nobody is connected: these pushes are lost
+            sell_into(sim, other.uid, "0.25")
+            await wait_until(lambda: metrics.value("mexc.ws.private.reconciliations") >= 1, 10)
+            await wait_until(lambda: len(seen.fills) == 3, 5)
+            assert [f.quantity for f in seen.fills[1:]] == [Decimal("1"), Decimal("0.25")]
+            assert ws.orders[order2.order_id].filled_quantity == Decimal("1.25")
+            assert seen.states(order2.order_id)[-1] == (OrderStatus.PARTIALLY_FILLED, Decimal("1.25"))
+
+            # 3. Expired listen key (sockets closed by the server): new key, reconcile, no duplicates.
+            keys = sim.accounts.listen_keys_of(me.uid)
+            assert len(keys) == 1
+            sim.faults.expire_listen_key(keys[0])
+            sell_into(sim, other.uid, "1.75")  # fills order2 completely while the key is dead
+            await wait_until(lambda: metrics.value("mexc.ws.private.reconciliations") >= 2, 10)
+            await wait_until(lambda: len(seen.fills) == 4, 5)
+            await wait_until(lambda: ws.orders[order2.order_id].status is OrderStatus.FILLED, 5)
+            new_keys = sim.accounts.listen_keys_of(me.uid)
+            assert new_keys
+            assert keys[0] not in new_keys
+
+            # 4. Keep-alive rejected (key silently invalid, socket still open): moved to a new key.
+            sim.accounts.expire_listen_key(new_keys[0])
+            await wait_until(lambda: metrics.value("mexc.ws.private.listen_key_rejected") >= 2, 5)
+            await wait_until(lambda: ws.is_connected() and not ws.reconciling, 10)
+            order3 = await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
+            sell_into(sim, other.uid, "1")
+            await wait_until(lambda: len(seen.fills) == 5, 5)
+            await wait_until(lambda: seen.states(order3.order_id)[-1][0] is OrderStatus.FILLED, 5)
+
+            # Exactly once, and the stream agrees with the engine.
+            engine_fills = [deal.trade_id for deal in sim.engine.deals_of(me.uid)]
+            assert sorted(f.trade_id for f in seen.fills) == sorted(engine_fills)
+            assert all(n == 1 for n in Counter(f.trade_id for f in seen.fills).values())
+            for key in Counter((o.order_id, o.status, o.filled_quantity) for o in seen.orders).values():
+                assert key == 1
+            assert metrics.value("mexc.ws.private.keepalives") > 0
+        finally:
+            await ws.close()
+            await rest.close()
+        assert sim.accounts.listen_keys_of(me.uid) == []  # deleted on close

@@ -1,0 +1,303 @@
+"""Pure parts of the MEXC WebSocket plugin: channel names, codec, acks, strategy, stream fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exchanges.config import ExchangeConfig
+from exchanges.errors import SubscriptionError
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import (
+    BookState,
+    BookUpdate,
+    KlineInterval,
+    OrderBook,
+    OrderBookEntry,
+    Side,
+    Symbol,
+    Trade,
+)
+from exchanges_mexc.parsing import control_from_json
+from exchanges_mexc.ws import channels as ch
+from exchanges_mexc.ws.acks import AckTracker
+from exchanges_mexc.ws.books import BookManager
+from exchanges_mexc.ws.codec import PING_MESSAGE, MexcSubscriptionCodec
+from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
+from exchanges_mexc.ws.strategy import MexcConnectionStrategy
+from exchanges_mexc.ws.streams import EventStream
+
+PAIRS = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=12)
+
+
+def test_channel_names_match_api_doc() -> None:
+    assert ch.aggre_deals("BTCUSDT") == "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"
+    assert ch.aggre_deals("BTCUSDT", "10ms") == "spot@public.aggre.deals.v3.api.pb@10ms@BTCUSDT"
+    assert ch.aggre_depth("ETHUSDT", "10ms") == "spot@public.aggre.depth.v3.api.pb@10ms@ETHUSDT"
+    assert ch.aggre_book_ticker("BTCUSDT") == "spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT"
+    assert ch.book_ticker_batch("BTCUSDT") == "spot@public.bookTicker.batch.v3.api.pb@BTCUSDT"
+    assert ch.limit_depth("BTCUSDT", 5) == "spot@public.limit.depth.v3.api.pb@BTCUSDT@5"
+    assert ch.kline("BTCUSDT", KlineInterval.HOUR_1) == "spot@public.kline.v3.api.pb@BTCUSDT@Min60"
+    assert ch.kline("BTCUSDT", "Month1") == "spot@public.kline.v3.api.pb@BTCUSDT@Month1"
+    assert ch.mini_ticker("BTCUSDT", "UTC+5:30") == "spot@public.miniTicker.v3.api.pb@BTCUSDT@UTC+5:30"
+    assert ch.mini_tickers("UTC+8") == "spot@public.miniTickers.v3.api.pb@UTC+8"
+    assert ch.PRIVATE_CHANNELS == (
+        "spot@private.account.v3.api.pb",
+        "spot@private.orders.v3.api.pb",
+        "spot@private.deals.v3.api.pb",
+    )
+    assert set(ch.KLINE_INTERVALS.values()) == {
+        "Min1", "Min5", "Min15", "Min30", "Min60", "Hour4", "Hour8", "Day1", "Week1", "Month1",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: ch.aggre_deals("btcusdt"),
+        lambda: ch.aggre_deals("BTCUSDT", "1s"),
+        lambda: ch.limit_depth("BTCUSDT", 50),
+        lambda: ch.kline("BTCUSDT", "1m"),
+        lambda: ch.mini_ticker("BTCUSDT", "UTC+14"),
+        lambda: ch.mini_tickers("utc+8"),
+        lambda: ch.aggre_depth("BTC/USDT"),
+    ],
+)
+def test_invalid_parameters_fail_at_the_call_site(build: object) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011
+        build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "spot@public.limit.depth.v3.api@BTCUSDT@20",  # legacy JSON: Blocked on MEXC
+        "spot@public.ticker.v3.api@BTCUSDT",
+        "spot@public.deals.v3.api.pb@BTCUSDT",  # hidden channel, not offered
+        "spot@aggre.deals.v3.api.pb@100ms@BTCUSDT",
+        "spot@private.aggre.deals.v3.api.pb@100ms@BTCUSDT",
+        "spot@public.aggre.deals.v3.api.pb@BTCUSDT",
+        "spot@private.orders.v3.api.pb@BTCUSDT",
+    ],
+)
+def test_parse_channel_rejects_outdated_and_malformed(name: str) -> None:
+    assert not ch.is_current_channel(name)
+
+
+@given(
+    pair=PAIRS,
+    interval=st.sampled_from(ch.STREAM_INTERVALS),
+    level=st.sampled_from(ch.LIMIT_DEPTH_LEVELS),
+    kline=st.sampled_from(list(KlineInterval)),
+    tz=st.sampled_from(ch.MINI_TICKER_TIMEZONES),
+)
+def test_builders_and_parser_round_trip(
+    pair: str, interval: str, level: int, kline: KlineInterval, tz: str
+) -> None:
+    cases = [
+        (ch.aggre_deals(pair, interval), ch.ChannelKind.AGGRE_DEALS, pair, interval),
+        (ch.aggre_depth(pair, interval), ch.ChannelKind.AGGRE_DEPTH, pair, interval),
+        (ch.aggre_book_ticker(pair, interval), ch.ChannelKind.AGGRE_BOOK_TICKER, pair, interval),
+        (ch.book_ticker_batch(pair), ch.ChannelKind.BOOK_TICKER_BATCH, pair, None),
+        (ch.limit_depth(pair, level), ch.ChannelKind.LIMIT_DEPTH, pair, str(level)),
+        (ch.kline(pair, kline), ch.ChannelKind.KLINE, pair, ch.KLINE_INTERVALS[kline]),
+        (ch.mini_ticker(pair, tz), ch.ChannelKind.MINI_TICKER, pair, tz),
+        (ch.mini_tickers(tz), ch.ChannelKind.MINI_TICKERS, None, tz),
+    ]
+    for name, kind, want_pair, param in cases:
+        assert ch.parse_channel(name) == ch.Channel(kind, want_pair, param)
+    for name in ch.PRIVATE_CHANNELS:
+        assert ch.parse_channel(name).pair is None
+
+
+def test_codec_encodes_mexc_requests_with_increasing_ids() -> None:
+    codec = MexcSubscriptionCodec()
+    first = orjson.loads(codec.subscribe(["a", "b"]))
+    second = orjson.loads(codec.unsubscribe(["a"]))
+    assert first == {"method": "SUBSCRIPTION", "params": ["a", "b"], "id": 1}
+    assert second == {"method": "UNSUBSCRIPTION", "params": ["a"], "id": 2}
+    assert orjson.loads(PING_MESSAGE) == {"method": "PING"}
+    with pytest.raises(ValueError, match="at least one"):
+        codec.subscribe([])
+    with pytest.raises(ValueError, match="exceeds"):
+        codec.subscribe([str(i) for i in range(31)])
+
+
+def test_strategy_follows_config() -> None:
+    config = ExchangeConfig(name="mexc_spot", rest_url="http://x", ws_url="ws://x", ws_ping_interval=5.0)
+    strategy = MexcConnectionStrategy(config.with_overrides(ws_max_lifetime=12.0))
+    options = strategy.connect_options()
+    assert dict(options.headers) == {}
+    assert options.compress == 0
+    assert strategy.keepalive_interval == 5.0
+    assert strategy.keepalive_message() == PING_MESSAGE
+    assert strategy.max_connection_lifetime == 12.0
+    assert strategy.reconnection_policy().max_attempts is None
+    assert strategy.should_reconnect(None, 1005)
+    assert strategy.should_reconnect(None, 1006)
+    assert strategy.should_reconnect(ConnectionResetError(), None)
+    with pytest.raises(ValueError, match="60 s"):
+        MexcConnectionStrategy(config.with_overrides(ws_ping_interval=60.0))
+
+
+BLOCKED = "Not Subscribed successfully! [spot@public.deals.v3.api@BTCUSDT].  Reason： Blocked! "
+
+
+async def test_ack_tracker_resolves_and_rejects() -> None:
+    metrics = MetricsRegistry()
+    rejected: list[str] = []
+    tracker = AckTracker(metrics, on_rejected=lambda channel, _error: rejected.append(channel))
+    good = ["c1@x", "c2@x"]
+    futures = tracker.expect(good)
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": "c1@x,c2@x"}))
+    await tracker.wait(good, futures, within=1.0)
+
+    bad = ["spot@public.deals.v3.api@BTCUSDT"]
+    futures = tracker.expect(bad)
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": BLOCKED}))
+    with pytest.raises(SubscriptionError) as info:
+        await tracker.wait(bad, futures, within=1.0)
+    assert info.value.channel == bad[0]
+    assert bad[0] in str(info.value)
+    assert rejected == bad
+
+    silent = ["c3"]
+    futures = tracker.expect(silent)
+    await tracker.wait(silent, futures, within=0.01)  # no ack: not an error
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": "PONG"}))
+    assert metrics.value("mexc.ws.ack_timeouts") == 1
+    assert metrics.value("mexc.ws.pongs") == 1
+    assert metrics.value("mexc.ws.subscriptions_rejected") == 1
+    assert tracker.pending == frozenset()
+
+
+async def test_stream_fans_out_to_handler_and_iterators_in_order() -> None:
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("numbers", metrics, maxsize=100)
+    seen_sync: list[int] = []
+    stream.set_handler(seen_sync.append)
+    evens = stream.iterate(lambda n: n % 2 == 0)
+    everything = stream.iterate()
+    for n in range(10):
+        stream.publish(n)
+    got = [await asyncio.wait_for(anext(everything), 1.0) for _ in range(10)]
+    got_evens = [await asyncio.wait_for(anext(evens), 1.0) for _ in range(5)]
+    await stream.drain()
+    assert got == list(range(10))
+    assert got_evens == [0, 2, 4, 6, 8]
+    assert seen_sync == list(range(10))
+
+    seen_async: list[int] = []
+
+    async def slow(n: int) -> None:
+        await asyncio.sleep(0)
+        if n == 3:
+            raise RuntimeError("handler bug")
+        seen_async.append(n)
+
+    stream.set_handler(slow)
+    for n in range(5):
+        stream.publish(n)
+    await stream.drain()
+    await stream.close()
+    assert seen_async == [0, 1, 2, 4]
+    assert metrics.value("mexc.ws.numbers.handler_errors") == 1
+    rest = [n async for n in everything]
+    assert rest == list(range(5))
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("drop_oldest", [7, 8, 9]), ("drop_newest", [0, 1, 2])])
+async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[int]) -> None:
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=3, policy=policy)
+    iterator = stream.iterate()
+    for n in range(10):
+        stream.publish(n)
+    await stream.close()
+    assert [n async for n in iterator] == kept
+    assert metrics.value("mexc.ws.n.dropped") == 7
+
+
+async def test_dropped_iterator_unsubscribes() -> None:
+    stream: EventStream[int] = EventStream("n", MetricsRegistry())
+    iterator = stream.iterate()
+    assert stream.has_consumers
+    del iterator
+    gc.collect()
+    assert not stream.has_consumers
+    async with stream.iterate() as scoped:
+        stream.publish(1)
+        assert await anext(scoped) == 1
+    assert not stream.has_consumers
+
+
+def test_trade_dedupe_by_id_then_by_content() -> None:
+    btc = Symbol("BTC", "USDT")
+    dedupe = TradeDeduper(capacity=3)
+    with_id = Trade(btc, 1.0, 2.0, Side.BUY, 10, "t1")
+    assert dedupe.is_new(with_id)
+    assert not dedupe.is_new(with_id._replace(timestamp=11))  # same id: duplicate
+    no_id = Trade(btc, 1.0, 2.0, Side.BUY, 10)
+    assert dedupe.is_new(no_id)
+    assert not dedupe.is_new(no_id)
+    assert dedupe.is_new(no_id._replace(side=Side.SELL))
+    assert dedupe.is_new(no_id._replace(symbol=Symbol("ETH", "USDT")))  # per-symbol windows
+    assert dedupe.duplicates == 2
+    gate = VersionGate()
+    assert gate.is_new(btc, 5)
+    assert not gate.is_new(btc, 5)
+    assert not gate.is_new(btc, 4)
+    assert gate.is_new(btc, None)
+    assert gate.is_new(btc, 6)
+
+
+async def test_book_manager_trims_overlapping_updates_instead_of_resyncing() -> None:
+    btc = Symbol("BTC", "USDT")
+    snapshots = 0
+
+    async def fetch(symbol: Symbol) -> OrderBook:
+        nonlocal snapshots
+        snapshots += 1
+        return OrderBook(symbol, (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),), 0, 10)
+
+    metrics = MetricsRegistry()
+    stream: EventStream[OrderBook] = EventStream("orderbooks", metrics)
+    books = BookManager(fetch, metrics=metrics, stream=stream)
+    sync = books.add(btc)
+    books.on_depth(BookUpdate(btc, [(98.0, 2.0)], [], 9, 11, 1))
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert sync.book.version == 11
+    books.on_depth(BookUpdate(btc, [(98.0, 3.0)], [], 10, 13, 2))  # overlaps 10..11: trimmed
+    books.on_depth(BookUpdate(btc, [(98.0, 4.0)], [], 12, 13, 3))  # entirely old: dropped
+    assert sync.state is BookState.LIVE
+    assert sync.book.version == 13
+    assert sync.book.bids() == [(99.0, 1.0), (98.0, 3.0)]
+    books.on_depth(BookUpdate(btc, [], [], 15, 16, 4))  # gap
+    assert books.books[btc].state is BookState.SYNCING
+    assert sync.resync_count == 1
+    assert metrics.value("mexc.ws.books.trimmed") == 1
+    books.invalidate([btc])
+    assert books.books[btc].state is BookState.SYNCING
+    await books.close()
+    assert snapshots >= 1
+
+
+def test_handler_installed_outside_a_loop_starts_on_first_publish() -> None:
+    seen: list[int] = []
+    stream: EventStream[int] = EventStream("late", MetricsRegistry())
+    stream.set_handler(seen.append)  # no running loop here
+
+    async def run() -> None:
+        stream.publish(1)
+        stream.publish(2)
+        await stream.drain(1.0)
+        await stream.close()
+
+    asyncio.run(run())
+    assert seen == [1, 2]
