@@ -7,17 +7,21 @@ The generic recipe (MEXC API.md §9.5; Binance and others use the same one):
 2. Drop buffered updates already contained in the snapshot (``last_version <= snapshot.version``).
 3. The first remaining update must cover the version right after the snapshot
    (``first_version <= snapshot.version + 1``). If it starts later there is a gap between the
-   snapshot and the stream: fetch again (the buffer is kept). If nothing remains yet, the
-   snapshot waits for the next update.
-4. Apply the snapshot and the remaining buffer; the book is LIVE.
-5. While LIVE, each update must start at ``previous last_version + 1``. An update entirely at or
+   snapshot and the stream: fetch again (the buffer is kept).
+4. Apply the snapshot and the remaining buffer; the book is LIVE. With nothing left in the buffer
+   the snapshot alone is LIVE: the stream was subscribed before the fetch, so the next update is
+   checked against ``snapshot.version + 1`` exactly like any other (a quiet symbol must not stay
+   SYNCING until something trades).
+5. While LIVE, each update must cover ``previous last_version + 1``. An update entirely at or
    below the book's version is a duplicate (e.g. from a rotation overlap) and is ignored. Any other
    mismatch is a gap: the book goes SYNCING, ``resync_count`` and ``book.<symbol>.resyncs`` are
    incremented and a new snapshot is fetched (step 1).
 
-Step 3 generalises MEXC's "snapshot version within [fromVersion, toVersion]": an update ending
-exactly at the snapshot version adds nothing to it (quantities are absolute), so the next one,
-starting at ``version + 1``, is an equally valid start.
+Overlap is accepted everywhere (``first_version <= expected <= last_version``), which generalises
+MEXC's "snapshot version within [fromVersion, toVersion]": quantities are absolute and an update
+carries each changed level's quantity as of its ``last_version``, so levels it shares with versions
+already applied are set to the values they already have. (This module is for absolute-quantity
+books only; a delta-based exchange needs a stricter rule.)
 
 ``on_update`` is the hot path: while LIVE it is one comparison plus ``apply_update``. The
 ``on_update`` callback runs after every update applied while LIVE, and once after the buffered
@@ -95,10 +99,11 @@ class BookSynchronizer:
         self._slow_path(update)
 
     def invalidate(self) -> None:
-        """Distrust the book (e.g. the stream reconnected): go SYNCING and resync from a new snapshot."""
+        """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot now."""
         self._buffer.clear()
         self._pending = None
         self._resync("invalidated")
+        self._ensure_fetch()
 
     async def wait_live(self) -> None:
         """Wait until the book is LIVE (wrap in ``asyncio.timeout`` to bound the wait)."""
@@ -123,6 +128,12 @@ class BookSynchronizer:
         if self._live:
             if update.last_version < self._next:
                 self._m_stale.inc()  # duplicate or stale, already in the book
+                return
+            if update.first_version < self._next:  # overlaps what is applied: absolute quantities
+                self.book.apply_update(update)
+                self._next = update.last_version + 1
+                if self._callback is not None:
+                    self._callback(self.book)
                 return
             self._m_gaps.inc()
             logger.info(
@@ -194,9 +205,7 @@ class BookSynchronizer:
         while buffer and buffer[0].last_version <= version:
             buffer.popleft()
             self._m_stale.inc()
-        if not buffer:
-            return  # wait for the next update
-        if buffer[0].first_version > version + 1:
+        if buffer and buffer[0].first_version > version + 1:
             logger.info(
                 "%s: snapshot %d older than the stream (%d); fetching again",
                 self.symbol,
@@ -210,20 +219,18 @@ class BookSynchronizer:
         book.apply_snapshot(snapshot.bids, snapshot.asks, version, snapshot.timestamp)
         self._pending = None
         expected = version + 1
-        first = True  # only the first update may overlap the snapshot
         while buffer:
             update = buffer.popleft()
             if update.last_version < expected:
                 self._m_stale.inc()
                 continue
-            if update.first_version > expected or (update.first_version < expected and not first):
+            if update.first_version > expected:
                 # a gap inside the buffer: keep what follows it and start over
                 buffer.appendleft(update)
                 self._m_gaps.inc()
                 self._resync("gap in buffered updates", count=True)
                 self._ensure_fetch()
                 return
-            first = False
             book.apply_update(update)
             expected = update.last_version + 1
         self._next = expected

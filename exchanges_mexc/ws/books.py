@@ -5,15 +5,13 @@ continuity work; this module adds what is MEXC- and transport-specific:
 
 * snapshots come from ``MexcPublicSpotRest.get_orderbook(symbol, limit=1000)`` (``lastUpdateId``
   is the version);
-* overlap trimming: during a rotation both sockets deliver the same versions, and two sockets may
-  aggregate the same versions into different 100 ms windows. An update that starts at or before
-  the book's version but ends after it is trimmed to start right after the book's version. That is
-  exact because MEXC quantities are absolute: re-applying a level's latest quantity is harmless.
-  Updates entirely at or below the book's version are dropped by the synchronizer (duplicates).
+* overlapping and duplicate updates (a rotation's two sockets deliver the same versions, possibly
+  aggregated into different 100 ms windows) need nothing here: the synchronizer applies overlaps
+  (MEXC quantities are absolute) and drops updates at or below the book's version.
 * after a reconnect of the connection that carries a symbol's depth channel, the book is
   invalidated and resynced (frames were lost while disconnected);
 * metrics: ``mexc.ws.books.live`` / ``mexc.ws.books.syncing`` gauges, ``mexc.ws.book.<symbol>.state``
-  (1 LIVE, 0 SYNCING, -1 STALE), ``mexc.ws.book.<symbol>.invalidations``, ``mexc.ws.books.trimmed``; the
+  (1 LIVE, 0 SYNCING, -1 STALE), ``mexc.ws.book.<symbol>.invalidations``; the
   synchronizer adds ``book.<symbol>.resyncs`` / ``gaps`` / ``snapshots``.
 """
 
@@ -58,7 +56,6 @@ class BookManager:
         self._state_gauges: dict[Symbol, Gauge] = {}
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
-        self._trimmed = metrics.counter("mexc.ws.books.trimmed")
         self._unknown = metrics.counter("mexc.ws.books.unrouted")
 
     def __contains__(self, symbol: Symbol) -> bool:
@@ -104,17 +101,8 @@ class BookManager:
         if sync is None:
             self._unknown.inc()  # e.g. a push that raced an unsubscribe
             return
-        book = sync.book
-        version = book.version
-        if (
-            version is not None
-            and book.state is BookState.LIVE
-            and update.first_version <= version < update.last_version
-        ):
-            self._trimmed.inc()
-            update = update._replace(first_version=version + 1)
         sync.on_update(update)
-        state = book.state
+        state = sync.book.state
         if state is not self._states.get(update.symbol):
             self._refresh_gauges(update.symbol, state)
 

@@ -247,9 +247,10 @@ async def test_gap_resyncs_and_one_fetch_in_flight() -> None:
     assert sync.state is BookState.SYNCING
     assert sync.resync_count == 1
     assert metrics.value(f"book.{SYMBOL}.resyncs") == 1
-    for _ in range(4):
-        await asyncio.sleep(0)  # the snapshot (version 104) arrives; nothing newer buffered yet
-    assert sync.state is BookState.SYNCING
+    async with asyncio.timeout(2):
+        await sync.wait_live()  # the snapshot (version 104) alone is LIVE: nothing newer was buffered
+    assert sync.book.best_bid() == OrderBookEntry(4.0, 1.0)
+    assert sync.book.version == 104
     exchange.event([(5.0, 1.0)], [])
     fifth = exchange.push()
     assert fifth is not None
@@ -286,3 +287,41 @@ def test_on_update_requires_running_loop_only_when_syncing() -> None:
     sync = BookSynchronizer(SYMBOL, FakeExchange().fetch, metrics=MetricsRegistry())
     with pytest.raises(RuntimeError):
         sync.on_update(BookUpdate(SYMBOL, [], [], 1, 1, 0))
+
+
+async def test_quiet_book_goes_live_after_invalidate_without_new_updates() -> None:
+    exchange = FakeExchange()
+    sync = BookSynchronizer(SYMBOL, exchange.fetch, metrics=MetricsRegistry(), retry=NO_WAIT)
+    exchange.event([(1.0, 1.0)], [(11.0, 1.0)])
+    first = exchange.push()
+    assert first is not None
+    sync.on_update(first)
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    sync.invalidate()  # e.g. the stream reconnected; the market stays quiet afterwards
+    assert sync.state is BookState.SYNCING
+    async with asyncio.timeout(2):
+        await sync.wait_live()  # the snapshot is fetched at once and is LIVE by itself
+    assert sync.book.best_bid() == OrderBookEntry(1.0, 1.0)
+    await sync.close()
+
+
+async def test_live_book_applies_an_update_overlapping_its_version() -> None:
+    exchange = FakeExchange()
+    sync = BookSynchronizer(SYMBOL, exchange.fetch, metrics=MetricsRegistry(), retry=NO_WAIT)
+    exchange.event([(1.0, 1.0)], [])
+    first = exchange.push()
+    assert first is not None
+    sync.on_update(first)
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    version = sync.book.version
+    assert version is not None
+    # absolute quantities as of the update's last version, its range starting inside the book
+    overlap = BookUpdate(SYMBOL, [(1.0, 3.0), (0.5, 2.0)], [], version, version + 2, 0)
+    sync.on_update(overlap)
+    assert sync.state is BookState.LIVE
+    assert sync.resync_count == 0
+    assert sync.book.best_bid() == OrderBookEntry(1.0, 3.0)
+    assert sync.book.version == version + 2
+    await sync.close()

@@ -62,11 +62,7 @@ async def assert_books_match(
             try:
                 async with asyncio.timeout(within):
                     while not caught_up():
-                        if sync.state is not BookState.LIVE:
-                            # A SYNCING book completes on the next update: with the flow paused,
-                            # make one (BookSynchronizer waits for an update after its snapshot).
-                            await sim.market.step(1)
-                        await asyncio.sleep(0.15)
+                        await asyncio.sleep(0.05)  # noqa: ASYNC110 - polls simulator state
             except TimeoutError:
                 raise AssertionError(
                     f"{symbol}: local {sync.state} v{sync.book.version}, sim v{sim_levels(sim, pair)[2]}"
