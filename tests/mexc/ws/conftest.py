@@ -61,8 +61,8 @@ async def assert_books_match(
 
             try:
                 async with asyncio.timeout(within):
-                    while not caught_up():
-                        await asyncio.sleep(0.05)  # noqa: ASYNC110 - polls simulator state
+                    while not caught_up():  # noqa: ASYNC110 - polls simulator state
+                        await asyncio.sleep(0.05)
             except TimeoutError:
                 raise AssertionError(
                     f"{symbol}: local {sync.state} v{sync.book.version}, sim v{sim_levels(sim, pair)[2]}"
