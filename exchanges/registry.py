@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import attrs
@@ -22,6 +23,27 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 PublicFactory = Callable[[ExchangeConfig, Sequence[Symbol]], PublicExchange]
 PrivateFactory = Callable[[ExchangeConfig, Credentials], PrivateExchange]
+
+
+@attrs.frozen
+class SimulatorSession:
+    """A running local simulator that generic tools (``exchanges watch --sim``) can point an exchange at.
+
+    Pass ``environment`` and ``overrides`` to the factory's ``create_*_exchange``; ``credentials``
+    (when the simulator created a funded demo account) serve the private domain.
+    """
+
+    overrides: Mapping[str, Any]
+    """Config overrides pointing the exchange at the simulator (``{"rest_url": ..., "ws_url": ...}``)."""
+    environment: str | None = None
+    """The plugin's environment profile for the simulator (e.g. ``"sim"``), or None for the default."""
+    credentials: Credentials | None = None
+    description: str = ""
+    """One line for humans, e.g. ``"MEXC simulator at http://127.0.0.1:40123"``."""
+
+
+SimulatorFactory = Callable[[], AbstractAsyncContextManager[SimulatorSession]]
+"""Starts a simulator on ``async with`` and stops it on exit."""
 
 
 @attrs.frozen
@@ -40,6 +62,8 @@ class ExchangeSpec:
     credential_env_prefix: str = "MEXC"
     environments: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, hash=False)
     """Named config profiles, e.g. ``{"sim": {"environment": "sim"}}``."""
+    simulator: SimulatorFactory | None = attrs.field(default=None, hash=False)
+    """Optional: starts an in-process simulator of this exchange (used by ``--sim`` in the CLI)."""
 
     def validate(self) -> None:
         """Raise :class:`PluginError` when the spec is malformed."""

@@ -1,29 +1,41 @@
-"""The MEXC plugin's entry point: registers the ``mexc_spot`` exchange.
+"""The MEXC plugin's entry point: registers the ``mexc_spot`` exchange and the ``sim``/``demo`` commands.
 
-Registration must work even before (or without) the heavy modules: the exchange classes are
-imported lazily, when an exchange is actually created.
+Registration must work even before (or without) the heavy modules: the exchange classes, the
+simulator and the commands' code are imported lazily, when they are actually used.
+
+Profiles: the default is real MEXC (``https://api.mexc.com``, ``wss://wbs-api.mexc.com/ws``);
+``environment="sim"`` targets a local simulator, by default the one ``exchanges sim`` starts on port
+8800. Point it elsewhere with ``overrides={"rest_url": sim.rest_url, "ws_url": sim.ws_url}``, a
+``[mexc_spot.environments.sim]`` table in ``exchanges.toml`` or ``EXCHANGES_MEXC_SPOT_REST_URL``/``_WS_URL``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 
 from exchanges.cli import CliCommand
 from exchanges.config import Credentials, ExchangeConfig
 from exchanges.hookspecs import hookimpl
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
-from exchanges.registry import ExchangeRegistry, ExchangeSpec
+from exchanges.registry import ExchangeRegistry, ExchangeSpec, SimulatorSession
 
 NAME = "mexc_spot"
 REST_URL = "https://api.mexc.com"
 WS_URL = "wss://wbs-api.mexc.com/ws"
+SIM_PORT = 8800
+"""Default port of ``exchanges sim`` and of the ``sim`` profile's URLs."""
+SIM_PROFILE = {
+    "environment": "sim",
+    "rest_url": f"http://127.0.0.1:{SIM_PORT}",
+    "ws_url": f"ws://127.0.0.1:{SIM_PORT}/ws",
+}
 
 
 def create_public(config: ExchangeConfig, symbols: Sequence[Symbol]) -> PublicExchange:
     """Build the MEXC market-data composite (imported on first use)."""
-    # Not present in every checkout stage; the ignore keeps mypy quiet both before and after.
-    from exchanges_mexc.exchange import MexcCompositePublicExchange  # type: ignore[import-not-found, unused-ignore]
+    from exchanges_mexc.exchange import MexcCompositePublicExchange
 
     exchange: PublicExchange = MexcCompositePublicExchange(config, symbols)
     return exchange
@@ -31,11 +43,17 @@ def create_public(config: ExchangeConfig, symbols: Sequence[Symbol]) -> PublicEx
 
 def create_private(config: ExchangeConfig, credentials: Credentials) -> PrivateExchange:
     """Build the MEXC trading/account composite (imported on first use)."""
-    # Not present in every checkout stage; the ignore keeps mypy quiet both before and after.
-    from exchanges_mexc.exchange import MexcCompositePrivateExchange  # type: ignore[import-not-found, unused-ignore]
+    from exchanges_mexc.exchange import MexcCompositePrivateExchange
 
     exchange: PrivateExchange = MexcCompositePrivateExchange(config, credentials)
     return exchange
+
+
+def simulator() -> AbstractAsyncContextManager[SimulatorSession]:
+    """An in-process MEXC simulator with a moving market and a funded demo account (for ``--sim``)."""
+    from exchanges_mexc.composite.simulator import mexc_simulator
+
+    return mexc_simulator()
 
 
 SPEC = ExchangeSpec(
@@ -47,7 +65,8 @@ SPEC = ExchangeSpec(
     public_capabilities=("orderbook_stream", "trade_stream", "ticker_stream"),
     private_capabilities=("trading", "balance", "withdrawal", "user_stream"),
     credential_env_prefix="MEXC",
-    environments={"sim": {"environment": "sim"}},
+    environments={"sim": SIM_PROFILE},
+    simulator=simulator,
 )
 
 
@@ -58,4 +77,7 @@ def exchanges_register_exchanges(registry: ExchangeRegistry) -> None:
 
 @hookimpl
 def exchanges_cli_commands() -> list[CliCommand]:
-    return []
+    """``exchanges sim`` (run the simulator) and ``exchanges demo`` (the guided tour)."""
+    from exchanges_mexc.cli import commands
+
+    return commands()

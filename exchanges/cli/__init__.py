@@ -30,9 +30,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _builtin_commands() -> list[CliCommand]:
-    from exchanges.cli import list_cmd
+    from exchanges.cli import account_cmds, list_cmd, market_cmds
 
-    return [list_cmd.COMMAND]
+    return [list_cmd.COMMAND, *market_cmds.COMMANDS, *account_cmds.COMMANDS]
 
 
 def build_parser(commands: Sequence[CliCommand]) -> argparse.ArgumentParser:

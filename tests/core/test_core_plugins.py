@@ -197,7 +197,11 @@ def test_mexc_spec_is_registered() -> None:
     assert spec.title == "MEXC Spot"
     assert spec.default_config.rest_url == "https://api.mexc.com"
     assert spec.default_config.ws_url == "wss://wbs-api.mexc.com/ws"
-    assert spec.environments["sim"] == {"environment": "sim"}
+    sim = spec.environments["sim"]
+    assert sim["environment"] == "sim"
+    # the sim profile must never fall through to the real exchange: its defaults are loopback URLs
+    assert str(sim["rest_url"]).startswith("http://127.0.0.1:")
+    assert str(sim["ws_url"]).startswith("ws://127.0.0.1:")
     assert set(spec.public_capabilities) == {"orderbook_stream", "trade_stream", "ticker_stream"}
     assert set(spec.private_capabilities) == {"trading", "balance", "withdrawal", "user_stream"}
     assert set(spec.public_capabilities) | set(spec.private_capabilities) <= set(ALL_CAPABILITIES)

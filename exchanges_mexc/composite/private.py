@@ -1,0 +1,374 @@
+"""MexcCompositePrivateExchange: MEXC spot trading and account behind :class:`PrivateExchange`.
+
+Composition:
+
+* :class:`~exchanges_mexc.rest.private.MexcPrivateSpotRest`: every order is checked and quantized
+  against the symbol rules before sending, always carries a client order id, and a lost answer is
+  reconciled by that id instead of being sent again (never a duplicate order). Order results are
+  logged at INFO, failures at ERROR, by that layer.
+* :class:`~exchanges_mexc.ws.private.MexcPrivateSpotWebsocket`, started by ``start_user_stream``:
+  order updates, fills and balance changes, exactly once, reconciled through REST after gaps.
+
+Capabilities (checked with ``isinstance``): ``SupportsTrading``, ``SupportsBalance``,
+``SupportsWithdrawal``, ``SupportsUserStream``; never a public stream method.
+
+``orders`` is a read-only view of every order this instance has seen (from its own REST calls and
+from the user stream), each in its latest known state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from exchanges.capabilities import Amount
+from exchanges.config import Credentials, ExchangeConfig, mask_key
+from exchanges.errors import AuthenticationError, ExchangeError
+from exchanges.handlers import Handler, PrivateStreamHandlers, call_handler
+from exchanges.interfaces import PrivateExchange
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import (
+    AssetBalance,
+    AssetName,
+    BalanceUpdate,
+    Fill,
+    Order,
+    OrderId,
+    OrderType,
+    Side,
+    Symbol,
+    SymbolInfo,
+    Withdrawal,
+    WithdrawalRequest,
+)
+from exchanges_mexc.composite.health import check_private_parsing, probe_websocket
+from exchanges_mexc.composite.metrics import spec_metrics
+from exchanges_mexc.composite.orders import OrdersView
+from exchanges_mexc.composite.public import instrument_frames
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
+from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
+from exchanges_mexc.ws.reconcile import is_older
+
+logger = logging.getLogger("exchanges.mexc.exchange.private")
+
+T = TypeVar("T")
+
+
+class MexcCompositePrivateExchange(PrivateExchange):
+    """MEXC spot trading, balances, withdrawals and the user stream (see module doc)."""
+
+    def __init__(self, config: ExchangeConfig, credentials: Credentials) -> None:
+        self.name = config.name
+        self.config = config
+        self._api_key_masked = mask_key(credentials.api_key)
+        self.metrics = MetricsRegistry()
+        self.rest = MexcPrivateSpotRest(config, credentials, metrics=self.metrics)
+        self._user_ws: MexcPrivateSpotWebsocket | None = None
+        self._own_orders: dict[OrderId, Order] = {}
+        self._symbols: set[Symbol] = set()
+        self.orders = OrdersView(self._own_orders, self._stream_orders)
+        self._initialized = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"MexcCompositePrivateExchange(name={self.name!r}, environment={self.config.environment!r}, "
+            f"rest_url={self.config.rest_url!r}, api_key={self._api_key_masked!r})"
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def initialize(self) -> None:
+        """Load the symbol rules (for pre-flight checks) and measure the server clock offset."""
+        if self._initialized:
+            return
+        await self.rest.initialize()
+        self._initialized = True
+        logger.debug("MEXC private exchange ready (%s, key %s)", self.config.rest_url, self._api_key_masked)
+
+    async def close(self) -> None:
+        """Stop the user stream (deleting its listen key) and close the HTTP sessions. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.stop_user_stream()
+        finally:
+            await self.rest.close()
+        logger.debug("MEXC private exchange closed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        return await self.rest.get_symbols_info()
+
+    # ------------------------------------------------------------------ order tracking
+
+    def _stream_orders(self) -> Mapping[OrderId, Order]:
+        return self._user_ws.orders if self._user_ws is not None else {}
+
+    def _track(self, order: Order) -> Order:
+        self._symbols.add(order.symbol)
+        current = self._own_orders.get(order.order_id)
+        if current is None or not is_older(order, current):
+            self._own_orders[order.order_id] = order
+        return order
+
+    def _track_all(self, orders: list[Order]) -> list[Order]:
+        for order in orders:
+            self._track(order)
+        return orders
+
+    async def _watch_symbol(self, symbol: Symbol) -> None:
+        """Make the user stream reconcile ``symbol`` after gaps (MEXC lists fills per symbol only)."""
+        self._symbols.add(symbol)
+        if self._user_ws is not None and symbol not in self._user_ws.state.symbols:
+            await self._user_ws.track_symbols([symbol])
+
+    @property
+    def tracked_symbols(self) -> frozenset[Symbol]:
+        """Symbols of every order seen, traded or asked about through this instance."""
+        stream = {order.symbol for order in self._stream_orders().values()}
+        return frozenset(self._symbols | stream)
+
+    # ------------------------------------------------------------------ trading
+
+    async def place_limit_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: Amount,
+        price: Amount,
+        *,
+        order_type: OrderType = OrderType.LIMIT,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """LIMIT, LIMIT_MAKER, IMMEDIATE_OR_CANCEL or FILL_OR_KILL, quantized to the symbol's precision."""
+        return await self._place(symbol, side, order_type, quantity, price, None, client_order_id)
+
+    async def place_market_order(
+        self,
+        symbol: Symbol,
+        side: Side,
+        quantity: Amount | None = None,
+        *,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """MARKET by base ``quantity`` or by ``quote_quantity`` to spend (exactly one of them)."""
+        return await self._place(
+            symbol, side, OrderType.MARKET, quantity, None, quote_quantity, client_order_id
+        )
+
+    async def _place(
+        self,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        quantity: Amount | None,
+        price: Amount | None,
+        quote_quantity: Amount | None,
+        client_order_id: str | None,
+    ) -> Order:
+        """Pre-flight check (refusals logged here at ERROR), then one safe send (logged by the REST layer)."""
+        await self._watch_symbol(symbol)
+        try:
+            prepared = await self.rest.prepare(
+                symbol, side, order_type, quantity, price, quote_quantity, client_order_id
+            )
+        except ExchangeError as error:
+            logger.error(
+                "MEXC order refused before sending: %s %s %s: %s", symbol, side.value, order_type.value, error
+            )
+            raise
+        return self._track(await self.rest.place_prepared(prepared))
+
+    async def cancel_order(self, symbol: Symbol, order_id: str) -> Order:
+        return self._track(await self.rest.cancel_order(symbol, order_id))
+
+    async def cancel_all_orders(self, symbol: Symbol) -> list[Order]:
+        return self._track_all(await self.rest.cancel_all_orders(symbol))
+
+    async def get_open_orders(self, symbol: Symbol | None = None) -> list[Order]:
+        """Open orders of ``symbol``; with None, of every tracked symbol (MEXC needs a symbol per call)."""
+        if symbol is not None:
+            self._symbols.add(symbol)
+            return self._track_all(await self.rest.get_open_orders(symbol))
+        result: list[Order] = []
+        for tracked in sorted(self.tracked_symbols, key=str):
+            result.extend(self._track_all(await self.rest.get_open_orders(tracked)))
+        return result
+
+    async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
+        return self._track(await self.rest.get_order_status(symbol, order_id))
+
+    async def get_order_history(
+        self,
+        symbol: Symbol,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+    ) -> list[Order]:
+        """Orders of ``symbol`` (MEXC: default the last 24 h, at most 7 days back)."""
+        return await self.rest.get_order_history(symbol, start_time, end_time, limit)
+
+    async def get_my_trades(
+        self,
+        symbol: Symbol,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 100,
+    ) -> list[Fill]:
+        return await self.rest.get_my_trades(symbol, start_time, end_time, limit)
+
+    # ------------------------------------------------------------------ balances
+
+    async def get_balances(self) -> dict[AssetName, AssetBalance]:
+        """Every asset with a non-zero free or locked balance."""
+        return await self.rest.get_balances()
+
+    async def get_asset_balance(self, asset: AssetName) -> AssetBalance:
+        """One asset's balance; a zero balance when the account holds none."""
+        return await self.rest.get_asset_balance(asset)
+
+    # ------------------------------------------------------------------ withdrawals
+
+    async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
+        """Submit a withdrawal (``request.network`` is MEXC's ``netWork`` id); a lost answer is looked up."""
+        return await self.rest.withdraw(request)
+
+    async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
+        return await self.rest.get_withdrawal_status(withdrawal_id)
+
+    async def cancel_withdrawal(self, withdrawal_id: str) -> str:
+        return await self.rest.cancel_withdrawal(withdrawal_id)
+
+    # ------------------------------------------------------------------ user stream
+
+    async def start_user_stream(self, handlers: PrivateStreamHandlers | None = None) -> None:
+        """Stream order updates, fills and balance changes; REST reconciliation after every gap.
+
+        Calling it again while running only replaces the handlers.
+        """
+        if self._closed:
+            raise RuntimeError("MexcCompositePrivateExchange is closed")
+        wrapped = self._wrap_handlers(handlers or PrivateStreamHandlers())
+        if self._user_ws is not None:
+            self._user_ws.set_handlers(wrapped)
+            return
+        ws = MexcPrivateSpotWebsocket(
+            self.config,
+            rest=self.rest,
+            metrics=self.metrics,
+            handlers=wrapped,
+            symbols=self.tracked_symbols,
+        )
+        instrument_frames(ws, self.metrics)  # for message_processing_time_avg_ms
+        self._user_ws = ws
+        try:
+            await ws.start()
+        except BaseException:
+            self._user_ws = None
+            await ws.close()
+            raise
+        logger.debug("MEXC user stream started")
+
+    async def stop_user_stream(self) -> None:
+        """Stop the user stream and delete its listen key. Harmless when not running."""
+        ws, self._user_ws = self._user_ws, None
+        if ws is None:
+            return
+        for order in ws.orders.values():  # keep the latest states in the orders view
+            self._track(order)
+        await ws.close()
+        logger.debug("MEXC user stream stopped")
+
+    @property
+    def user_stream(self) -> MexcPrivateSpotWebsocket | None:
+        """The running user-stream client (iterators: ``order_updates()``, ``fills()``...), or None."""
+        return self._user_ws
+
+    def _wrap_handlers(self, handlers: PrivateStreamHandlers) -> PrivateStreamHandlers:
+        """Log money events at INFO (the spec's audit trail), then call the user's handlers."""
+
+        def log_fill(fill: Fill) -> None:
+            logger.info(
+                "MEXC fill: %s %s %s @ %s order_id=%s",
+                fill.symbol,
+                fill.side.value,
+                fill.quantity,
+                fill.price,
+                fill.order_id,
+            )
+
+        def log_balance(update: BalanceUpdate) -> None:
+            logger.info(
+                "Balance updated: %s = %s free, %s locked (%s)",
+                update.balance.asset,
+                update.balance.free,
+                update.balance.locked,
+                update.reason,
+            )
+
+        def log_order(order: Order) -> None:
+            logger.debug("MEXC order update: %s %s %s", order.order_id, order.symbol, order.status.value)
+
+        return PrivateStreamHandlers(
+            order_handler=_chain(log_order, handlers.order_handler),
+            balance_handler=_chain(log_balance, handlers.balance_handler),
+            execution_handler=_chain(log_fill, handlers.execution_handler),
+        )
+
+    # ------------------------------------------------------------------ observability
+
+    def get_performance_metrics(self) -> dict[str, Any]:
+        """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus account facts."""
+        mapper = self.rest.public.symbol_mapper
+        data = spec_metrics(self.metrics, symbol_cache_hit_rate=mapper.cache_hit_rate)
+        data["clock_offset_ms"] = self.rest.signed.clock.offset_ms
+        data["tracked_orders"] = len(self.orders)
+        data["user_stream_connected"] = self._user_ws is not None and self._user_ws.is_connected()
+        data["details"] = self.metrics.snapshot()
+        return data
+
+    async def health_check(self) -> dict[str, bool]:
+        """The spec's health fields: REST, WebSocket, authentication, protobuf parsing and ``overall``."""
+        health: dict[str, bool] = {}
+        health["rest_connectivity"] = await self.rest.public.ping()
+        if self._user_ws is not None:
+            health["websocket_connectivity"] = self._user_ws.is_connected()
+        else:
+            health["websocket_connectivity"] = await probe_websocket(
+                self.config.ws_url, max(self.config.connect_timeout, 1.0)
+            )
+        try:
+            await self.rest.get_account()
+            health["authentication"] = True
+        except AuthenticationError as error:
+            logger.error("MEXC authentication failed: %s", error)
+            health["authentication"] = False
+        except ExchangeError as error:
+            logger.warning("MEXC authentication check could not run: %s", error)
+            health["authentication"] = False
+        health["protobuf_parsing"] = check_private_parsing()
+        health["overall"] = all(health.values())
+        if not health["overall"]:
+            failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
+            logger.error("MEXC health check failed: %s", failed)
+        return health
+
+
+def _chain(first: Callable[[T], None], then: Handler[T] | None) -> Callable[[T], Awaitable[None]]:
+    """A handler that runs ``first`` (sync, never fails the chain) and then the user's ``then``."""
+
+    async def handler(event: T) -> None:
+        try:
+            first(event)
+        except Exception:  # logging must never swallow a money event
+            logger.debug("event logging failed", exc_info=True)
+        await call_handler(then, event)
+
+    return handler

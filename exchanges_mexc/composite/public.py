@@ -1,0 +1,364 @@
+"""MexcCompositePublicExchange: MEXC spot market data behind :class:`exchanges.interfaces.PublicExchange`.
+
+Composition, no inheritance from the parts:
+
+* :class:`~exchanges_mexc.rest.public.MexcPublicSpotRest` for snapshots, candles, tickers and the
+  symbol rules (exchangeInfo, cached ``config.symbol_info_ttl`` seconds);
+* :class:`~exchanges_mexc.ws.public.MexcPublicSpotWebsocket`, created lazily by the first
+  ``start_*_stream`` (or ``iter_*``) call, for local order books (``aggre.depth`` + REST snapshot,
+  resynced after every gap), trades (``aggre.deals``) and 24 h tickers (``miniTicker``).
+
+Everything shares one :class:`~exchanges.metrics.MetricsRegistry` and one
+:class:`~exchanges_mexc.symbols.MexcSymbolMapper`, which is what ``get_performance_metrics()`` reads.
+
+Capabilities (checked with ``isinstance``): ``SupportsOrderBookStream``, ``SupportsTradeStream`` and
+``SupportsTickerStream``; never a trading, balance, withdrawal or user-stream method.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from exchanges.config import ExchangeConfig
+from exchanges.errors import SymbolNotSupported
+from exchanges.handlers import PublicStreamHandlers
+from exchanges.interfaces import PublicExchange
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import (
+    BookState,
+    BookTicker,
+    Kline,
+    KlineInterval,
+    OrderBook,
+    Symbol,
+    SymbolInfo,
+    Ticker,
+    Trade,
+)
+from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
+from exchanges_mexc.composite.metrics import FRAME_PROCESSING, spec_metrics
+from exchanges_mexc.constants import EXCHANGE_NAME
+from exchanges_mexc.rest.public import MexcPublicSpotRest
+from exchanges_mexc.symbols import MexcSymbolMapper
+from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
+
+logger = logging.getLogger("exchanges.mexc.exchange.public")
+
+HANDLER_FIELDS = (
+    "orderbook_handler",
+    "trade_handler",
+    "ticker_handler",
+    "book_ticker_handler",
+    "kline_handler",
+)
+
+
+def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
+    """The error for symbols MEXC does not list (one message naming all of them)."""
+    names = ", ".join(str(symbol) for symbol in symbols)
+    plural = "s" if len(symbols) > 1 else ""
+    return SymbolNotSupported(
+        f"unknown symbol{plural} {names}: not listed by MEXC spot (see get_symbols_info())",
+        exchange=EXCHANGE_NAME,
+    )
+
+
+def timed_frames(
+    on_frame: Callable[[bytes | str], None], registry: MetricsRegistry
+) -> Callable[[bytes | str], None]:
+    """Wrap a frame handler so each call's duration lands in the ``FRAME_PROCESSING`` histogram."""
+    histogram = registry.histogram(FRAME_PROCESSING)
+    clock = time.perf_counter
+
+    def on_frame_timed(frame: bytes | str) -> None:
+        started = clock()
+        try:
+            on_frame(frame)
+        finally:
+            histogram.record(clock() - started)
+
+    return on_frame_timed
+
+
+def instrument_frames(client: object, registry: MetricsRegistry) -> bool:
+    """Time the frame handler of a MEXC WebSocket client (before its connections are created).
+
+    The WebSocket clients expose no processing-time metric, so the handler they give the transport
+    (``client._router.on_frame`` or ``client._on_frame``) is wrapped on the instance. Returns False,
+    and changes nothing, when neither exists: ``message_processing_time_avg_ms`` then stays None.
+    """
+    for owner_name, attribute in (("_router", "on_frame"), ("", "_on_frame")):
+        owner = getattr(client, owner_name, None) if owner_name else client
+        handler = getattr(owner, attribute, None) if owner is not None else None
+        if callable(handler):
+            setattr(owner, attribute, timed_frames(handler, registry))
+            return True
+    logger.debug("%s exposes no frame handler to time", type(client).__name__)
+    return False
+
+
+class MexcCompositePublicExchange(PublicExchange):
+    """MEXC spot market data: REST snapshots plus lazily started WebSocket streams (see module doc)."""
+
+    def __init__(self, config: ExchangeConfig, symbols: Sequence[Symbol] = ()) -> None:
+        self.name = config.name
+        self.config = config
+        self.symbols = tuple(dict.fromkeys(symbols))
+        self.metrics = MetricsRegistry()
+        self.symbol_mapper = MexcSymbolMapper()
+        self.rest = MexcPublicSpotRest(config, metrics=self.metrics, symbol_mapper=self.symbol_mapper)
+        self._ws: MexcPublicSpotWebsocket | None = None
+        self._handlers = PublicStreamHandlers()
+        self._book_symbols: set[Symbol] = set()
+        self._trade_symbols: set[Symbol] = set()
+        self._ticker_symbols: set[Symbol] = set()
+        self._known: frozenset[Symbol] | None = None
+        self._initialized = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"MexcCompositePublicExchange(name={self.name!r}, environment={self.config.environment!r}, "
+            f"rest_url={self.config.rest_url!r}, symbols={[str(s) for s in self.symbols]})"
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def initialize(self) -> None:
+        """Load the symbol rules; a symbol given at creation that MEXC does not list: SymbolNotSupported."""
+        if self._initialized:
+            return
+        infos = await self.rest.get_exchange_info()
+        self._known = frozenset(infos)
+        missing = [symbol for symbol in self.symbols if symbol not in infos]
+        if missing:
+            raise unknown_symbols_error(missing)
+        for symbol in self.symbols:
+            self.symbol_mapper.register(symbol)
+        self._initialized = True
+        logger.debug("MEXC public exchange ready: %d symbols listed, %s", len(infos), self.config.rest_url)
+
+    async def close(self) -> None:
+        """Stop every stream and close the sockets and the HTTP session. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        ws, self._ws = self._ws, None
+        try:
+            if ws is not None:
+                await ws.close()
+        finally:
+            await self.rest.close()
+        self._book_symbols.clear()
+        self._trade_symbols.clear()
+        self._ticker_symbols.clear()
+        logger.debug("MEXC public exchange closed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ------------------------------------------------------------------ helpers
+
+    def _check_symbol(self, symbol: Symbol) -> None:
+        """Refuse a symbol MEXC does not list before sending anything (once the rules are loaded)."""
+        known = self._known
+        if known is not None and symbol not in known:
+            raise unknown_symbols_error([symbol])
+
+    async def _check_symbols(self, symbols: Sequence[Symbol]) -> list[Symbol]:
+        wanted = list(dict.fromkeys(symbols))
+        if self._known is None:
+            self._known = frozenset(await self.rest.get_exchange_info())
+        missing = [symbol for symbol in wanted if symbol not in self._known]
+        if missing:
+            # A listing newer than our cached rules gets one refresh before we refuse it.
+            self._known = frozenset(await self.rest.get_exchange_info(force=True))
+            missing = [symbol for symbol in wanted if symbol not in self._known]
+        if missing:
+            raise unknown_symbols_error(missing)
+        return wanted
+
+    @property
+    def ws(self) -> MexcPublicSpotWebsocket:
+        """The WebSocket client, created on first use (connections open with the first subscription)."""
+        if self._closed:
+            raise RuntimeError("MexcCompositePublicExchange is closed")
+        if self._ws is None:
+            ws = MexcPublicSpotWebsocket(self.config, rest=self.rest, metrics=self.metrics)
+            instrument_frames(ws, self.metrics)  # for message_processing_time_avg_ms
+            self._ws = ws
+            logger.debug("MEXC public WebSocket client created for %s", self.config.ws_url)
+        return self._ws
+
+    def _merge_handlers(self, handlers: PublicStreamHandlers | None) -> None:
+        if handlers is None:
+            return
+        for field in HANDLER_FIELDS:
+            handler = getattr(handlers, field)
+            if handler is not None:
+                setattr(self._handlers, field, handler)
+        self.ws.set_handlers(self._handlers)
+
+    # ------------------------------------------------------------------ REST market data
+
+    async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        infos = await self.rest.get_exchange_info()
+        self._known = frozenset(infos)
+        return infos
+
+    async def get_orderbook(self, symbol: Symbol, limit: int = 100) -> OrderBook:
+        self._check_symbol(symbol)
+        return await self.rest.get_orderbook(symbol, limit)
+
+    async def get_recent_trades(self, symbol: Symbol, limit: int = 500) -> list[Trade]:
+        self._check_symbol(symbol)
+        trades = await self.rest.get_recent_trades(symbol, limit)
+        return sorted(trades, key=lambda trade: trade.timestamp)
+
+    async def get_ticker(self, symbol: Symbol) -> Ticker:
+        self._check_symbol(symbol)
+        return await self.rest.get_ticker(symbol)
+
+    async def get_book_ticker(self, symbol: Symbol) -> BookTicker:
+        self._check_symbol(symbol)
+        return await self.rest.get_book_ticker(symbol)
+
+    async def get_klines(
+        self,
+        symbol: Symbol,
+        interval: KlineInterval,
+        limit: int = 500,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> list[Kline]:
+        self._check_symbol(symbol)
+        return await self.rest.get_klines(symbol, interval, limit, start_time, end_time)
+
+    async def get_server_time(self) -> int:
+        return await self.rest.get_server_time()
+
+    async def ping(self) -> bool:
+        return await self.rest.ping()
+
+    # ------------------------------------------------------------------ order book stream
+
+    async def start_orderbook_stream(
+        self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
+    ) -> None:
+        """Keep a local book per symbol (SYNCING until snapshot and stream line up, then LIVE)."""
+        wanted = await self._check_symbols(symbols)
+        self._merge_handlers(handlers)
+        await self.ws.subscribe_orderbook(wanted)
+        self._book_symbols.update(wanted)
+        logger.debug("MEXC order book stream started for %s", ", ".join(map(str, wanted)))
+
+    async def stop_orderbook_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
+        """Stop the books of ``symbols`` (None: all). Stopping a book that is not streamed is harmless."""
+        chosen = [s for s in (self._book_symbols if symbols is None else symbols) if s in self._book_symbols]
+        if chosen and self._ws is not None:
+            await self._ws.unsubscribe_orderbook(chosen)
+        self._book_symbols.difference_update(chosen)
+
+    def get_local_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
+        """The local book now; raises KeyError naming the fix when ``symbol`` is not streamed."""
+        if self._ws is None or symbol not in self._book_symbols:
+            raise KeyError(
+                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
+            )
+        return self._ws.get_orderbook(symbol, depth)
+
+    def orderbook_state(self, symbol: Symbol) -> BookState:
+        """SYNCING / LIVE / STALE of the local book; KeyError when ``symbol`` is not streamed."""
+        if self._ws is None or symbol not in self._book_symbols:
+            raise KeyError(
+                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
+            )
+        return self._ws.orderbook_state(symbol)
+
+    def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
+        """Each local book (top 20 levels) after every applied update, through a bounded queue."""
+        return self.ws.orderbooks()
+
+    # ------------------------------------------------------------------ trade stream
+
+    async def start_trades_stream(
+        self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
+    ) -> None:
+        wanted = await self._check_symbols(symbols)
+        self._merge_handlers(handlers)
+        await self.ws.subscribe_trades(wanted)
+        self._trade_symbols.update(wanted)
+        logger.debug("MEXC trade stream started for %s", ", ".join(map(str, wanted)))
+
+    async def stop_trades_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
+        chosen = [
+            s for s in (self._trade_symbols if symbols is None else symbols) if s in self._trade_symbols
+        ]
+        if chosen and self._ws is not None:
+            await self._ws.unsubscribe_trades(chosen)
+        self._trade_symbols.difference_update(chosen)
+
+    def iter_trades(self) -> AsyncIterator[Trade]:
+        """Public trades (de-duplicated across reconnects), through a bounded queue."""
+        return self.ws.trades()
+
+    # ------------------------------------------------------------------ ticker stream
+
+    async def start_ticker_stream(
+        self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
+    ) -> None:
+        """24 h statistics per symbol (MEXC ``miniTicker``, pushed about every 3 s)."""
+        wanted = await self._check_symbols(symbols)
+        self._merge_handlers(handlers)
+        await self.ws.subscribe_mini_ticker(wanted)
+        self._ticker_symbols.update(wanted)
+        logger.debug("MEXC ticker stream started for %s", ", ".join(map(str, wanted)))
+
+    async def stop_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
+        chosen = [
+            s for s in (self._ticker_symbols if symbols is None else symbols) if s in self._ticker_symbols
+        ]
+        if chosen and self._ws is not None:
+            await self._ws.unsubscribe_mini_ticker(chosen)
+        self._ticker_symbols.difference_update(chosen)
+
+    def iter_tickers(self) -> AsyncIterator[Ticker]:
+        return self.ws.tickers()
+
+    # ------------------------------------------------------------------ observability
+
+    @property
+    def streaming(self) -> bool:
+        """True while at least one stream is subscribed."""
+        return bool(self._book_symbols or self._trade_symbols or self._ticker_symbols)
+
+    def get_performance_metrics(self) -> dict[str, Any]:
+        """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus ``details``."""
+        data = spec_metrics(self.metrics, symbol_cache_hit_rate=self.symbol_mapper.cache_hit_rate)
+        books: dict[str, str] = {}
+        if self._ws is not None:
+            books = {str(symbol): self._ws.orderbook_state(symbol).value for symbol in self._book_symbols}
+        data["orderbooks"] = books
+        data["details"] = self.metrics.snapshot()
+        return data
+
+    async def health_check(self) -> dict[str, bool]:
+        """``rest_connectivity``, ``websocket_connectivity``, ``protobuf_parsing`` and ``overall``."""
+        health: dict[str, bool] = {}
+        health["rest_connectivity"] = await self.rest.ping()
+        if self._ws is not None and self._ws.connections:
+            health["websocket_connectivity"] = self._ws.is_connected()
+        else:
+            health["websocket_connectivity"] = await probe_websocket(
+                self.config.ws_url, max(self.config.connect_timeout, 1.0)
+            )
+        health["protobuf_parsing"] = check_public_parsing()
+        health["overall"] = all(health.values())
+        if not health["overall"]:
+            failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
+            logger.error("MEXC health check failed: %s", failed)
+        return health

@@ -1,0 +1,116 @@
+"""Profiles (real MEXC by default, ``sim``), the plugin's simulator session, metric folding and self-tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from exchanges.capabilities import SupportsBalance, SupportsTrading
+from exchanges.factory import FullExchangeFactory
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import AssetName, Side, Symbol
+from exchanges_mexc.composite.health import check_private_parsing, check_public_parsing
+from exchanges_mexc.composite.metrics import SUMMARY_KEYS, spec_metrics
+from exchanges_mexc.composite.simulator import DEMO_BALANCES
+from exchanges_mexc.plugin import SPEC, exchanges_cli_commands
+
+BTC = Symbol(AssetName("BTC"), AssetName("USDT"))
+
+
+def test_real_mexc_is_the_default() -> None:
+    config = FullExchangeFactory(config={}, env={}).get_config("mexc_spot")
+    assert config.environment == "production"
+    assert config.rest_url == "https://api.mexc.com"
+    assert config.ws_url == "wss://wbs-api.mexc.com/ws"
+
+
+def test_sim_profile_and_its_layers() -> None:
+    plain = FullExchangeFactory(config={}, env={}).get_config("mexc_spot", environment="sim")
+    assert plain.environment == "sim"
+    assert plain.rest_url == "http://127.0.0.1:8800"
+    assert plain.ws_url == "ws://127.0.0.1:8800/ws"
+    toml = {"mexc_spot": {"environments": {"sim": {"rest_url": "http://127.0.0.1:9100"}}}}
+    from_file = FullExchangeFactory(config=toml, env={}).get_config("mexc_spot", environment="sim")
+    assert from_file.rest_url == "http://127.0.0.1:9100"
+    env = {"EXCHANGES_MEXC_SPOT_WS_URL": "ws://127.0.0.1:9200/ws"}
+    from_env = FullExchangeFactory(config=toml, env=env).get_config("mexc_spot", environment="sim")
+    assert from_env.ws_url == "ws://127.0.0.1:9200/ws"
+    explicit = FullExchangeFactory(config=toml, env=env).get_config(
+        "mexc_spot", environment="sim", overrides={"rest_url": "http://127.0.0.1:9300"}
+    )
+    assert explicit.rest_url == "http://127.0.0.1:9300"
+
+
+async def test_simulator_session_runs_the_same_user_code() -> None:
+    assert SPEC.simulator is not None
+    async with SPEC.simulator() as session:
+        assert session.credentials is not None
+        public, private = await FullExchangeFactory(config={}, env={}).create_exchange_pair(
+            "mexc_spot",
+            symbols=[BTC],
+            credentials=session.credentials,
+            environment=session.environment,
+            overrides=session.overrides,
+        )
+        try:
+            assert (await public.get_orderbook(BTC)).bids
+            assert isinstance(private, SupportsBalance)
+            assert isinstance(private, SupportsTrading)
+            balances = await private.get_balances()
+            assert {asset: str(b.free) for asset, b in balances.items()} == dict(DEMO_BALANCES)
+            order = await private.place_limit_order(BTC, Side.BUY, Decimal("0.001"), Decimal("50000"))
+            assert order.order_id
+        finally:
+            await private.close()
+            await public.close()
+
+
+def test_plugin_commands() -> None:
+    names = [command.name for command in exchanges_cli_commands()]
+    assert names == ["sim", "demo"]
+
+
+def test_protobuf_self_tests() -> None:
+    assert check_public_parsing() is True
+    assert check_private_parsing() is True
+
+
+def test_metrics_of_a_fresh_registry() -> None:
+    metrics = spec_metrics(MetricsRegistry(), symbol_cache_hit_rate=0.0)
+    assert set(SUMMARY_KEYS) <= set(metrics)
+    assert metrics["ws_connections_established"] == 0
+    assert metrics["ws_connection_time_avg_ms"] is None
+    assert metrics["message_processing_time_avg_ms"] is None
+    assert metrics["connection_reuse_rate"] is None
+    assert metrics["object_pool_hit_rate"] is None
+    assert metrics["rest_latency"] == {}
+
+
+def test_metrics_fold_component_names() -> None:
+    registry = MetricsRegistry()
+    registry.counter("ws.mexc_public_1.connects").inc(2)
+    registry.counter("ws.mexc_private.connects").inc()
+    registry.counter("ws.mexc_public_1.reconnections").inc()
+    registry.histogram("ws.mexc_public_1.connect_time").record(0.002)
+    registry.histogram("ws.mexc_private.connect_time").record(0.004)
+    registry.counter("mexc.ws.frames.protobuf").inc(10)
+    registry.counter("mexc.ws.private.frames.protobuf").inc(5)
+    registry.counter("mexc.ws.frames.json").inc(3)
+    registry.counter("book.BTC/USDT.resyncs").inc(2)
+    registry.counter("ws.mexc_public_1.dropped").inc(4)
+    registry.counter("mexc.ws.trades.dropped").inc(1)
+    registry.counter("rest.connections_created").inc(1)
+    registry.counter("rest.connections_reused").inc(3)
+    registry.counter("rest.api_errors").inc(2)
+    registry.histogram("rest.GET /api/v3/depth.latency").record(0.001)
+    metrics = spec_metrics(registry, symbol_cache_hit_rate=99.0)
+    assert metrics["ws_connections_established"] == 3
+    assert metrics["ws_reconnections"] == 1
+    assert 2.9 < metrics["ws_connection_time_avg_ms"] < 3.1
+    assert metrics["protobuf_messages_processed"] == 15
+    assert metrics["json_messages_processed"] == 3
+    assert metrics["orderbook_resyncs"] == 2
+    assert metrics["dropped_messages"] == 5
+    assert metrics["connection_reuse_rate"] == 75.0
+    assert metrics["api_errors"] == 2
+    assert metrics["cache_hit_rate"] == 99.0
+    assert metrics["rest_latency"]["GET /api/v3/depth"]["count"] == 1
