@@ -1,0 +1,429 @@
+"""The benchmark's blast server: a separate process that speaks just enough MEXC to be driven hard.
+
+Run as ``python -m bench.server`` (the benches start it with :class:`ServerProcess`); it prints one JSON
+line ``{"port": N}`` and serves on 127.0.0.1 until its stdin closes (the parent exited) or
+``--max-lifetime`` seconds pass.
+
+* REST: ``/api/v3/ping``, ``/time``, ``/exchangeInfo``, ``/defaultSymbols``, ``/depth`` (consistent with
+  the stream, see :mod:`bench.frames`), signed ``POST /api/v3/order`` (checks the key header and the
+  presence of ``signature``/``timestamp``, does not verify the HMAC), ``/api/v3/account``, and ccxt's
+  ``/api/v1/contract/detail`` (empty list). Unknown paths answer 404 and are counted.
+* WebSocket ``/ws``: SUBSCRIPTION/UNSUBSCRIPTION acks and PING/PONG as MEXC sends them; a subscription to
+  ``aggre.deals`` or ``aggre.depth`` starts the configured scenario on that connection.
+* Control: ``POST /bench/scenario`` (JSON, see :class:`Scenario`) pre-encodes the frames and returns the
+  version numbers the client must reach; ``GET /bench/stats`` returns counters.
+
+Modes: ``blast`` sends pre-encoded frames back to back (``send_bytes`` awaits only TCP back-pressure);
+Blast deals frame ``i`` carries trade time ``trade_time_base + i`` ms (ccxt's generated
+protobuf predates the ``tradeId`` field, so the time is the only per-frame mark both clients keep).
+``rate`` sends at a fixed rate and stamps each frame's wrapper ``sendTime`` **and** each deal's ``time``
+with ``time.time()`` in **microseconds** just before sending, so a handler can compute send->handler
+latency from the record it receives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from bench import frames as market
+
+WAIT_SNAPSHOT_SECONDS = 10.0
+SETTLE_SECONDS = 0.2
+
+
+@dataclass
+class Scenario:
+    """What the next ``aggre.deals``/``aggre.depth`` subscription receives."""
+
+    kind: str = "deals"  # "deals" | "depth"
+    mode: str = "blast"  # "blast" | "rate"
+    frames: int = 1000
+    rate: float = 500.0  # frames/s in "rate" mode
+    warmup: int = 40  # depth only: frames sent slowly before the snapshot (ccxt waits for 25)
+    depth_stream: market.DepthStream = field(default_factory=lambda: market.DepthStream(1_000_000_000))
+    encoded: list[bytes] = field(default_factory=list)
+    channel: str = ""
+    trade_time_base: int = field(default_factory=lambda: int(time.time() * 1000))
+    """Blast deals frame ``i`` has trade time ``trade_time_base + i`` (ms): how a client knows its index."""
+    snapshot_served: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class BenchServer:
+    """aiohttp application state: the current scenario and counters."""
+
+    def __init__(self) -> None:
+        self.scenario = Scenario()
+        self.next_base = 1_000_000_000
+        self.requests: Counter[str] = Counter()
+        self.unknown: Counter[str] = Counter()
+        self.frames_sent = 0
+        self.blast_seconds = 0.0
+        self.order_id = 0
+        self._depth_cache: dict[tuple[int, int], bytes] = {}
+        self._exchange_info = orjson.dumps(_exchange_info())
+        self._coin_config = orjson.dumps([_coin(c) for c in ("USDT", "BTC", "ETH")])
+
+    # ------------------------------------------------------------------ control
+    async def set_scenario(self, request: web.Request) -> web.Response:
+        spec = await request.json()
+        sc = Scenario(
+            kind=str(spec.get("kind", "deals")),
+            mode=str(spec.get("mode", "blast")),
+            frames=int(spec.get("frames", 1000)),
+            rate=float(spec.get("rate", 500.0)),
+            warmup=int(spec.get("warmup", 40)),
+            depth_stream=market.DepthStream(self.next_base),
+        )
+        self.next_base += 10_000_000
+        self.scenario = sc
+        if spec.get("channel") and sc.mode == "blast":  # pre-encode now, outside any timed section
+            sc.channel = str(spec["channel"])
+            sc.encoded = [self._encode(sc, sc.channel, sc.kind, i, 0) for i in range(sc.frames)]
+        self.frames_sent = 0
+        self.blast_seconds = 0.0
+        ds = sc.depth_stream
+        first, last = sc.warmup, sc.warmup + sc.frames - 1
+        return web.json_response(
+            {
+                "kind": sc.kind,
+                "mode": sc.mode,
+                "frames": sc.frames,
+                "trades_per_frame": market.TRADES_PER_FRAME,
+                "versions_per_frame": market.VERSIONS_PER_FRAME,
+                "base_version": ds.base_version,
+                "first_to_version": ds.to_version(first),
+                "last_to_version": ds.to_version(last),
+                "first_from_version": ds.from_version(first),
+                "last_from_version": ds.from_version(last),
+                "trade_time_base": sc.trade_time_base,
+            }
+        )
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "frames_sent": self.frames_sent,
+                "blast_seconds": self.blast_seconds,
+                "requests": dict(self.requests),
+                "unknown": dict(self.unknown),
+            }
+        )
+
+    # --------------------------------------------------------------------- REST
+    async def ping(self, request: web.Request) -> web.Response:
+        self.requests["ping"] += 1
+        return web.Response(body=b"{}", content_type="application/json")
+
+    async def server_time(self, request: web.Request) -> web.Response:
+        self.requests["time"] += 1
+        body = b'{"serverTime":%d}' % int(time.time() * 1000)
+        return web.Response(body=body, content_type="application/json")
+
+    async def exchange_info(self, request: web.Request) -> web.Response:
+        self.requests["exchangeInfo"] += 1
+        return web.Response(body=self._exchange_info, content_type="application/json")
+
+    async def default_symbols(self, request: web.Request) -> web.Response:
+        self.requests["defaultSymbols"] += 1
+        return web.json_response({"code": 0, "data": ["BTCUSDT", "ETHUSDT"], "msg": None})
+
+    async def depth(self, request: web.Request) -> web.Response:
+        self.requests["depth"] += 1
+        limit = min(int(request.query.get("limit", "100")), market.LEVELS)
+        ds = self.scenario.depth_stream
+        key = (ds.current_version, limit)
+        body = self._depth_cache.get(key)
+        if body is None:
+            if len(self._depth_cache) > 64:
+                self._depth_cache.clear()
+            snap = ds.snapshot(limit)
+            snap["timestamp"] = int(time.time() * 1000)
+            body = self._depth_cache[key] = orjson.dumps(snap)
+        self.scenario.snapshot_served.set()
+        return web.Response(body=body, content_type="application/json")
+
+    async def order(self, request: web.Request) -> web.Response:
+        self.requests["order"] += 1
+        q = request.query
+        if "X-MEXC-APIKEY" not in request.headers or "signature" not in q or "timestamp" not in q:
+            return web.json_response({"code": 700001, "msg": "API-key format invalid."}, status=400)
+        self.order_id += 1
+        body = {
+            "symbol": q.get("symbol", "BTCUSDT"),
+            "orderId": f"C02__{self.order_id:021d}",
+            "orderListId": -1,
+            "price": q.get("price", "0"),
+            "origQty": q.get("quantity", "0"),
+            "type": q.get("type", "LIMIT"),
+            "side": q.get("side", "BUY"),
+            "transactTime": int(time.time() * 1000),
+        }
+        if "newClientOrderId" in q:
+            body["clientOrderId"] = q["newClientOrderId"]
+        return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def account(self, request: web.Request) -> web.Response:
+        self.requests["account"] += 1
+        balances = [
+            {"asset": "USDT", "free": "1000000", "locked": "0"},
+            {"asset": "BTC", "free": "10", "locked": "0"},
+        ]
+        body = {"canTrade": True, "canWithdraw": True, "canDeposit": True, "updateTime": None,
+                "accountType": "SPOT", "balances": balances, "permissions": ["SPOT"]}  # fmt: skip
+        return web.json_response(body)
+
+    async def coin_config(self, request: web.Request) -> web.Response:
+        """``/api/v3/capital/config/getall``: ccxt's ``load_markets`` fetches it when it has credentials."""
+        self.requests["capital/config/getall"] += 1
+        return web.Response(body=self._coin_config, content_type="application/json")
+
+    async def contract_detail(self, request: web.Request) -> web.Response:
+        self.requests["contract/detail"] += 1
+        return web.json_response({"success": True, "code": 0, "data": []})
+
+    async def fallback(self, request: web.Request) -> web.Response:
+        self.unknown[f"{request.method} {request.path}"] += 1
+        return web.json_response({"code": 404, "msg": "not served by the bench server"}, status=404)
+
+    # ---------------------------------------------------------------- WebSocket
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    req = json.loads(msg.data)
+                except ValueError:
+                    continue
+                method = str(req.get("method", "")).upper()
+                rid = req.get("id", 0) or 0
+                if method == "PING":
+                    await ws.send_str(json.dumps({"id": rid, "code": 0, "msg": "PONG"}))
+                elif method in ("SUBSCRIPTION", "UNSUBSCRIPTION"):
+                    params = [str(p) for p in req.get("params", [])]
+                    await ws.send_str(json.dumps({"id": rid, "code": 0, "msg": ",".join(params)}))
+                    if method == "SUBSCRIPTION":
+                        for channel in params:
+                            task = asyncio.create_task(self._push(ws, channel))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+        finally:
+            for task in list(tasks):
+                task.cancel()
+        return ws
+
+    async def _push(self, ws: web.WebSocketResponse, channel: str) -> None:
+        sc = self.scenario
+        kind = "deals" if ".aggre.deals." in channel else "depth" if ".aggre.depth." in channel else ""
+        if kind != sc.kind:
+            return
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError, RuntimeError):
+            if kind == "depth":
+                await self._depth_warmup(ws, sc, channel)
+            else:
+                await asyncio.sleep(SETTLE_SECONDS)
+            if sc.mode == "blast":
+                await self._blast(ws, sc, channel, kind)
+            else:
+                await self._paced(ws, sc, channel, kind)
+
+    async def _depth_warmup(self, ws: web.WebSocketResponse, sc: Scenario, channel: str) -> None:
+        ds = sc.depth_stream
+        for i in range(sc.warmup):
+            await ws.send_bytes(ds.encode(i, channel, int(time.time() * 1e6)))
+            ds.frames_sent = i + 1
+            await asyncio.sleep(0.002)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sc.snapshot_served.wait(), WAIT_SNAPSHOT_SECONDS)
+        await asyncio.sleep(SETTLE_SECONDS)
+
+    def _encode(self, sc: Scenario, channel: str, kind: str, i: int, stamp_us: int) -> bytes:
+        if kind == "depth":
+            return sc.depth_stream.encode(sc.warmup + i, channel, stamp_us)
+        return market.encode_deals(i, channel, stamp_us or sc.trade_time_base + i, stamp_us)
+
+    async def _blast(self, ws: web.WebSocketResponse, sc: Scenario, channel: str, kind: str) -> None:
+        if sc.channel != channel or len(sc.encoded) != sc.frames:
+            sc.encoded = [self._encode(sc, channel, kind, i, 0) for i in range(sc.frames)]
+            sc.channel = channel
+        ds = sc.depth_stream
+        start = time.perf_counter()
+        for i, frame in enumerate(sc.encoded):
+            await ws.send_bytes(frame)
+            self.frames_sent = i + 1
+            if kind == "depth":
+                ds.frames_sent = sc.warmup + i + 1
+        self.blast_seconds = time.perf_counter() - start
+
+    async def _paced(self, ws: web.WebSocketResponse, sc: Scenario, channel: str, kind: str) -> None:
+        ds = sc.depth_stream
+        interval = 1.0 / sc.rate
+        start = time.perf_counter()
+        for i in range(sc.frames):
+            delay = start + i * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await ws.send_bytes(self._encode(sc, channel, kind, i, int(time.time() * 1e6)))
+            self.frames_sent = i + 1
+            if kind == "depth":
+                ds.frames_sent = sc.warmup + i + 1
+        self.blast_seconds = time.perf_counter() - start
+
+
+def _exchange_info() -> dict[str, Any]:
+    """A realistic exchangeInfo (API.md §3.1 + §14 keys) for BTCUSDT and ETHUSDT."""
+
+    def sym(base: str, base_prec: int, quote_prec: int, step: str) -> dict[str, Any]:
+        return {
+            "symbol": f"{base}USDT", "status": "1", "baseAsset": base, "baseAssetPrecision": base_prec,
+            "quoteAsset": "USDT", "quotePrecision": quote_prec, "quoteAssetPrecision": quote_prec,
+            "baseCommissionPrecision": base_prec, "quoteCommissionPrecision": quote_prec,
+            "orderTypes": ["LIMIT", "MARKET", "LIMIT_MAKER"], "isSpotTradingAllowed": True,
+            "isMarginTradingAllowed": False, "quoteAmountPrecision": "1", "baseSizePrecision": step,
+            "permissions": ["SPOT"], "maxQuoteAmount": "2000000", "makerCommission": "0",
+            "takerCommission": "0.0005", "quoteAmountPrecisionMarket": "1",
+            "maxQuoteAmountMarket": "4000000", "fullName": base, "tradeSideType": 1, "st": False,
+            "contractAddress": "", "conceptPlateIds": [],
+            "filters": [
+                {"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "5", "askMultiplierDown": "0.9"}
+            ],
+        }  # fmt: skip
+
+    return {
+        "timezone": "CST",
+        "serverTime": int(time.time() * 1000),
+        "rateLimits": [],
+        "exchangeFilters": [],
+        "symbols": [sym("BTC", 6, 2, "0.000001"), sym("ETH", 5, 2, "0.00001")],
+    }
+
+
+def _coin(coin: str) -> dict[str, Any]:
+    """One ``capital/config/getall`` entry (API.md §5) with a single network."""
+    network = {
+        "coin": coin, "depositDesc": None, "depositEnable": True, "minConfirm": 12, "name": coin,
+        "network": "ERC20", "withdrawEnable": True, "withdrawFee": "1", "withdrawIntegerMultiple": None,
+        "withdrawMax": "1000000", "withdrawMin": "10", "sameAddress": False, "contract": "",
+        "withdrawTips": None, "depositTips": None, "netWork": "ETH",
+    }  # fmt: skip
+    return {"coin": coin, "name": coin, "networkList": [network]}
+
+
+def make_app(state: BenchServer | None = None) -> web.Application:
+    """The aiohttp application (also usable in-process by tests of the bench itself)."""
+    s = state or BenchServer()
+    app = web.Application()
+    r = app.router
+    r.add_get("/api/v3/ping", s.ping)
+    r.add_get("/api/v3/time", s.server_time)
+    r.add_get("/api/v3/exchangeInfo", s.exchange_info)
+    r.add_get("/api/v3/defaultSymbols", s.default_symbols)
+    r.add_get("/api/v3/depth", s.depth)
+    r.add_post("/api/v3/order", s.order)
+    r.add_get("/api/v3/account", s.account)
+    r.add_get("/api/v3/capital/config/getall", s.coin_config)
+    r.add_get("/api/v1/contract/detail", s.contract_detail)
+    r.add_get("/ws", s.websocket)
+    r.add_post("/bench/scenario", s.set_scenario)
+    r.add_get("/bench/stats", s.stats)
+    r.add_route("*", "/{tail:.*}", s.fallback)
+    return app
+
+
+async def _serve(port: int, max_lifetime: float) -> None:
+    runner = web.AppRunner(make_app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    server = site._server  # aiohttp exposes no public accessor for the bound port
+    sockets = getattr(server, "sockets", None) or []
+    print(json.dumps({"port": sockets[0].getsockname()[1]}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def watch_stdin() -> None:  # parent gone (pipe closed) -> stop
+        with contextlib.suppress(Exception):
+            sys.stdin.read()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), max_lifetime)
+    await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the server process (not a bench: the runner never calls this)."""
+    ap = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--max-lifetime", type=float, default=1800.0)
+    args = ap.parse_args(argv)
+    asyncio.run(_serve(args.port, args.max_lifetime))
+
+
+class ServerProcess:
+    """Start ``python -m bench.server`` as a child process and learn its port. Use as a context manager."""
+
+    def __init__(self, startup_timeout: float = 30.0) -> None:
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen[str] | None = None
+        self.port = 0
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def __enter__(self) -> ServerProcess:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.server"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # the server prints its port first; EOF if it died
+        if not line:
+            self.__exit__(None, None, None)
+            raise RuntimeError("bench server did not start (see its stderr above)")
+        self.port = int(json.loads(line)["port"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    main()
