@@ -273,9 +273,7 @@ async def test_book_manager_trims_overlapping_updates_instead_of_resyncing() -> 
     async with asyncio.timeout(2):
         await sync.wait_live()
     assert sync.book.version == 11
-    books.on_depth(
-        BookUpdate(btc, [(98.0, 3.0)], [], 10, 13, 2)
-    )  # overlaps 10..11: applied
+    books.on_depth(BookUpdate(btc, [(98.0, 3.0)], [], 10, 13, 2))  # overlaps 10..11: applied
     books.on_depth(BookUpdate(btc, [(98.0, 4.0)], [], 12, 13, 3))  # entirely old: dropped
     assert sync.state is BookState.LIVE
     assert sync.book.version == 13
