@@ -6,8 +6,7 @@ See docs/simulator.md.
 
 from exchanges_mexc.sim.accounts import SimAccount
 from exchanges_mexc.sim.app import MexcSimulator
-from exchanges_mexc.sim.cli import run_simulator
 from exchanges_mexc.sim.errors import SimError
 from exchanges_mexc.sim.specs import SymbolSpec, make_spec
 
-__all__ = ["MexcSimulator", "SimAccount", "SimError", "SymbolSpec", "make_spec", "run_simulator"]
+__all__ = ["MexcSimulator", "SimAccount", "SimError", "SymbolSpec", "make_spec"]

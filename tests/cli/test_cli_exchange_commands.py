@@ -216,6 +216,12 @@ async def test_sim_flag_runs_against_the_plugin_simulator(tmp_path: Path) -> Non
 
 
 async def test_sim_command_serves_until_interrupted(tmp_path: Path) -> None:
+    accounts = tmp_path / "sim.toml"
+    accounts.write_text(
+        '[[account]]\napi_key = "mx0vfromfile"\nsecret_key = "filesecret"\n'
+        'balances = { USDT = "5000", SOL = "3" }\n',
+        encoding="utf-8",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -228,6 +234,8 @@ async def test_sim_command_serves_until_interrupted(tmp_path: Path) -> None:
         "SOLUSDT",
         "--seed",
         "2",
+        "--accounts",
+        str(accounts),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=clean_env(),
@@ -249,6 +257,7 @@ async def test_sim_command_serves_until_interrupted(tmp_path: Path) -> None:
         assert ws, banner
         assert api_key, banner
         assert secret, banner
+        assert (api_key[1], secret[1]) == ("mx0vfromfile", "filesecret")  # the accounts file's account
         target = ["--env", "sim", "--set", f"rest_url={rest[1]}", "--set", f"ws_url={ws[1]}"]
         keys = {"MEXC_API_KEY": api_key[1], "MEXC_SECRET_KEY": secret[1]}
         book, balances = await asyncio.gather(
@@ -258,7 +267,8 @@ async def test_sim_command_serves_until_interrupted(tmp_path: Path) -> None:
         assert book.code == 0, book
         assert "ORDER BOOK SOL/USDT" in book.out
         assert balances.code == 0, balances
-        assert "USDT" in balances.out
+        assert re.search(r"USDT\s+5000\b", balances.out), balances.out
+        assert re.search(r"SOL\s+3\b", balances.out), balances.out
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)

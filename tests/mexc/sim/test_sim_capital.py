@@ -1,4 +1,4 @@
-"""Wallet endpoints: coin config, withdraw life cycle and cancel, deposits; TOML accounts; CLI serve."""
+"""Wallet endpoints: coin config, withdraw life cycle and cancel, deposits; TOML accounts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 
 from exchanges_mexc.sim import MexcSimulator
-from exchanges_mexc.sim.cli import serve
 
 
 async def test_withdraw_lifecycle_and_cancel(sim: MexcSimulator, client: Any) -> None:
@@ -76,7 +75,7 @@ async def test_withdraw_timer_and_deposits(client: Any) -> None:
     assert addresses[0]["network"] == "TRX"
 
 
-async def test_toml_accounts_and_cli_serve(tmp_path: Path) -> None:
+async def test_toml_accounts(tmp_path: Path) -> None:
     path = tmp_path / "sim.toml"
     path.write_text(
         '[[account]]\napi_key = "mx0vtoml"\nsecret_key = "s3cr3t"\n'
@@ -89,11 +88,6 @@ async def test_toml_accounts_and_cli_serve(tmp_path: Path) -> None:
         assert (acct.api_key, acct.secret_key) == ("mx0vtoml", "s3cr3t")
         assert sim.engine.balances_of(acct)["USDT"] == (Decimal(5000), Decimal(0))
         assert "s3cr3t" not in repr(acct)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(0, ("ETHUSDT",), 3, path, market_rate=0, stop=stop))
-    await asyncio.sleep(0.3)
-    stop.set()
-    await asyncio.wait_for(task, 5)
 
 
 async def test_rest_public_shapes(client: Any) -> None:
