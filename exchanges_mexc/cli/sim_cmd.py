@@ -19,7 +19,7 @@ import sys
 from exchanges.cli import CliCommand
 from exchanges.cli.common import CliError
 from exchanges.cli.live import stop_on_signals
-from exchanges_mexc.composite.simulator import DEMO_BALANCES, SIM_SYMBOLS
+from exchanges_mexc.composite.simulator import DEMO_BALANCES, SIM_SYMBOLS, WARMUP_EVENTS
 from exchanges_mexc.plugin import NAME, SIM_PORT
 
 logger = logging.getLogger("exchanges.mexc.cli.sim")
@@ -91,6 +91,7 @@ async def _run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         symbol_overrides=overrides,
+        warmup_events=WARMUP_EVENTS,
     )
     try:
         await sim.start()

@@ -19,6 +19,9 @@ SIM_SYMBOLS: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "MXUSDT")
 DEMO_BALANCES: Mapping[str, str] = {"USDT": "100000", "BTC": "2", "ETH": "20", "MX": "1000"}
 """Starting balances of the demo account."""
 
+WARMUP_EVENTS = 150
+"""Flow events per symbol the simulator runs before serving, so recent trades exist from the start."""
+
 
 @asynccontextmanager
 async def mexc_simulator(
@@ -34,7 +37,12 @@ async def mexc_simulator(
     from exchanges_mexc.sim import MexcSimulator
 
     simulator = MexcSimulator(
-        symbols=symbols, seed=seed, market_rate=market_rate, port=port, ticker_interval=ticker_interval
+        symbols=symbols,
+        seed=seed,
+        market_rate=market_rate,
+        port=port,
+        ticker_interval=ticker_interval,
+        warmup_events=WARMUP_EVENTS,
     )
     async with simulator as sim:
         account = sim.create_account(dict(balances))

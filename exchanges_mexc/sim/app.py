@@ -64,6 +64,7 @@ class MexcSimulator:
         ticker_interval: float = 3.0,
         kline_interval: float = 1.0,
         book_levels: int = 15,
+        warmup_events: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -89,6 +90,7 @@ class MexcSimulator:
                 spec.initial_price, self.now_ms(), history_minutes, self.market.rng, spec.quote_precision
             )
         self.market.seed_books()
+        self.market.run_events(warmup_events)  # recent trades and a moved book before anyone connects
         self.ws = WsHub(
             self,
             WsSettings(

@@ -67,11 +67,15 @@ class SyntheticMarket:
         """Restart the background flow."""
         self._paused.set()
 
-    async def step(self, n: int = 1) -> None:
-        """Run ``n`` flow events per symbol now (works while paused)."""
+    def run_events(self, n: int) -> None:
+        """Run ``n`` flow events per symbol synchronously (warm-up before serving, deterministic tests)."""
         for _ in range(n):
             for symbol in list(self.mid):
                 self.event(symbol)
+
+    async def step(self, n: int = 1) -> None:
+        """Run ``n`` flow events per symbol now (works while paused)."""
+        self.run_events(n)
         await asyncio.sleep(0)
 
     # -- flow -----------------------------------------------------------------------------------

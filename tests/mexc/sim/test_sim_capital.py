@@ -117,3 +117,21 @@ async def test_rest_public_shapes(client: Any) -> None:
     assert Decimal(avg["price"]) > 0
     async with aiohttp.ClientSession() as session, session.get(client.sim.rest_url + "/api/v3/nope") as resp:
         assert resp.status == 404
+
+
+async def test_warmup_events_leave_trades_and_a_moved_book_before_serving() -> None:
+    async with (
+        MexcSimulator(symbols=("BTCUSDT",), market_rate=0, history_minutes=5) as cold,
+        MexcSimulator(symbols=("BTCUSDT",), market_rate=0, history_minutes=5, warmup_events=60) as warm,
+        aiohttp.ClientSession() as http,
+    ):
+        results = {}
+        for name, sim in (("cold", cold), ("warm", warm)):
+            async with http.get(f"{sim.rest_url}/api/v3/trades", params={"symbol": "BTCUSDT"}) as resp:
+                trades = await resp.json()
+            async with http.get(f"{sim.rest_url}/api/v3/depth", params={"symbol": "BTCUSDT"}) as resp:
+                depth = await resp.json()
+            results[name] = (len(trades), int(depth["lastUpdateId"]))
+    assert results["cold"][0] == 0
+    assert results["warm"][0] > 0  # market orders of the warm-up traded against the book
+    assert results["warm"][1] > results["cold"][1]  # and the book moved (more versions)
