@@ -30,7 +30,8 @@ deadline; pauses only ever delay admissions, so they cannot break the guarantee.
 Fairness: waiters queue FIFO per pool (an :class:`asyncio.Lock` per pool, taken in name order so
 costs spanning several pools cannot deadlock). A heavy request is therefore not starved by a
 stream of light ones. Requests on other pools are not held up. The fast path (nobody waiting,
-room available) costs a few dictionary look-ups and no ``await`` suspension.
+room available) costs a few dictionary look-ups and no ``await`` suspension; callers on a hot path
+can take it without even creating a coroutine through :meth:`RateLimiter.acquire_nowait`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ logger = logging.getLogger("exchanges.ratelimit")
 # Sleeps shorter than this are rounded up: the loop may wake a hair early (clock resolution) and
 # a tight re-check loop would burn CPU for nothing.
 _MIN_SLEEP = 1e-4
+
+_MAX_RESOLVED = 1024
+"""Bound of the resolved-cost cache (it is cleared when full)."""
 
 
 @attrs.frozen(slots=True)
@@ -147,12 +151,26 @@ class RateLimiter:
         """Seconds spent waiting, over all acquisitions."""
         self._wait_counter = metrics.counter(f"{name}.waits") if metrics else None
         self._wait_hist = metrics.histogram(f"{name}.wait") if metrics else None
+        # id(cost) -> (cost, resolved pools). Costs are usually long-lived per-endpoint constants, so
+        # validating and resolving them once saves work per request; the cost object is kept in
+        # the entry so that its id cannot be reused while cached.
+        self._resolved: dict[int, tuple[EndpointCost, list[tuple[_Pool, int]]]] = {}
 
     @property
     def pools(self) -> Mapping[str, PoolLimit]:
         return {pool_name: pool.limit for pool_name, pool in self._pools.items()}
 
     def _resolve(self, cost: EndpointCost) -> list[tuple[_Pool, int]]:
+        entry = self._resolved.get(id(cost))
+        if entry is not None and entry[0] is cost:
+            return entry[1]
+        resolved = self._resolve_new(cost)
+        if len(self._resolved) >= _MAX_RESOLVED:  # callers building a fresh cost per call
+            self._resolved.clear()
+        self._resolved[id(cost)] = (cost, resolved)
+        return resolved
+
+    def _resolve_new(self, cost: EndpointCost) -> list[tuple[_Pool, int]]:
         resolved = []
         for pool_name, weight in cost.weights.items():
             pool = self._pools.get(pool_name)
@@ -184,14 +202,33 @@ class RateLimiter:
             pool.book(weight, now)
         return 0.0
 
+    def acquire_nowait(self, cost: EndpointCost) -> bool:
+        """Book ``cost`` now and return True if no pool of it has a queued waiter and every pool has
+        room; else book nothing and return False (then ``await acquire(cost)``). This is exactly
+        the fast path of :meth:`acquire`, callable without creating a coroutine."""
+        resolved = self._resolve(cost)
+        now = self._clock()
+        for pool, weight in resolved:
+            if pool.lock.locked():  # someone is waiting: queue behind them (FIFO)
+                return False
+            log = pool.log
+            while log and log[0][0] <= now:
+                pool.used -= log.popleft()[1]
+            if pool.paused_until > now or pool.used + weight > pool.capacity:
+                return False
+        for pool, weight in resolved:
+            pool.log.append((now + pool.window, weight))
+            pool.used += weight
+        return True
+
     async def acquire(self, cost: EndpointCost) -> float:
         """Wait until every pool of ``cost`` has room, then book it. Never fails (cancellable).
 
         Returns the seconds waited (0.0 on the fast path); callers may ignore it.
         """
-        resolved = self._resolve(cost)
-        if not any(pool.lock.locked() for pool, _ in resolved) and self._try(resolved, self._clock()) == 0.0:
+        if self.acquire_nowait(cost):
             return 0.0
+        resolved = self._resolve(cost)
         start = self._clock()
         locks = [pool.lock for pool, _ in sorted(resolved, key=lambda item: id(item[0]))]
         acquired: list[asyncio.Lock] = []

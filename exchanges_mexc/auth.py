@@ -9,10 +9,11 @@ upper-case hex escapes, as MEXC requires for the JSON of ``batchOrders``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from urllib.parse import quote
 
 from exchanges_mexc.constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW_MS, MAX_RECV_WINDOW_MS
@@ -22,12 +23,29 @@ Params = Sequence[tuple[str, str]]
 
 def sign(secret: str, total_params: str) -> str:
     """HMAC-SHA256 of ``total_params`` keyed by ``secret``, as lower-case hex."""
-    return hmac.new(secret.encode("utf-8"), total_params.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _hmac_hex(secret.encode("utf-8"), total_params)
+
+
+def _hmac_hex(key: bytes, total_params: str) -> str:
+    # hmac.digest with a digest name is OpenSSL's one-shot HMAC: no Python-level HMAC object.
+    return hmac.digest(key, total_params.encode("utf-8"), "sha256").hex()
+
+
+_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+"""Text that ``quote(text, safe="")`` returns unchanged (RFC 3986 unreserved characters only)."""
+
+
+def _quote(text: str) -> str:
+    return text if _unreserved(text) else quote(text, safe="")
 
 
 def encode_params(params: Params) -> str:
-    """``k1=v1&k2=v2`` with every key and value percent-encoded (``safe=""``, upper-case hex)."""
-    return "&".join(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in params)
+    """``k1=v1&k2=v2`` with every key and value percent-encoded (``safe=""``, upper-case hex).
+
+    Keys and values made only of unreserved characters (symbols, numbers, ids: nearly all of them)
+    skip ``quote``, which would return them unchanged anyway.
+    """
+    return "&".join([f"{_quote(key)}={_quote(value)}" for key, value in params])
 
 
 def local_time_ms() -> int:
@@ -44,7 +62,7 @@ class MexcSigner:
     never appears in ``repr``.
     """
 
-    __slots__ = ("_api_key", "_clock", "_recv_window_ms", "_secret")
+    __slots__ = ("_api_key", "_clock", "_headers", "_key_bytes", "_recv_window", "_recv_window_ms", "_secret")
 
     def __init__(
         self,
@@ -60,8 +78,12 @@ class MexcSigner:
             raise ValueError(f"recvWindow must be in 1..{MAX_RECV_WINDOW_MS} ms, got {recv_window_ms}")
         self._api_key = api_key
         self._secret = secret_key
+        self._key_bytes = secret_key.encode("utf-8")
         self._recv_window_ms = recv_window_ms
+        self._recv_window = str(recv_window_ms)
         self._clock = clock
+        # The same read-only header mapping for every request (the transport only reads it).
+        self._headers: Mapping[str, str] = MappingProxyType({API_KEY_HEADER: api_key})
 
     @property
     def api_key(self) -> str:
@@ -78,10 +100,17 @@ class MexcSigner:
 
     def sign(self, method: str, path: str, params: Params) -> tuple[str, Mapping[str, str]]:
         """Return the final query string (``...&timestamp=..&signature=..``) and the key header."""
-        items = [(k, v) for k, v in params if k not in ("timestamp", "signature")]
-        if not any(k == "recvWindow" for k, _ in items):
-            items.append(("recvWindow", str(self._recv_window_ms)))
-        items.append(("timestamp", str(self._clock())))
-        query = encode_params(items)
-        signature = sign(self._secret, query)
-        return f"{query}&signature={signature}", {API_KEY_HEADER: self._api_key}
+        quote_ = _quote
+        parts = []
+        has_recv_window = False
+        for key, value in params:
+            if key == "timestamp" or key == "signature":
+                continue
+            if key == "recvWindow":
+                has_recv_window = True
+            parts.append(f"{quote_(key)}={quote_(value)}")
+        if not has_recv_window:
+            parts.append(f"recvWindow={self._recv_window}")
+        parts.append(f"timestamp={self._clock()}")
+        query = "&".join(parts)
+        return f"{query}&signature={_hmac_hex(self._key_bytes, query)}", self._headers

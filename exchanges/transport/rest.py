@@ -50,7 +50,7 @@ from exchanges.errors import (
 from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
-from exchanges.transport.rest_metrics import EndpointMetrics, TransportMetrics
+from exchanges.transport.rest_metrics import CountingConnector, EndpointMetrics, TransportMetrics
 from exchanges.transport.rest_support import (
     DefaultErrorClassifier,
     ErrorClassifier,
@@ -132,10 +132,12 @@ class RestTransport:
         """The pooled session, created on first use inside the running event loop."""
         session = self._session
         if session is None or session.closed:
-            connector = aiohttp.TCPConnector(limit=self.pool_size, keepalive_timeout=30, ttl_dns_cache=300)
+            # Connection reuse is counted by the connector, not by a TraceConfig (see rest_metrics).
+            connector = CountingConnector(
+                self.metrics, limit=self.pool_size, keepalive_timeout=30, ttl_dns_cache=300
+            )
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
-                trace_configs=[self.metrics.trace_config()],
                 headers=self._headers,
                 raise_for_status=False,
             )
@@ -254,8 +256,10 @@ class RestTransport:
         endpoint: EndpointMetrics,
     ) -> Any:
         """One HTTP round trip: rate limit, sign, send, classify. Raises ExchangeError subclasses."""
-        if cost is not None and self.limiter is not None:
-            waited = await self.limiter.acquire(cost)
+        limiter = self.limiter
+        # Fast path: room in every pool and nobody queued -> booked without creating a coroutine.
+        if cost is not None and limiter is not None and not limiter.acquire_nowait(cost):
+            waited = await limiter.acquire(cost)
             if waited:
                 endpoint.ratelimit_waits.inc()
                 self.metrics.ratelimit_waits.inc()

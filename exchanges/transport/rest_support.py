@@ -8,6 +8,7 @@ classifier usually falls back to :class:`DefaultErrorClassifier` for statuses it
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -139,11 +140,28 @@ def normalise_params(params: Params | Mapping[str, Any] | None) -> list[tuple[st
     """Ordered ``(name, str value)`` pairs; a mapping's None values are dropped."""
     if params is None:
         return []
+    # Hot path: names and values are usually str already; only other types go through param_value.
     if isinstance(params, Mapping):
-        return [(str(key), param_value(value)) for key, value in params.items() if value is not None]
-    return [(str(key), param_value(value)) for key, value in params]
+        return [
+            (key if type(key) is str else str(key), value if type(value) is str else param_value(value))
+            for key, value in params.items()
+            if value is not None
+        ]
+    return [
+        (key if type(key) is str else str(key), value if type(value) is str else param_value(value))
+        for key, value in params
+    ]
+
+
+is_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+"""Matches text made only of RFC 3986 unreserved characters: ``quote(text, safe="")`` returns it
+unchanged, so encoders can skip quoting it (one C-level regex match instead of a Python call chain)."""
 
 
 def encode_query(params: Params) -> str:
     """Percent-encode ``params`` in order (spaces as ``%20``), as unsigned requests send them."""
-    return urlencode(list(params), quote_via=quote)
+    unreserved = is_unreserved
+    for key, value in params:
+        if not (unreserved(key) and unreserved(value)):
+            return urlencode(list(params), quote_via=quote)
+    return "&".join([f"{key}={value}" for key, value in params])

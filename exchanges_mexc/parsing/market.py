@@ -8,12 +8,17 @@ windows arrive in seconds and are converted here).
 
 Hot path notes: records are built with ``tuple.__new__(Record, (...))``, which skips the NamedTuple's
 Python-level ``__new__`` (about 100 ns per record); module globals used in loops are bound to locals.
+Per-item loops (book levels, trades) inline their builder's formula instead of calling it (a Python
+call per item costs ~60 ns), and book levels are made as plain pairs first and then turned into
+``OrderBookEntry`` records with one C-level ``map`` (:func:`_entries`), which is cheaper than calling
+``tuple.__new__`` from the comprehension.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from exchanges.errors import SymbolNotSupported
@@ -82,6 +87,12 @@ def _trade(symbol: Symbol, price: str, quantity: str, side: Side, ts: int, trade
 def _entry(price: str, quantity: str) -> OrderBookEntry:
     """The one book-level builder for snapshots (REST depth and WS limit depth)."""
     return _new(OrderBookEntry, (float(price), float(quantity)))
+
+
+def _entries(pairs: list[tuple[float, float]]) -> tuple[OrderBookEntry, ...]:
+    """``(price, size)`` float pairs -> OrderBookEntry records, as :func:`_entry` builds them, for a
+    whole side at once (the loop runs in C: ~10 % faster than one ``tuple.__new__`` call per level)."""
+    return tuple(map(_new, repeat(OrderBookEntry), pairs))
 
 
 def _kline(
@@ -166,9 +177,9 @@ def parse_depth_snapshot(symbol: Symbol, data: Mapping[str, Any]) -> OrderBook:
 
     ``timestamp`` is the response's ``timestamp`` when present, else the local clock.
     """
-    entry = _entry
-    bids = tuple([entry(row[0], row[1]) for row in data.get("bids") or ()])
-    asks = tuple([entry(row[0], row[1]) for row in data.get("asks") or ()])
+    # _entry's formula for every level, in two passes (see _entries).
+    bids = _entries([(float(row[0]), float(row[1])) for row in data.get("bids") or ()])
+    asks = _entries([(float(row[0]), float(row[1])) for row in data.get("asks") or ()])
     ts = to_int_opt(data.get("timestamp"))
     return OrderBook(
         symbol, bids, asks, _now_ms() if ts is None else ts, to_int_opt(data.get("lastUpdateId"))
@@ -298,18 +309,24 @@ def parse_book_tickers_json(
 
 def trades_from_aggre_pb(symbol: Symbol, body: Any) -> list[Trade]:
     """publicAggreDeals (314): deals[] {price, quantity, tradeType 1/2, time ms, tradeId}."""
-    trade = _trade
-    sides = _SIDES
+    # _trade's formula, inlined (one Python call less per trade).
+    new, record, sides = _new, Trade, _SIDES
     return [
-        trade(symbol, d.price, d.quantity, sides[d.tradeType], d.time, d.tradeId or None) for d in body.deals
+        new(
+            record, (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, d.tradeId or None)
+        )
+        for d in body.deals
     ]
 
 
 def trades_from_deals_pb(symbol: Symbol, body: Any) -> list[Trade]:
     """publicDeals (301, legacy): like aggre deals without tradeId."""
-    trade = _trade
-    sides = _SIDES
-    return [trade(symbol, d.price, d.quantity, sides[d.tradeType], d.time, None) for d in body.deals]
+    # _trade's formula, inlined (one Python call less per trade).
+    new, record, sides = _new, Trade, _SIDES
+    return [
+        new(record, (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, None))
+        for d in body.deals
+    ]
 
 
 def book_update_from_pb(symbol: Symbol, body: Any, ts: int) -> BookUpdate:
@@ -346,14 +363,13 @@ def book_update_from_increase_pb(symbol: Symbol, body: Any, ts: int) -> BookUpda
 def order_book_from_pb(symbol: Symbol, body: Any, ts: int) -> OrderBook:
     """publicLimitDepths (303): a 5/10/20-level snapshot with its ``version``."""
     # Same formula as _entry, inlined: a call per level would cost ~60 ns x 40 levels on a hot channel.
-    new, entry = _new, OrderBookEntry
     version = body.version
-    return new(
+    return _new(
         OrderBook,
         (
             symbol,
-            tuple([new(entry, (float(lv.price), float(lv.quantity))) for lv in body.bids]),
-            tuple([new(entry, (float(lv.price), float(lv.quantity))) for lv in body.asks]),
+            _entries([(float(lv.price), float(lv.quantity)) for lv in body.bids]),
+            _entries([(float(lv.price), float(lv.quantity)) for lv in body.asks]),
             ts or body.lastOrderCreateTime,
             int(version) if version else None,
         ),
@@ -365,7 +381,19 @@ def book_ticker_from_pb(symbol: Symbol, body: Any, ts: int, version: int | None 
     if version is None:
         raw = getattr(body, "version", "")
         version = int(raw) if raw else None
-    return _book_ticker(symbol, body.bidPrice, body.bidQuantity, body.askPrice, body.askQuantity, ts, version)
+    # _book_ticker's formula, inlined: this runs once per push on a hot channel.
+    return _new(
+        BookTicker,
+        (
+            symbol,
+            float(body.bidPrice or 0),
+            float(body.bidQuantity or 0),
+            float(body.askPrice or 0),
+            float(body.askQuantity or 0),
+            ts,
+            version,
+        ),
+    )
 
 
 def book_tickers_from_batch_pb(symbol: Symbol, body: Any, ts: int) -> list[BookTicker]:
@@ -381,17 +409,21 @@ def book_tickers_from_batch_pb(symbol: Symbol, body: Any, ts: int) -> list[BookT
 
 def kline_from_pb(symbol: Symbol, body: Any) -> Kline:
     """publicSpotKline (308): window bounds arrive in SECONDS and become milliseconds."""
-    return _kline(
-        symbol,
-        _WS_INTERVALS.get(body.interval) or interval_from_ws(body.interval),
-        body.windowStart * 1000,
-        body.windowEnd * 1000,
-        body.openingPrice,
-        body.highestPrice,
-        body.lowestPrice,
-        body.closingPrice,
-        body.volume,
-        body.amount,
+    # _kline's formula, inlined: this runs once per push.
+    return _new(
+        Kline,
+        (
+            symbol,
+            _WS_INTERVALS.get(body.interval) or interval_from_ws(body.interval),
+            body.windowStart * 1000,
+            body.windowEnd * 1000,
+            float(body.openingPrice or 0),
+            float(body.highestPrice or 0),
+            float(body.lowestPrice or 0),
+            float(body.closingPrice or 0),
+            float(body.volume or 0),
+            float(body.amount or 0),
+        ),
     )
 
 

@@ -60,9 +60,17 @@ class EndpointCosts:
     def __init__(self, config: ExchangeConfig) -> None:
         self._shared = config.shared_weight_pools
         self._cache: dict[tuple[Endpoint, bool], EndpointCost] = {}
+        # Hot path: id(endpoint) -> (endpoint, cost) for the usual all_symbols=False call. Endpoints
+        # are module constants; looking them up by id skips hashing the attrs instance (a Python-level
+        # hash of all its fields) on every request. The endpoint is kept to guard against id reuse.
+        self._by_id: dict[int, tuple[Endpoint, EndpointCost]] = {}
 
     def cost(self, endpoint: Endpoint, *, all_symbols: bool = False) -> EndpointCost:
         """The cost of one call; ``all_symbols`` uses ``weight_all`` (tickers without ``symbol``)."""
+        if not all_symbols:
+            hit = self._by_id.get(id(endpoint))
+            if hit is not None and hit[0] is endpoint:
+                return hit[1]
         key = (endpoint, all_symbols)
         found = self._cache.get(key)
         if found is None:
@@ -75,4 +83,6 @@ class EndpointCosts:
             if endpoint.per_second:
                 weights[_rps_pool(endpoint)] = 1
             found = self._cache[key] = EndpointCost(weights)
+        if not all_symbols:
+            self._by_id[id(endpoint)] = (endpoint, found)
         return found

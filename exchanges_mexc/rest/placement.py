@@ -120,9 +120,10 @@ async def place_safely(
     except ExchangeError as error:
         logger.error("MEXC order failed: %s: %s", describe(prepared), error)
         raise
-    logger.info(
-        "MEXC order placed: %s -> order_id=%s %s", describe(prepared), order.order_id, order.status.value
-    )
+    if logger.isEnabledFor(logging.INFO):  # describe() formats Decimals: skip it when INFO is off
+        logger.info(
+            "MEXC order placed: %s -> order_id=%s %s", describe(prepared), order.order_id, order.status.value
+        )
     return order
 
 

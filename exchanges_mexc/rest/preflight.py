@@ -16,8 +16,8 @@ Every violation raises before anything is sent, naming the rule and the numbers.
 from __future__ import annotations
 
 import decimal
+import os
 import re
-import uuid
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import attrs
@@ -38,7 +38,7 @@ CLIENT_ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 def new_client_order_id() -> str:
     """A fresh unique client order id: ``ex`` + 30 random hex digits (32 chars, 120 random bits)."""
-    return "ex" + uuid.uuid4().hex[:30]
+    return "ex" + os.urandom(15).hex()
 
 
 def check_client_order_id(client_order_id: str) -> str:
@@ -83,19 +83,24 @@ def format_decimal(value: Decimal) -> str:
     return text
 
 
-def _exact_context() -> decimal.Context:
-    """A context where any inexact step raises: quantization must never round behind our back."""
-    return decimal.Context(prec=80, rounding=ROUND_DOWN, traps=[decimal.Inexact, InvalidOperation])
+_EXACT = decimal.Context(prec=80, rounding=ROUND_DOWN, traps=[decimal.Inexact, InvalidOperation])
+"""A context where any inexact step raises: quantization must never round behind our back."""
+_QUANTIZE = decimal.Context(prec=80, traps=[InvalidOperation])
+_EXPONENTS = tuple(Decimal(1).scaleb(-places, _QUANTIZE) for places in range(41))
+"""``1E-places`` for the precisions symbols use (0..40), built once."""
+
+# The operations below run on a fresh copy of these templates (what ``localcontext`` would install,
+# without the thread-local context swap and building a new Context per call: ~2.5x faster).
 
 
 def quantize_down(value: Decimal, step: Decimal, places: int) -> Decimal:
     """The largest multiple of ``step`` <= ``value`` (value >= 0) with at most ``places`` decimals."""
     try:
-        with decimal.localcontext(_exact_context()):
-            if step > 0:
-                value = value - value % step
-        with decimal.localcontext(decimal.Context(prec=80, traps=[InvalidOperation])):
-            return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+        ctx = _EXACT.copy()
+        if step > 0:
+            value = ctx.subtract(value, ctx.remainder(value, step))
+        exponent = _EXPONENTS[places] if 0 <= places < len(_EXPONENTS) else Decimal(1).scaleb(-places)
+        return value.quantize(exponent, rounding=ROUND_DOWN, context=_QUANTIZE.copy())
     except (decimal.Inexact, InvalidOperation):
         raise InvalidOrder(
             f"number {value} has too many digits to quantize exactly", exchange=EXCHANGE_NAME
@@ -105,8 +110,7 @@ def quantize_down(value: Decimal, step: Decimal, places: int) -> Decimal:
 def fits_step(value: Decimal, step: Decimal) -> bool:
     """True when ``value`` is an exact multiple of ``step`` (computed without rounding)."""
     try:
-        with decimal.localcontext(_exact_context()):
-            return value % step == 0
+        return _EXACT.copy().remainder(value, step) == 0
     except (decimal.Inexact, InvalidOperation):
         return False
 

@@ -149,7 +149,9 @@ class MexcPrivateSpotRest:
         client_order_id: str | None = None,
     ) -> PreparedOrder:
         """Validate and quantize an order against the cached rules; sends nothing but exchangeInfo."""
-        info = await self.public.get_symbol_info(symbol)
+        info = self.public.peek_symbol_info(symbol)  # fresh cache: no coroutine layers
+        if info is None:
+            info = await self.public.get_symbol_info(symbol)
         return prepare_order(
             info,
             symbol,

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from exchanges.config import ExchangeConfig
-from exchanges.errors import ExchangeError, SymbolNotSupported
+from exchanges.errors import ExchangeConnectionError, ExchangeError, SymbolNotSupported
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookTicker, Kline, KlineInterval, OrderBook, Symbol, SymbolInfo, Ticker, Trade
 from exchanges.ratelimit import RateLimiter
@@ -177,11 +177,27 @@ class MexcPublicSpotRest:
             info = (await self.get_exchange_info(force=True)).get(symbol)
         return info
 
+    def peek_symbol_info(self, symbol: Symbol) -> SymbolInfo | None:
+        """``symbol``'s rules from a fresh cache, without awaiting; None when the cache is empty,
+        stale, disabled or lacks the symbol (then :meth:`get_symbol_info` decides)."""
+        infos = self._infos
+        config = self.config
+        if (
+            infos is None
+            or not config.enable_symbol_caching
+            or time.monotonic() - self._infos_at >= config.symbol_info_ttl
+        ):
+            return None
+        return infos.get(symbol)
+
     async def _load_infos(self) -> dict[Symbol, SymbolInfo]:
         try:
             self._default_symbols = parse_default_symbols(await self.request(c.DEFAULT_SYMBOLS))
         except (ExchangeError, ValueError) as error:
-            logger.warning("MEXC defaultSymbols unavailable (%s); using isSpotTradingAllowed alone", error)
+            # Unreachable server: exchangeInfo is about to fail with the same error and say so, so
+            # this one is only a detail (DEBUG). Other failures matter on their own (WARNING).
+            level = logging.DEBUG if isinstance(error, ExchangeConnectionError) else logging.WARNING
+            logger.log(level, "MEXC defaultSymbols unavailable (%s); using isSpotTradingAllowed alone", error)
         infos = parse_exchange_info(await self.request(c.EXCHANGE_INFO), self._default_symbols)
         self.symbol_mapper.load(infos)
         self._infos = infos

@@ -204,3 +204,30 @@ async def test_acquire_other_pool_not_blocked_by_waiter() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert limiter.used("ip") == 1  # the cancelled waiter booked nothing
+
+
+async def test_acquire_nowait_books_only_with_room_and_no_waiter() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter({"p": PoolLimit(limit=2, window=1.0)}, clock=clock)
+    cost = EndpointCost({"p": 1})
+    assert limiter.acquire_nowait(cost) is True
+    assert limiter.acquire_nowait(cost) is True
+    assert limiter.acquire_nowait(cost) is False  # full: nothing booked
+    assert limiter.used("p") == 2
+    clock.now = 1.0  # window over...
+    limiter.pause(["p"], 0.5)  # ...but paused
+    assert limiter.acquire_nowait(cost) is False
+    clock.now = 1.5
+    assert limiter.acquire_nowait(cost) is True
+    assert limiter.used("p") == 1
+
+
+async def test_acquire_nowait_queues_behind_a_waiter() -> None:
+    limiter = RateLimiter({"p": PoolLimit(limit=2, window=0.2)})
+    assert limiter.acquire_nowait(EndpointCost({"p": 1}))
+    heavy = asyncio.ensure_future(limiter.acquire(EndpointCost({"p": 2})))  # waits, holding the queue
+    await asyncio.sleep(0.01)
+    assert not heavy.done()
+    assert limiter.acquire_nowait(EndpointCost({"p": 1})) is False  # room for 1, but FIFO
+    assert limiter.used("p") == 1
+    await asyncio.wait_for(heavy, 5)

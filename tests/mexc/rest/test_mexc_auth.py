@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -78,3 +78,10 @@ def test_signature_verifies_over_exactly_the_sent_query(params: list[tuple[str, 
     assert decoded == [*params, ("recvWindow", "7000"), ("timestamp", str(now))]
     # Only unreserved characters and upper-case escapes are on the wire.
     assert re.fullmatch(r"(?:[A-Za-z0-9_.~=&-]|%[0-9A-F]{2})*", prefix)
+
+
+@given(params=st.lists(st.tuples(_keys, _values), max_size=10))
+def test_encode_params_fast_path_equals_quoting_everything(params: list[tuple[str, str]]) -> None:
+    # Unreserved-only text skips quote(); the result must be what quoting every key and value gives.
+    reference = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+    assert encode_params(params) == reference

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import pytest
+from aiohttp import web
 
 from exchanges.config import ExchangeConfig
 from exchanges.errors import ExchangeAPIError, ExchangeConnectionError, SymbolNotSupported
@@ -139,3 +141,47 @@ async def test_performance_metrics(public: MexcPublicSpotRest) -> None:
     metrics = public.get_performance_metrics()
     assert "connection_reuse_rate" in metrics
     assert "symbol_cache_hit_rate" in metrics
+
+
+async def test_default_symbols_failure_logged_at_debug_when_unreachable(
+    make_cfg: Callable[..., ExchangeConfig], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = MexcPublicSpotRest(make_cfg(rest_url="http://127.0.0.1:9", max_retries=0))
+    try:
+        with caplog.at_level(logging.DEBUG, logger="exchanges.mexc"), pytest.raises(ExchangeConnectionError):
+            await asyncio.wait_for(client.get_exchange_info(), 5)
+    finally:
+        await client.close()
+    records = [r for r in caplog.records if "defaultSymbols unavailable" in r.getMessage()]
+    assert [r.levelno for r in records] == [logging.DEBUG]
+
+
+async def test_default_symbols_other_failure_logged_at_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def default_symbols(request: web.Request) -> web.Response:
+        return web.json_response({"code": 700007, "msg": "No permission"}, status=403)
+
+    async def exchange_info(request: web.Request) -> web.Response:
+        return web.json_response({"timezone": "CST", "serverTime": 0, "symbols": []})
+
+    app = web.Application()
+    app.router.add_get("/api/v3/defaultSymbols", default_symbols)
+    app.router.add_get("/api/v3/exchangeInfo", exchange_info)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    config = ExchangeConfig(
+        name="mexc_spot", rest_url=f"http://127.0.0.1:{port}", ws_url="ws://127.0.0.1:1/ws", max_retries=0
+    )
+    client = MexcPublicSpotRest(config)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="exchanges.mexc"):
+            assert await asyncio.wait_for(client.get_exchange_info(), 5) == {}
+    finally:
+        await client.close()
+        await runner.cleanup()
+    records = [r for r in caplog.records if "defaultSymbols unavailable" in r.getMessage()]
+    assert [r.levelno for r in records] == [logging.WARNING]
