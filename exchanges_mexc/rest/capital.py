@@ -24,6 +24,7 @@ from exchanges_mexc.parsing.capital import (
     parse_withdraw_response,
     parse_withdrawals,
 )
+from exchanges_mexc.rest.params import window_params
 from exchanges_mexc.rest.preflight import format_decimal
 from exchanges_mexc.rest.signed import MexcSignedClient
 
@@ -33,15 +34,11 @@ logger = logging.getLogger("exchanges.mexc.rest.capital")
 def _history_params(
     asset: str | None, status: int | None, start_time: int | None, end_time: int | None, limit: int
 ) -> list[tuple[str, str]]:
-    params: list[tuple[str, str]] = [("limit", str(max(1, min(limit, 1000))))]
+    params = window_params(start_time, end_time, limit, 1000)
     if asset is not None:
         params.append(("coin", str(asset).upper()))
     if status is not None:
         params.append(("status", str(status)))
-    if start_time is not None:
-        params.append(("startTime", str(start_time)))
-    if end_time is not None:
-        params.append(("endTime", str(end_time)))
     return params
 
 

@@ -44,6 +44,7 @@ from exchanges_mexc.parsing.account import (
 from exchanges_mexc.parsing.values import dec
 from exchanges_mexc.rest.batch import place_batch
 from exchanges_mexc.rest.capital import MexcCapitalRest
+from exchanges_mexc.rest.params import window_params
 from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
 from exchanges_mexc.rest.preflight import Amount, PreparedOrder, prepare_order
 from exchanges_mexc.rest.public import MexcPublicSpotRest
@@ -57,17 +58,6 @@ def _id_params(order_id: str | None, client_order_id: str | None) -> list[tuple[
     if (order_id is None) == (client_order_id is None):
         raise ValueError("pass exactly one of order_id or client_order_id")
     return [("orderId", order_id)] if order_id is not None else [("origClientOrderId", str(client_order_id))]
-
-
-def _window(
-    start_time: int | None, end_time: int | None, limit: int, max_limit: int
-) -> list[tuple[str, str]]:
-    params = [("limit", str(max(1, min(limit, max_limit))))]
-    if start_time is not None:
-        params.append(("startTime", str(start_time)))
-    if end_time is not None:
-        params.append(("endTime", str(end_time)))
-    return params
 
 
 class MexcPrivateSpotRest:
@@ -298,7 +288,7 @@ class MexcPrivateSpotRest:
         """Orders of ``symbol`` (MEXC: default last 24 h, at most the last 7 days)."""
         params = [
             ("symbol", self.public.pair(symbol)),
-            *_window(start_time, end_time, limit, c.MAX_ALL_ORDERS_LIMIT),
+            *window_params(start_time, end_time, limit, c.MAX_ALL_ORDERS_LIMIT),
         ]
         return parse_orders_json(await self.signed.request(c.ALL_ORDERS, params), symbol)
 
@@ -316,7 +306,7 @@ class MexcPrivateSpotRest:
         """Our fills of ``symbol`` (MEXC keeps one month; limit at most 100)."""
         params = [
             ("symbol", self.public.pair(symbol)),
-            *_window(start_time, end_time, limit, c.MAX_MY_TRADES_LIMIT),
+            *window_params(start_time, end_time, limit, c.MAX_MY_TRADES_LIMIT),
         ]
         if order_id is not None:
             params.append(("orderId", order_id))
