@@ -169,7 +169,7 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
         plans: dict[str, dict[str, Call]] = {
             "depth": {
                 "bare aiohttp + orjson": bare["depth"],
-                "bare + aiohttp TraceConfig (as our transport)": bare_traced["depth"],
+                "bare + aiohttp TraceConfig (what tracing would cost)": bare_traced["depth"],
                 "bare + our parse_depth_snapshot": bare_parse,
                 "our RestTransport.request (no parse)": lambda: public.transport.request(
                     "GET", "/api/v3/depth", params, cost=cost
@@ -178,7 +178,7 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
             },
             "order": {
                 "bare aiohttp + HMAC + orjson": bare["order"],
-                "bare + aiohttp TraceConfig (as our transport)": bare_traced["order"],
+                "bare + aiohttp TraceConfig (what tracing would cost)": bare_traced["order"],
                 "our signed request (no pre-flight/parse)": lambda: private.signed.request(
                     c.ORDER_NEW, order_params
                 ),
