@@ -25,7 +25,7 @@ async def call_handler(handler: Handler[T] | None, event: T) -> None:
     if handler is None:
         return
     result = handler(event)
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):  # a sync handler returns None: no check
         await result
 
 

@@ -25,6 +25,12 @@ Lifecycle and guarantees:
   versions, trade ids) is the plugin's job**; the optional ``dedupe(frame) -> bool`` hook drops a
   frame when it returns True. ``on_connected`` is not called after a rotation (nothing was lost),
   unless the old socket died during it.
+* Overlap windows (``on_overlap``): so that the plugin can de-duplicate only while frames may repeat,
+  ``on_overlap(True)`` is called when a rotation starts (before the replacement is opened) and when
+  a socket is lost (before reconnecting), and ``on_overlap(False)`` once that rotation or reconnect
+  is over (whatever its outcome), ``overlap_grace`` seconds have passed since, and the dispatch task
+  has delivered every frame queued until then (it checks after each batch, so with no traffic the
+  window closes with the next batch). Calls come in pairs; ``close()`` closes an open window.
 * State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
 
 Metrics (``ws.<name>.*``): ``frames_text``, ``frames_binary``, ``dropped``, ``discarded`` (old
@@ -91,6 +97,8 @@ class ReconnectingWebSocket:
         ready_check: Callable[[bytes | str], bool] | None = None,
         rotation_timeout: float = 10.0,
         dedupe: Callable[[bytes | str], bool] | None = None,
+        on_overlap: Callable[[bool], None] | None = None,
+        overlap_grace: float = 2.0,
     ) -> None:
         self.name = name
         self._url = url
@@ -104,6 +112,10 @@ class ReconnectingWebSocket:
         self._batch = max_channels_per_message
         self._rotation_timeout = rotation_timeout
         self._dedupe = dedupe
+        self._on_overlap = on_overlap
+        self._overlap_grace = overlap_grace
+        self._overlap_open = False
+        self._overlap_ends: float | None = None  # when set: close the window after this time
         prefix = f"ws.{name}."
         self._queue = FrameQueue(max_queue_size, overflow_policy, metrics.counter(prefix + "dropped"))
         self._m_text = metrics.counter(prefix + "frames_text")
@@ -216,6 +228,7 @@ class ReconnectingWebSocket:
                 await self._dispatcher
         if self._own_session and self._session is not None:
             await self._session.close()
+        self._close_overlap()
         self._set_state(ConnectionState.CLOSED)
 
     async def __aenter__(self) -> ReconnectingWebSocket:
@@ -288,12 +301,15 @@ class ReconnectingWebSocket:
         self._tasks.append(asyncio.create_task(coro, name=f"ws-{self.name}-{label}"))
 
     async def _dispatch(self) -> None:
+        """Deliver queued frames to ``on_frame``; everything queued is delivered in one wake-up."""
         queue = self._queue
         on_frame = self._on_frame
         dedupe = self._dedupe
+        get_nowait = queue.get_nowait
+        depth = self._m_depth
         while True:
             frame = await queue.get()
-            self._m_depth.set(queue.qsize())
+            depth.value = len(queue)
             while True:
                 try:
                     if dedupe is not None and dedupe(frame):
@@ -301,13 +317,18 @@ class ReconnectingWebSocket:
                     else:
                         on_frame(frame)
                 except Exception:
-                    self._m_handler_errors.inc()
-                    errors = self._m_handler_errors.value
-                    if errors <= _LOG_FIRST_ERRORS or errors % 1000 == 0:
-                        logger.exception("websocket %s: frame handler failed (%d so far)", self.name, errors)
-                if queue.empty():
+                    self._frame_failed()
+                if not len(queue):
                     break
-                frame = queue.get_nowait()
+                frame = get_nowait()
+            if self._overlap_ends is not None and time.monotonic() >= self._overlap_ends:
+                self._close_overlap()  # everything queued up to now has been delivered
+
+    def _frame_failed(self) -> None:
+        self._m_handler_errors.inc()
+        errors = self._m_handler_errors.value
+        if errors <= _LOG_FIRST_ERRORS or errors % 1000 == 0:
+            logger.exception("websocket %s: frame handler failed (%d so far)", self.name, errors)
 
     async def _supervise(self) -> None:
         while not self._closing:
@@ -321,6 +342,13 @@ class ReconnectingWebSocket:
                     return
 
     async def _reconnect(self, lost: WsConnection) -> bool:
+        self._open_overlap()
+        try:
+            return await self._reconnect_now(lost)
+        finally:
+            self._end_overlap()
+
+    async def _reconnect_now(self, lost: WsConnection) -> bool:
         await self._discard(lost)
         level = logging.DEBUG if lost.abnormal else logging.INFO
         logger.log(
@@ -365,33 +393,42 @@ class ReconnectingWebSocket:
             old = self._active
             if self._closing or old is None or not old.alive:
                 return False
+            self._open_overlap()
             try:
-                new = await self._open(promoted=False)
-            except ExchangeConnectionError as exc:
-                self._m_rotation_failures.inc()
-                logger.warning("websocket %s: rotation could not open a replacement: %s", self.name, exc)
-                return False
-            try:
-                async with asyncio.timeout(self._rotation_timeout):
-                    await new.ready.wait()
-            except TimeoutError:
-                self._m_rotation_timeouts.inc()
-                logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
-            if not new.alive:
-                self._m_rotation_failures.inc()
-                await self._discard(new)
-                return False
-            old_lost = not old.alive
-            old.promoted = False
-            old.retired = True
-            await self._frames.promote(new)
-            self._active = new
-            await self._discard(old)
-            self._m_rotations.inc()
-            logger.debug("websocket %s: rotated socket %d -> %d", self.name, old.number, new.number)
+                switched, old_lost = await self._switch(old)
+            finally:
+                self._end_overlap()
         if old_lost:
             await self._notify_connected()
-        return True
+        return switched
+
+    async def _switch(self, old: WsConnection) -> tuple[bool, bool]:
+        """Open, subscribe and promote a replacement for ``old`` -> (switched, old socket had died)."""
+        try:
+            new = await self._open(promoted=False)
+        except ExchangeConnectionError as exc:
+            self._m_rotation_failures.inc()
+            logger.warning("websocket %s: rotation could not open a replacement: %s", self.name, exc)
+            return False, False
+        try:
+            async with asyncio.timeout(self._rotation_timeout):
+                await new.ready.wait()
+        except TimeoutError:
+            self._m_rotation_timeouts.inc()
+            logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
+        if not new.alive:
+            self._m_rotation_failures.inc()
+            await self._discard(new)
+            return False, False
+        old_lost = not old.alive
+        old.promoted = False
+        old.retired = True
+        await self._frames.promote(new)
+        self._active = new
+        await self._discard(old)
+        self._m_rotations.inc()
+        logger.debug("websocket %s: rotated socket %d -> %d", self.name, old.number, new.number)
+        return True, old_lost
 
     async def _keepalive(self, interval: float) -> None:
         while not self._closing:
@@ -419,6 +456,31 @@ class ReconnectingWebSocket:
                 failures += 1
 
     # ------------------------------------------------------------------ callbacks
+
+    def _open_overlap(self) -> None:
+        self._overlap_ends = None  # a window already open stays open until this episode ends
+        if self._overlap_open:
+            return
+        self._overlap_open = True
+        self._call_overlap(True)
+
+    def _end_overlap(self) -> None:
+        if self._overlap_open:
+            self._overlap_ends = time.monotonic() + self._overlap_grace
+
+    def _close_overlap(self) -> None:
+        self._overlap_ends = None
+        if not self._overlap_open:
+            return
+        self._overlap_open = False
+        self._call_overlap(False)
+
+    def _call_overlap(self, open_: bool) -> None:
+        if self._on_overlap is not None:
+            try:
+                self._on_overlap(open_)
+            except Exception:
+                logger.exception("websocket %s: on_overlap callback failed", self.name)
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is self.state:

@@ -22,6 +22,8 @@ from exchanges.strategies import WsConnectOptions
 from exchanges.transport.ws_queue import FrameQueue
 
 logger = logging.getLogger("exchanges.transport.ws")
+_BINARY = aiohttp.WSMsgType.BINARY
+_TEXT = aiohttp.WSMsgType.TEXT
 _CLOSE_ERRORS = (aiohttp.ClientError, ConnectionError, RuntimeError, TimeoutError)
 
 Frame = bytes | str
@@ -130,10 +132,10 @@ class FrameReader:
             while True:
                 msg = await ws.receive()
                 kind = msg.type
-                if kind is aiohttp.WSMsgType.BINARY:
-                    self._binary.inc()
-                elif kind is aiohttp.WSMsgType.TEXT:
-                    self._text.inc()
+                if kind is _BINARY:
+                    self._binary.value += 1
+                elif kind is _TEXT:
+                    self._text.value += 1
                 elif kind is aiohttp.WSMsgType.ERROR:
                     error = ws.exception() or msg.data
                     break

@@ -11,7 +11,8 @@ prefix; this module folds those raw names into the keys the seed spec documents
 ``ws_reconnections``               sum of ``ws.<conn>.reconnections``
 ``protobuf_messages_processed``    protobuf frames decoded (``*.frames.protobuf``)
 ``json_messages_processed``        JSON/text control frames (acks, PONG; ``*.frames.json``)
-``message_processing_time_avg_ms`` mean time from frame to routed events (``mexc.ws.frame_processing``)
+``message_processing_time_avg_ms`` mean time from frame to routed events (``mexc.ws.frame_processing``,
+                                   recorded by the WS dispatch itself on 1 frame in 64)
 ``symbol_cache_hit_rate``          percentage of symbol conversions served from the mapper cache
 ``connection_reuse_rate``          percentage of REST requests sent on a pooled keep-alive connection
 ``api_errors``                     REST answers that were exchange errors (4xx/5xx/error envelopes)
@@ -36,14 +37,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from exchanges.metrics import MetricsRegistry, ratio
+from exchanges_mexc.ws.dispatch import FRAME_PROCESSING
 
 OBJECT_POOL_NOTE = (
     "object pooling is not used: market-data records are immutable NamedTuples that are cheaper to "
     "build than to recycle, and a recycled record could change under a consumer that kept it"
 )
 
-FRAME_PROCESSING = "mexc.ws.frame_processing"
-"""Histogram (seconds) of the time from a frame's arrival at the dispatcher to its routed events."""
+__all__ = ["FRAME_PROCESSING", "OBJECT_POOL_NOTE", "SUMMARY_KEYS", "spec_metrics"]
 
 _WS_CONNECTS = re.compile(r"^ws\..+\.connects$")
 _WS_RECONNECTIONS = re.compile(r"^ws\..+\.reconnections$")

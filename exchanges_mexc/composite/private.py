@@ -45,7 +45,6 @@ from exchanges.models import (
 from exchanges_mexc.composite.health import check_private_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.orders import OrdersView
-from exchanges_mexc.composite.public import instrument_frames
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.reconcile import is_older
@@ -266,7 +265,6 @@ class MexcCompositePrivateExchange(PrivateExchange):
             handlers=wrapped,
             symbols=self.tracked_symbols,
         )
-        instrument_frames(ws, self.metrics)  # for message_processing_time_avg_ms
         self._user_ws = ws
         try:
             await ws.start()

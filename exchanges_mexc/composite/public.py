@@ -18,8 +18,7 @@ Capabilities (checked with ``isinstance``): ``SupportsOrderBookStream``, ``Suppo
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from exchanges.config import ExchangeConfig
@@ -39,7 +38,7 @@ from exchanges.models import (
     Trade,
 )
 from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
-from exchanges_mexc.composite.metrics import FRAME_PROCESSING, spec_metrics
+from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
@@ -64,40 +63,6 @@ def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
         f"unknown symbol{plural} {names}: not listed by MEXC spot (see get_symbols_info())",
         exchange=EXCHANGE_NAME,
     )
-
-
-def timed_frames(
-    on_frame: Callable[[bytes | str], None], registry: MetricsRegistry
-) -> Callable[[bytes | str], None]:
-    """Wrap a frame handler so each call's duration lands in the ``FRAME_PROCESSING`` histogram."""
-    histogram = registry.histogram(FRAME_PROCESSING)
-    clock = time.perf_counter
-
-    def on_frame_timed(frame: bytes | str) -> None:
-        started = clock()
-        try:
-            on_frame(frame)
-        finally:
-            histogram.record(clock() - started)
-
-    return on_frame_timed
-
-
-def instrument_frames(client: object, registry: MetricsRegistry) -> bool:
-    """Time the frame handler of a MEXC WebSocket client (before its connections are created).
-
-    The WebSocket clients expose no processing-time metric, so the handler they give the transport
-    (``client._router.on_frame`` or ``client._on_frame``) is wrapped on the instance. Returns False,
-    and changes nothing, when neither exists: ``message_processing_time_avg_ms`` then stays None.
-    """
-    for owner_name, attribute in (("_router", "on_frame"), ("", "_on_frame")):
-        owner = getattr(client, owner_name, None) if owner_name else client
-        handler = getattr(owner, attribute, None) if owner is not None else None
-        if callable(handler):
-            setattr(owner, attribute, timed_frames(handler, registry))
-            return True
-    logger.debug("%s exposes no frame handler to time", type(client).__name__)
-    return False
 
 
 class MexcCompositePublicExchange(PublicExchange):
@@ -189,7 +154,6 @@ class MexcCompositePublicExchange(PublicExchange):
             raise RuntimeError("MexcCompositePublicExchange is closed")
         if self._ws is None:
             ws = MexcPublicSpotWebsocket(self.config, rest=self.rest, metrics=self.metrics)
-            instrument_frames(ws, self.metrics)  # for message_processing_time_avg_ms
             self._ws = ws
             logger.debug("MEXC public WebSocket client created for %s", self.config.ws_url)
         return self._ws

@@ -34,8 +34,24 @@ SNAPSHOT_LIMIT = 1000
 _STATE_VALUE = {BookState.LIVE: 1.0, BookState.SYNCING: 0.0, BookState.STALE: -1.0}
 
 
+class _Tracked:
+    """What the manager keeps per book: the synchronizer and the state its gauges last showed."""
+
+    __slots__ = ("gauge", "state", "sync")
+
+    def __init__(self, sync: BookSynchronizer, gauge: Gauge) -> None:
+        self.sync = sync
+        self.state = sync.state
+        self.gauge = gauge
+
+
 class BookManager:
-    """The local books of one public WebSocket client, keyed by symbol."""
+    """The local books of one public WebSocket client, keyed by symbol.
+
+    Hot path per applied update: one dict lookup by symbol (``on_depth``), the synchronizer's
+    continuity check and ``apply_update``, then the top-``publish_depth`` snapshot (cached per side by
+    :class:`~exchanges.orderbook.LocalOrderBook`) to the ``orderbooks`` stream if anyone listens.
+    """
 
     def __init__(
         self,
@@ -52,8 +68,7 @@ class BookManager:
         self._publish_depth = publish_depth
         self._max_buffer = max_buffer
         self.books: dict[Symbol, BookSynchronizer] = {}
-        self._states: dict[Symbol, BookState] = {}
-        self._state_gauges: dict[Symbol, Gauge] = {}
+        self._tracked: dict[Symbol, _Tracked] = {}
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
         self._unknown = metrics.counter("mexc.ws.books.unrouted")
@@ -71,17 +86,21 @@ class BookManager:
         async def fetch_snapshot() -> OrderBook:
             return await fetch(symbol)
 
+        def on_book(book: LocalOrderBook) -> None:
+            self._on_book(tracked, book)
+
         sync = BookSynchronizer(
             symbol,
             fetch_snapshot,
             metrics=self._metrics,
-            on_update=self._on_book,
+            on_update=on_book,
             max_buffer=self._max_buffer,
         )
+        tracked = _Tracked(sync, self._metrics.gauge(f"mexc.ws.book.{symbol}.state"))
         self.books[symbol] = sync
-        self._states[symbol] = sync.state
-        self._state_gauges[symbol] = self._metrics.gauge(f"mexc.ws.book.{symbol}.state")
-        self._refresh_gauges(symbol, sync.state)
+        self._tracked[symbol] = tracked
+        tracked.gauge.set(_STATE_VALUE[sync.state])
+        self._count_states()
         return sync
 
     async def remove(self, symbol: Symbol) -> None:
@@ -89,51 +108,50 @@ class BookManager:
         if sync is None:
             return
         await sync.close()
-        self._states.pop(symbol, None)
-        gauge = self._state_gauges.pop(symbol, None)
-        if gauge is not None:
-            gauge.set(_STATE_VALUE[BookState.STALE])
+        tracked = self._tracked.pop(symbol, None)
+        if tracked is not None:
+            tracked.gauge.set(_STATE_VALUE[BookState.STALE])
         self._count_states()
 
     def on_depth(self, update: BookUpdate) -> None:
         """Route one parsed aggre.depth push to its book (hot path)."""
-        sync = self.books.get(update.symbol)
-        if sync is None:
+        tracked = self._tracked.get(update.symbol)
+        if tracked is None:
             self._unknown.inc()  # e.g. a push that raced an unsubscribe
             return
+        sync = tracked.sync
         sync.on_update(update)
-        state = sync.book.state
-        if state is not self._states.get(update.symbol):
-            self._refresh_gauges(update.symbol, state)
+        if sync.book.state is not tracked.state:
+            self._refresh_gauges(tracked)
 
     def invalidate(self, symbols: Iterable[Symbol]) -> None:
         """Distrust these books (their connection reconnected) and resync them from a new snapshot."""
         for symbol in symbols:
-            sync = self.books.get(symbol)
-            if sync is None:
+            tracked = self._tracked.get(symbol)
+            if tracked is None:
                 continue
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
-            sync.invalidate()
-            self._refresh_gauges(symbol, sync.state)
+            tracked.sync.invalidate()
+            self._refresh_gauges(tracked)
 
-    def _on_book(self, book: LocalOrderBook) -> None:
-        if book.state is not self._states.get(book.symbol):
-            self._refresh_gauges(book.symbol, book.state)
-        if self._stream.has_consumers:
-            self._stream.publish(book.snapshot(self._publish_depth))
+    def _on_book(self, tracked: _Tracked, book: LocalOrderBook) -> None:
+        if book.state is not tracked.state:
+            self._refresh_gauges(tracked)
+        stream = self._stream
+        if stream.has_consumers:
+            stream.publish(book.snapshot(self._publish_depth))
 
-    def _refresh_gauges(self, symbol: Symbol, state: BookState) -> None:
-        previous = self._states.get(symbol)
-        self._states[symbol] = state
-        gauge = self._state_gauges.get(symbol)
-        if gauge is not None:
-            gauge.set(_STATE_VALUE[state])
+    def _refresh_gauges(self, tracked: _Tracked) -> None:
+        state = tracked.sync.book.state
+        previous = tracked.state
+        tracked.state = state
+        tracked.gauge.set(_STATE_VALUE[state])
         if previous is not state:
-            logger.debug("%s: book %s", symbol, state.value)
+            logger.debug("%s: book %s", tracked.sync.symbol, state.value)
         self._count_states()
 
     def _count_states(self) -> None:
-        states = list(self._states.values())
+        states = [tracked.state for tracked in self._tracked.values()]
         self._live.set(sum(1 for state in states if state is BookState.LIVE))
         self._syncing.set(sum(1 for state in states if state is BookState.SYNCING))
 

@@ -1,12 +1,25 @@
 """Routing of decoded public frames: books, de-duplicated streams and subscription acks.
 
 Runs on the transport's dispatch task, once per frame: ``MexcFrameDecoder.decode`` turns the frame
-into model records, and each record goes by type to its consumer. Everything here is synchronous
-and cheap; handlers and iterators consume on their own tasks (:mod:`.streams`).
+into model records, and the records go by type to their consumer, **one frame at a time**: one MEXC
+push has one body, so the records of a frame share one type (and one symbol), and a frame's trades
+are de-duplicated and handed to the stream together (one wake-up of the handler's task per frame).
+Everything here is synchronous and cheap; handlers and iterators consume on their own tasks
+(:mod:`.streams`).
+
+Trade de-duplication runs only while frames may repeat (see :class:`PublicRouter`); in the steady
+state a frame's trades are only remembered in a short ring of recent frames.
+
+Processing time is sampled, not measured on every frame: the first frame and then every
+``FRAME_SAMPLE_EVERY``-th frame is timed with ``time.perf_counter`` into the ``mexc.ws.frame_processing``
+histogram (decode + routing + book update + hand-off to the consumers; not the handlers themselves,
+which run on their own tasks). ``get_performance_metrics()``' ``message_processing_time_avg_ms`` reads it.
 """
 
 from __future__ import annotations
 
+import collections
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +31,31 @@ from exchanges_mexc.ws.books import BookManager
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
 from exchanges_mexc.ws.streams import EventStream
 
+FRAME_PROCESSING = "mexc.ws.frame_processing"
+"""Histogram (seconds): time from a frame reaching the dispatcher to its records being routed (sampled)."""
+FRAME_SAMPLE_EVERY = 64
+"""One frame in this many is timed (a power of two: the test is a bit mask)."""
+_SAMPLE_MASK = FRAME_SAMPLE_EVERY - 1
+RECENT_TRADE_FRAMES = 1024
+"""Trade frames remembered outside overlap windows, to seed the de-duplication when one opens."""
+_clock = time.perf_counter
+
 
 class PublicRouter:
     """Frame -> events -> consumer, with de-duplication of rotation/reconnect overlaps.
 
+    When trades are de-duplicated (by ``tradeId``, see :mod:`.dedupe`): only while the same trade can
+    arrive twice, i.e. while a connection's overlap window is open (``overlap(True)`` ..
+    ``overlap(False)`` from the transport: a rotation, or a reconnect after a lost socket, plus a
+    grace period) or always when ``dedupe_always`` is set (a symbol's trades are subscribed on two
+    channels, e.g. two intervals). Outside those windows no trade can be a repeat, so every trade is
+    passed on and the frame is only appended to a ring of the last ``RECENT_TRADE_FRAMES`` frames;
+    when a window opens, the ring's trades seed the de-duplication (a reconnected socket may push
+    again what the lost one delivered last), and from then on every trade is checked and remembered.
+
     Metrics: ``mexc.ws.frames`` (frames seen), ``mexc.ws.trades.duplicates``,
-    ``mexc.ws.book_tickers.stale``, ``mexc.ws.unrouted`` (records no consumer takes).
+    ``mexc.ws.book_tickers.stale``, ``mexc.ws.unrouted`` (records no consumer takes), histogram
+    ``mexc.ws.frame_processing`` (sampled, see the module docstring).
     """
 
     def __init__(
@@ -41,42 +73,113 @@ class PublicRouter:
     ) -> None:
         self._decode = decoder.decode
         self._trades = trades
+        self._on_depth = books.on_depth
+        self._on_control = acks.handle
         self._book_tickers = book_tickers
         self.trade_dedupe = TradeDeduper()
+        self._dedupe_always = False
+        self._overlaps = 0  # connections whose overlap window is open
+        self._recent_trades: collections.deque[list[Trade]] = collections.deque(maxlen=RECENT_TRADE_FRAMES)
+        self._m_overlaps = metrics.counter("mexc.ws.trades.dedupe_windows")
         self.ticker_gate = VersionGate()
         self._m_frames = metrics.counter("mexc.ws.frames")
         self._m_trade_dups = metrics.counter("mexc.ws.trades.duplicates")
         self._m_stale_tickers = metrics.counter("mexc.ws.book_tickers.stale")
         self._m_unrouted = metrics.counter("mexc.ws.unrouted")
-        self._routes: dict[type, Callable[[Any], None]] = {
-            Trade: self._on_trade,
-            BookUpdate: books.on_depth,
-            OrderBook: orderbooks.publish,
-            BookTicker: self._on_book_ticker,
-            Ticker: tickers.publish,
-            Kline: klines.publish,
-            ControlMessage: acks.handle,
+        self._m_processing = metrics.histogram(FRAME_PROCESSING)
+        # Each route takes all records of one frame (a list of one type).
+        self._routes: dict[type, Callable[[list[Any]], None]] = {
+            Trade: self._on_trades,
+            BookUpdate: self._on_depths,
+            OrderBook: orderbooks.publish_many,
+            BookTicker: self._on_book_tickers,
+            Ticker: tickers.publish_many,
+            Kline: klines.publish_many,
+            ControlMessage: self._on_controls,
         }
 
     def on_frame(self, frame: bytes | str) -> None:
         """The transport's ``on_frame``: decode and route (bad frames are counted by the decoder)."""
-        self._m_frames.value += 1
-        routes = self._routes
-        for event in self._decode(frame):
-            route = routes.get(type(event))
+        frames = self._m_frames
+        frames.value += 1
+        if not (frames.value - 1) & _SAMPLE_MASK:
+            self._on_frame_timed(frame)
+            return
+        events = self._decode(frame)
+        if events:
+            route = self._routes.get(type(events[0]))
             if route is None:
-                self._m_unrouted.value += 1
+                self._m_unrouted.value += len(events)
             else:
-                route(event)
+                route(events)
 
-    def _on_trade(self, trade: Trade) -> None:
-        if self.trade_dedupe.is_new(trade):
-            self._trades.publish(trade)
-        else:
-            self._m_trade_dups.value += 1
+    def _on_frame_timed(self, frame: bytes | str) -> None:
+        started = _clock()
+        try:
+            events = self._decode(frame)
+            if events:
+                route = self._routes.get(type(events[0]))
+                if route is None:
+                    self._m_unrouted.value += len(events)
+                else:
+                    route(events)
+        finally:
+            self._m_processing.record(_clock() - started)
 
-    def _on_book_ticker(self, ticker: BookTicker) -> None:
-        if self.ticker_gate.is_new(ticker.symbol, ticker.version):
-            self._book_tickers.publish(ticker)
+    @property
+    def deduplicating(self) -> bool:
+        """True while every trade is checked against the recent ones (see the class docstring)."""
+        return self._overlaps > 0 or self._dedupe_always
+
+    @property
+    def dedupe_always(self) -> bool:
+        """De-duplicate every trade, overlap or not (a symbol's trades arrive on several channels)."""
+        return self._dedupe_always
+
+    @dedupe_always.setter
+    def dedupe_always(self, value: bool) -> None:
+        if value and not self.deduplicating:
+            self.seed_dedupe()
+        self._dedupe_always = value
+
+    def overlap(self, open_: bool) -> None:
+        """A connection's overlap window opened (True) or closed (False): the transport's ``on_overlap``."""
+        was = self.deduplicating
+        self._overlaps = self._overlaps + 1 if open_ else max(self._overlaps - 1, 0)
+        if open_ and not was:
+            self._m_overlaps.inc()
+            self.seed_dedupe()
+
+    def seed_dedupe(self) -> None:
+        """Remember the trades of the recent frames before de-duplication starts (idempotent)."""
+        remember = self.trade_dedupe.remember
+        for trades in self._recent_trades:
+            remember(trades)
+        self._recent_trades.clear()
+
+    def _on_trades(self, trades: list[Trade]) -> None:
+        if self._overlaps or self._dedupe_always:
+            fresh = self.trade_dedupe.filter_new(trades)
+            if fresh is not trades:
+                self._m_trade_dups.value += len(trades) - len(fresh)
+            self._trades.publish_many(fresh)
         else:
-            self._m_stale_tickers.value += 1
+            self._recent_trades.append(trades)
+            self._trades.publish_many(trades)
+
+    def _on_depths(self, updates: list[BookUpdate]) -> None:
+        on_depth = self._on_depth
+        for update in updates:
+            on_depth(update)
+
+    def _on_controls(self, controls: list[ControlMessage]) -> None:
+        for control in controls:
+            self._on_control(control)
+
+    def _on_book_tickers(self, tickers: list[BookTicker]) -> None:
+        gate = self.ticker_gate
+        for ticker in tickers:
+            if gate.is_new(ticker.symbol, ticker.version):
+                self._book_tickers.publish(ticker)
+            else:
+                self._m_stale_tickers.value += 1

@@ -8,7 +8,9 @@ by record type, on the transport's dispatch task (never the socket reader):
 * ``BookUpdate`` (aggre.depth)   -> the symbol's :class:`~exchanges.book_sync.BookSynchronizer`
   (see :mod:`.books`); each applied update publishes a top-``publish_depth`` ``OrderBook``;
 * ``OrderBook`` (limit.depth)    -> the ``orderbooks`` stream as well;
-* ``Trade`` (aggre.deals)        -> de-duplicated (:mod:`.dedupe`), then the ``trades`` stream;
+* ``Trade`` (aggre.deals)        -> de-duplicated while frames may repeat (rotation / reconnect
+  overlap windows reported by the transport, or a symbol subscribed on two trade channels; see
+  :class:`.dispatch.PublicRouter`), then the ``trades`` stream;
 * ``BookTicker``                 -> stale versions dropped, then ``book_tickers``;
 * ``Ticker`` (miniTicker[s])     -> ``tickers``; ``Kline`` -> ``klines``;
 * ``ControlMessage``             -> the :class:`~.acks.AckTracker` (acks, PONG, "Blocked").
@@ -218,16 +220,28 @@ class MexcPublicSpotWebsocket:
             if pair is not None and not self.symbol_mapper.is_known(pair):
                 self.symbol_mapper.to_symbol(pair)  # raises SymbolNotSupported for unsplittable pairs
         futures = self._acks.expect(new)
+        self._update_trade_dedupe(new)  # before the first frame of a new channel can arrive
         try:
             await self._pool.subscribe(new)
         except BaseException:
             for future in futures:
                 future.cancel()
+            self._update_trade_dedupe()
             raise
         await self._acks.wait(new, futures, within=self._ack_timeout)
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
         await self._pool.unsubscribe([channel for channel in channels if channel in self._pool.subscriptions])
+        self._update_trade_dedupe()
+
+    def _update_trade_dedupe(self, adding: Sequence[str] = ()) -> None:
+        """De-duplicate every trade while some symbol's trades are subscribed on two channels."""
+        pairs = [
+            parsed.pair
+            for channel in (*self._pool.subscriptions, *adding)
+            if (parsed := ch.parse_channel(channel)).kind is ch.ChannelKind.AGGRE_DEALS
+        ]
+        self._router.dedupe_always = len(pairs) != len(set(pairs))
 
     def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
         """A refused channel is forgotten, so it is not re-sent after every reconnect."""
@@ -397,6 +411,7 @@ class MexcPublicSpotWebsocket:
             session=self._session,
             max_channels_per_message=MAX_PARAMS_PER_REQUEST,
             ready_check=is_ack_frame,
+            on_overlap=self._router.overlap,
         )
         return conn
 

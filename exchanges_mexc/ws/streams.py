@@ -8,6 +8,12 @@ consumer. Each consumer owns a bounded buffer:
   its own consumer task, so a slow handler delays only its own stream, never the socket, the
   keep-alive, the books or the other streams.
 
+Cost on the hot path: :meth:`EventStream.publish_many` hands all events of one frame over at once
+(one counter update, one ``deque.extend``, at most one consumer wake-up), and the consumer drains
+everything buffered in one wake-up. Whether the handler is a coroutine function is decided once,
+when it is installed; a sync handler is called directly (its result is awaited only if it is an
+awaitable that is not ``None``, so a sync function returning a coroutine still works).
+
 Overflow policy when a consumer falls behind (``config.ws_overflow_policy``):
 
 * ``drop_oldest`` (default): the oldest buffered event is discarded, so a consumer that catches up
@@ -24,12 +30,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import logging
 import weakref
 from collections.abc import Callable
 from typing import Generic, Self, TypeVar
 
-from exchanges.handlers import Handler, call_handler
+from exchanges.handlers import Handler
 from exchanges.metrics import Counter, MetricsRegistry
 
 logger = logging.getLogger("exchanges.mexc.ws.streams")
@@ -74,7 +81,22 @@ class BoundedBuffer(Generic[T]):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def get(self) -> T:
+    def put_many(self, items: list[T]) -> None:
+        """``put`` for every item in order; one ``extend`` and one wake-up when everything fits."""
+        if self._closed:
+            return
+        queue = self._items
+        if self._maxsize and len(queue) + len(items) > self._maxsize:
+            for item in items:  # the overflow policy applies item by item
+                self.put(item)
+            return
+        queue.extend(items)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Wait until something is buffered; StreamClosed once closed and drained."""
         while not self._items:
             if self._closed:
                 raise StreamClosed
@@ -83,7 +105,16 @@ class BoundedBuffer(Generic[T]):
                 await self._waiter
             finally:
                 self._waiter = None
+
+    async def get(self) -> T:
+        if not self._items:
+            await self.wait()
         return self._items.popleft()
+
+    @property
+    def items(self) -> collections.deque[T]:
+        """The buffered items, oldest first (the consumer pops from the left)."""
+        return self._items
 
     def close(self) -> None:
         """Stop accepting events; the consumer drains what is buffered, then stops."""
@@ -159,7 +190,9 @@ class EventStream(Generic[T]):
         self.name = name
         self._maxsize = maxsize
         self._policy = policy
-        self._iterators: weakref.WeakSet[StreamIterator[T]] = weakref.WeakSet()
+        # Weak references (an iterator nobody holds any more unsubscribes itself) in a plain set:
+        # its truth test is one C call on the hot path, unlike a WeakSet's.
+        self._iterators: set[weakref.ref[StreamIterator[T]]] = set()
         self._handler: Handler[T] | None = None
         self._handler_buffer: BoundedBuffer[T] | None = None
         self._handler_task: asyncio.Task[None] | None = None
@@ -173,11 +206,11 @@ class EventStream(Generic[T]):
     @property
     def has_consumers(self) -> bool:
         """False when nobody listens: callers may skip building expensive events."""
-        return self._handler_buffer is not None or len(self._iterators) > 0
+        return self._handler_buffer is not None or bool(self._iterators)
 
     def publish(self, item: T) -> None:
         """Hand one event to every consumer; never waits (hot path)."""
-        self._published.inc()
+        self._published.value += 1
         buffer = self._handler_buffer
         if buffer is not None:
             self._idle.clear()
@@ -185,8 +218,31 @@ class EventStream(Generic[T]):
             if self._handler_task is None:
                 self._start_consumer()
         if self._iterators:
-            for iterator in self._iterators:
+            for iterator in self._live_iterators():
                 iterator.offer(item)
+
+    def publish_many(self, items: list[T]) -> None:
+        """Hand the events of one frame to every consumer, in order; never waits (hot path).
+
+        The same as ``publish`` for each item (same drops and counts), with one wake-up per consumer.
+        """
+        if not items:
+            return
+        self._published.value += len(items)
+        buffer = self._handler_buffer
+        if buffer is not None:
+            self._idle.clear()
+            buffer.put_many(items)
+            if self._handler_task is None:
+                self._start_consumer()
+        if self._iterators:
+            for iterator in self._live_iterators():
+                for item in items:
+                    iterator.offer(item)
+
+    def _live_iterators(self) -> list[StreamIterator[T]]:
+        """The subscribed iterators still alive (a copy: offering may let one be collected)."""
+        return [iterator for ref in tuple(self._iterators) if (iterator := ref()) is not None]
 
     def iterate(
         self, predicate: Callable[[T], bool] | None = None, *, maxsize: int | None = None
@@ -198,11 +254,11 @@ class EventStream(Generic[T]):
         if self._closed:
             buffer.close()
         iterator = StreamIterator(self, buffer, predicate)
-        self._iterators.add(iterator)
+        self._iterators.add(weakref.ref(iterator, self._iterators.discard))
         return iterator
 
     def discard(self, iterator: StreamIterator[T]) -> None:
-        self._iterators.discard(iterator)
+        self._iterators.discard(weakref.ref(iterator))
 
     def set_handler(self, handler: Handler[T] | None) -> None:
         """Install (or with None remove) the handler; events are delivered in publish order."""
@@ -228,16 +284,29 @@ class EventStream(Generic[T]):
         )
 
     async def _consume(self, handler: Handler[T], buffer: BoundedBuffer[T]) -> None:
+        """Deliver buffered events in order; everything buffered is delivered in one wake-up."""
+        is_coroutine = inspect.iscoroutinefunction(handler)
+        items = buffer.items
+        pop = items.popleft
+        idle = self._idle
+        isawaitable = inspect.isawaitable
         while True:
-            if not len(buffer):
-                self._idle.set()
+            if not items:
+                idle.set()
+                try:
+                    await buffer.wait()
+                except StreamClosed:
+                    idle.set()
+                    return
+                continue
+            item = pop()
             try:
-                item = await buffer.get()
-            except StreamClosed:
-                self._idle.set()
-                return
-            try:
-                await call_handler(handler, item)
+                if is_coroutine:
+                    await handler(item)  # type: ignore[misc]
+                else:
+                    result = handler(item)
+                    if result is not None and isawaitable(result):
+                        await result
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -277,6 +346,6 @@ class EventStream(Generic[T]):
                 task.cancel()
         self._handler_task = None
         self._handler_buffer = None
-        for iterator in list(self._iterators):
+        for iterator in self._live_iterators():
             iterator.end()
-        self._iterators = weakref.WeakSet()
+        self._iterators = set()

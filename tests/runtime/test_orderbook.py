@@ -86,6 +86,29 @@ def test_matches_reference_model(
         assert book.asks(2) == [tuple(e) for e in snap.asks[:2]]
 
 
+cached_ops = st.lists(
+    st.tuples(levels, levels, st.sampled_from([None, 1, 2, 3, 3, 3, 6])), min_size=1, max_size=40
+)
+
+
+@given(levels, levels, cached_ops)
+def test_cached_top_levels_always_match_the_book(
+    bids: Levels, asks: Levels, operations: list[tuple[Levels, Levels, int | None]]
+) -> None:
+    """snapshot(depth) reuses the cached top levels of a side only while they are still the truth."""
+    book = LocalOrderBook(SYMBOL)
+    book.apply_snapshot(bids, asks, 0, 0)
+    for version, (update_bids, update_asks, depth) in enumerate(operations, start=1):
+        book.apply_update(BookUpdate(SYMBOL, update_bids, update_asks, version, version, version))
+        if depth is None:
+            continue  # no read: the next read must still see this update
+        full = book.snapshot()
+        top = book.snapshot(depth)
+        assert top.bids == full.bids[:depth]
+        assert top.asks == full.asks[:depth]
+        assert top.version == version
+
+
 def test_basic_reads() -> None:
     book = LocalOrderBook(SYMBOL)
     assert book.state is BookState.SYNCING

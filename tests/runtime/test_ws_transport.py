@@ -19,6 +19,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import DefaultConnectionStrategy, ReconnectionPolicy
 from exchanges.transport.ws import ReconnectingWebSocket
+from exchanges.transport.ws_queue import FrameQueue
 
 FAST = ReconnectionPolicy(initial_delay=0.01, max_delay=0.05)
 
@@ -285,6 +286,48 @@ async def test_rotation_loses_no_frame(server: Server) -> None:
     assert runs <= 4
 
 
+async def test_overlap_window_covers_every_repeated_frame(server: Server) -> None:
+    """on_overlap(True) .. on_overlap(False) brackets each rotation and reconnect; repeats fall inside."""
+    received: list[tuple[int, bool]] = []  # (sequence number, window open when delivered)
+    events: list[bool] = []
+
+    def on_frame(frame: bytes | str) -> None:
+        if isinstance(frame, bytes):
+            received.append((int(frame), bool(events) and events[-1]))
+
+    metrics = MetricsRegistry()
+    ws = ReconnectingWebSocket(
+        server.url,
+        name="ovl",
+        on_frame=on_frame,
+        codec=JsonCodec(),
+        strategy=DefaultConnectionStrategy(policy=FAST),
+        metrics=metrics,
+        ready_check=lambda frame: False,  # never "ready": each rotation stages frames for 50 ms
+        rotation_timeout=0.05,
+        on_overlap=events.append,
+        overlap_grace=0.05,
+    )
+    async with ws:
+        await ws.subscribe(["seq"])
+        server.stream()
+        await until(lambda: len(received) > 20)
+        for _ in range(3):
+            await ws.rotate()
+            assert events[-1] is True  # open until the grace period passed and the queue drained
+            await until(lambda: events[-1] is False)
+        await server.conns[-1].ws.close()  # a lost socket: a reconnect opens a window too
+        await until(lambda: len(events) == 8 and events[-1] is False)
+        mark = server.seq
+        await until(lambda: received[-1][0] > mark + 10)
+        await server.stop_stream()
+    assert events == [True, False] * 4
+    assert metrics.value("ws.ovl.rotations") == 3
+    repeats = [b for a, b in itertools.pairwise(received) if b[0] <= a[0]]
+    assert repeats, "the test server sends every number on every socket: a rotation repeats some"
+    assert all(in_window for _, in_window in repeats)
+
+
 async def test_lifetime_rotation_is_automatic(server: Server) -> None:
     received: list[int] = []
 
@@ -350,6 +393,33 @@ async def test_queue_overflow_policies(policy: str) -> None:
             assert received[-1] == 299
         else:
             assert received[0] == 0
+
+
+async def test_frame_queue_blocks_producers_in_order_and_survives_cancellation() -> None:
+    """The deque-based FrameQueue: ``block`` makes producers wait; a cancelled producer leaves no trace."""
+    dropped = MetricsRegistry().counter("dropped")
+    queue = FrameQueue(2, "block", dropped)
+    await queue.put(b"0")
+    await queue.put(b"1")
+    first = asyncio.create_task(queue.put(b"2"))
+    cancelled = asyncio.create_task(queue.put(b"x"))
+    last = asyncio.create_task(queue.put(b"3"))
+    await asyncio.sleep(0)
+    assert not first.done()
+    assert len(queue) == 2
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    got = [await asyncio.wait_for(queue.get(), 1) for _ in range(4)]
+    await asyncio.wait_for(asyncio.gather(first, last), 1)
+    assert got == [b"0", b"1", b"2", b"3"]
+    assert queue.empty()
+    assert dropped.value == 0
+    with pytest.raises(asyncio.QueueEmpty):
+        queue.get_nowait()
+    waiting = asyncio.create_task(queue.get())
+    await asyncio.sleep(0)
+    assert queue.offer(b"4")
+    assert await asyncio.wait_for(waiting, 1) == b"4"
 
 
 async def test_handler_errors_are_counted_not_fatal(server: Server) -> None:

@@ -211,6 +211,7 @@ async def test_metrics_and_health(private: PrivateExchange) -> None:
     assert metrics["ws_connections_established"] == 1
     assert metrics["protobuf_messages_processed"] >= 0
     assert metrics["user_stream_connected"] is True
+    assert metrics["message_processing_time_avg_ms"] is not None  # the ack: the first frame is timed
     assert metrics["api_errors"] == 0
     assert "POST /api/v3/userDataStream" in metrics["rest_latency"]
 

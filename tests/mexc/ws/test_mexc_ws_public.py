@@ -205,3 +205,32 @@ async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect()
             ]
             await iterator.aclose()
             await asyncio.wait_for(collector, 5)
+
+
+async def test_a_symbol_on_two_trade_channels_is_delivered_once() -> None:
+    """Two intervals of one symbol push every trade twice: de-duplication stays on while both are live."""
+    pair, symbol = PAIRS[0], SYMBOLS[0]
+    async with MexcSimulator(symbols=[pair], seed=5, market_rate=80.0) as sim:
+        config = sim_config(sim)
+        async with (
+            MexcPublicSpotRest(config) as rest,
+            MexcPublicSpotWebsocket(config, rest=rest) as ws,
+        ):
+            received: list[Trade] = []
+            iterator = ws.trades()
+
+            async def collect() -> None:
+                async for trade in iterator:
+                    received.append(trade)
+
+            collector = asyncio.create_task(collect())
+            await ws.subscribe_trades([symbol], "100ms")
+            await ws.subscribe_trades([symbol], "10ms")
+            await wait_until(lambda: len(received) > 30, 10)
+            sim.market.pause()
+            await asyncio.sleep(0.3)
+            ids = Counter(trade.trade_id for trade in received)
+            assert all(n == 1 for n in ids.values())
+            assert ws.metrics.value("mexc.ws.trades.duplicates") > 0  # both channels did deliver
+            await iterator.aclose()
+            await asyncio.wait_for(collector, 5)

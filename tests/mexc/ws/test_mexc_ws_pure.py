@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Awaitable, Callable
 
 import orjson
 import pytest
@@ -15,20 +16,26 @@ from exchanges.errors import SubscriptionError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     BookState,
+    BookTicker,
     BookUpdate,
+    Kline,
     KlineInterval,
     OrderBook,
     OrderBookEntry,
     Side,
     Symbol,
+    Ticker,
     Trade,
 )
-from exchanges_mexc.parsing import control_from_json
+from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
+from exchanges_mexc.parsing import MexcFrameDecoder, control_from_json
+from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import BookManager
 from exchanges_mexc.ws.codec import PING_MESSAGE, MexcSubscriptionCodec
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
+from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 from exchanges_mexc.ws.streams import EventStream
 
@@ -221,6 +228,128 @@ async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[in
     await stream.close()
     assert [n async for n in iterator] == kept
     assert metrics.value("mexc.ws.n.dropped") == 7
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("drop_oldest", [6, 7, 8, 9]), ("drop_newest", [0, 1, 2, 3])])
+async def test_publish_many_applies_the_policy_per_event(policy: str, kept: list[int]) -> None:
+    """A frame's events handed over at once are bounded, dropped and counted like single ones."""
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=4, policy=policy)
+    seen: list[int] = []
+    stream.set_handler(seen.append)
+    iterator = stream.iterate()
+    stream.publish_many([0, 1, 2])
+    stream.publish_many([3, 4, 5, 6, 7, 8, 9])
+    stream.publish_many([])
+    await stream.close()
+    assert seen == kept  # the handler's consumer had no chance to run in between
+    assert [n async for n in iterator] == kept
+    assert metrics.value("mexc.ws.n.published") == 10
+    assert metrics.value("mexc.ws.n.dropped") == 12  # 6 for the handler, 6 for the iterator
+
+
+async def test_handler_kinds_are_all_awaited_in_order() -> None:
+    """Coroutine functions, sync functions, sync functions returning an awaitable, async callables."""
+    seen: list[str] = []
+
+    async def coroutine_function(n: int) -> None:
+        await asyncio.sleep(0)
+        seen.append(f"coro{n}")
+
+    def returns_awaitable(n: int) -> Awaitable[None]:
+        return coroutine_function(n)
+
+    class AsyncCallable:
+        async def __call__(self, n: int) -> None:
+            await asyncio.sleep(0)
+            seen.append(f"call{n}")
+
+    handlers: list[Callable[[int], Awaitable[None] | None]] = [
+        coroutine_function,
+        lambda n: seen.append(f"sync{n}"),
+        returns_awaitable,
+        AsyncCallable(),
+    ]
+    for handler in handlers:
+        stream: EventStream[int] = EventStream("h", MetricsRegistry())
+        stream.set_handler(handler)
+        stream.publish_many([1, 2])
+        stream.publish(3)
+        await stream.drain(1.0)
+        await stream.close()
+    assert seen == [f"{kind}{n}" for kind in ("coro", "sync", "coro", "call") for n in (1, 2, 3)]
+
+
+def test_trade_dedupe_checks_a_frame_at_once() -> None:
+    btc = Symbol("BTC", "USDT")
+    dedupe = TradeDeduper(capacity=4)
+    frame = [Trade(btc, 1.0, 1.0, Side.BUY, 10, "a"), Trade(btc, 1.0, 1.0, Side.BUY, 10, "b")]
+    assert dedupe.filter_new(frame) is frame  # all new: the same list, nothing copied
+    again = [frame[1], Trade(btc, 2.0, 1.0, Side.SELL, 11, "c")]
+    assert dedupe.filter_new(again) == [again[1]]  # one repeat: checked trade by trade
+    assert dedupe.duplicates == 1
+    no_ids = [Trade(btc, 3.0, 1.0, Side.BUY, 12), Trade(btc, 3.0, 1.0, Side.BUY, 13)]
+    assert dedupe.filter_new(no_ids) is no_ids
+    assert dedupe.filter_new(no_ids[1:]) == []  # fallback key (time, price, quantity, side)
+    for n in range(20):  # the window stays bounded: at most 2 x capacity keys per symbol
+        dedupe.filter_new([Trade(btc, 1.0, 1.0, Side.BUY, 100 + n, f"n{n}")])
+    assert dedupe.filter_new([frame[0]]) == [frame[0]]  # long forgotten: new again
+
+
+def _deals_frame(ids: range) -> bytes:
+    wrapper = PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper(
+        channel="spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT", symbol="BTCUSDT"
+    )
+    for n in ids:
+        wrapper.publicAggreDeals.deals.add(price="1.5", quantity="2", tradeType=1, time=n, tradeId=f"t{n}")
+    return wrapper.SerializeToString()
+
+
+async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
+    """Steady state: no check. A window (rotation/reconnect) is seeded with recent frames and checks all."""
+    metrics = MetricsRegistry()
+    mapper = MexcSymbolMapper()
+    mapper.register(Symbol("BTC", "USDT"))
+
+    async def no_snapshot(symbol: Symbol) -> OrderBook:
+        raise AssertionError("no book here")
+
+    trades: EventStream[Trade] = EventStream("trades", metrics)
+    books: EventStream[OrderBook] = EventStream("orderbooks", metrics)
+    router = PublicRouter(
+        MexcFrameDecoder(mapper, metrics),
+        metrics=metrics,
+        books=BookManager(no_snapshot, metrics=metrics, stream=books),
+        acks=AckTracker(metrics, prefix="mexc.ws"),
+        trades=trades,
+        orderbooks=books,
+        book_tickers=EventStream[BookTicker]("book_tickers", metrics),
+        tickers=EventStream[Ticker]("tickers", metrics),
+        klines=EventStream[Kline]("klines", metrics),
+    )
+    seen = trades.iterate()
+    first, second, third = _deals_frame(range(3)), _deals_frame(range(3, 6)), _deals_frame(range(6, 9))
+    router.on_frame(first)
+    router.on_frame(first)  # one socket never repeats a push: not checked outside a window
+    assert not router.deduplicating
+    router.overlap(True)  # a rotation starts: what was delivered recently seeds the window
+    router.overlap(True)  # a second connection's window
+    router.on_frame(first)  # repeated by the replacement socket
+    router.on_frame(second)
+    router.on_frame(second)
+    router.overlap(False)
+    assert router.deduplicating  # one window still open
+    router.on_frame(second)
+    router.overlap(False)
+    assert not router.deduplicating
+    router.on_frame(third)
+    router.dedupe_always = True  # e.g. two trade channels of one symbol: seeded, then always checked
+    router.on_frame(third)
+    await trades.close()
+    ids = [trade.trade_id async for trade in seen]
+    assert ids == [f"t{n}" for n in (0, 1, 2, 0, 1, 2, 3, 4, 5, 6, 7, 8)]
+    assert metrics.value("mexc.ws.trades.duplicates") == 3 + 3 + 3 + 3
+    assert metrics.value("mexc.ws.trades.dedupe_windows") == 1  # overlap windows only
 
 
 async def test_dropped_iterator_unsubscribes() -> None:
