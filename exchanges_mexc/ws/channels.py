@@ -11,9 +11,11 @@ the call site with a ``ValueError`` instead of as a silent server-side rejection
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from exchanges.models import KlineInterval
+from exchanges_mexc.parsing.enums import WS_INTERVAL_BY_NAME, WS_INTERVALS
 
 PREFIX_PUBLIC = "spot@public."
 SUFFIX = ".v3.api.pb"
@@ -23,21 +25,11 @@ STREAM_INTERVALS: tuple[str, ...] = ("100ms", "10ms")
 
 LIMIT_DEPTH_LEVELS: tuple[int, ...] = (5, 10, 20)
 
-KLINE_INTERVALS: dict[KlineInterval, str] = {
-    KlineInterval.MINUTE_1: "Min1",
-    KlineInterval.MINUTE_5: "Min5",
-    KlineInterval.MINUTE_15: "Min15",
-    KlineInterval.MINUTE_30: "Min30",
-    KlineInterval.HOUR_1: "Min60",
-    KlineInterval.HOUR_4: "Hour4",
-    KlineInterval.HOUR_8: "Hour8",
-    KlineInterval.DAY_1: "Day1",
-    KlineInterval.WEEK_1: "Week1",
-    KlineInterval.MONTH_1: "Month1",
-}
-"""Our intervals -> MEXC WebSocket kline names (REST uses other names: ``60m``, ``1W``...)."""
+KLINE_INTERVALS: Mapping[KlineInterval, str] = WS_INTERVALS
+"""Our intervals -> MEXC WebSocket kline names (REST uses other names: ``60m``, ``1W``...); one table,
+in :mod:`exchanges_mexc.parsing.enums`, shared with the kline parser."""
 
-KLINE_INTERVALS_BY_WIRE: dict[str, KlineInterval] = {wire: iv for iv, wire in KLINE_INTERVALS.items()}
+KLINE_INTERVALS_BY_WIRE: Mapping[str, KlineInterval] = WS_INTERVAL_BY_NAME
 
 MINI_TICKER_TIMEZONES: tuple[str, ...] = (
     "24H",
