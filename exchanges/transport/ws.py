@@ -25,12 +25,9 @@ Lifecycle and guarantees:
   versions, trade ids) is the plugin's job**; the optional ``dedupe(frame) -> bool`` hook drops a
   frame when it returns True. ``on_connected`` is not called after a rotation (nothing was lost),
   unless the old socket died during it.
-* Overlap windows (``on_overlap``): so that the plugin can de-duplicate only while frames may repeat,
-  ``on_overlap(True)`` is called when a rotation starts (before the replacement is opened) and when
-  a socket is lost (before reconnecting), and ``on_overlap(False)`` once that rotation or reconnect
-  is over (whatever its outcome), ``overlap_grace`` seconds have passed since, and the dispatch task
-  has delivered every frame queued until then (it checks after each batch, so with no traffic the
-  window closes with the next batch). Calls come in pairs; ``close()`` closes an open window.
+* Overlap windows (``on_overlap``, :mod:`exchanges.transport.ws_overlap`): the plugin is told when
+  frames may repeat (a rotation or a reconnect, plus ``overlap_grace`` seconds), so that it can
+  de-duplicate only then.
 * State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
 
 Metrics (``ws.<name>.*``): ``frames_text``, ``frames_binary``, ``dropped``, ``discarded`` (old
@@ -55,7 +52,9 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import ConnectionStrategy
 from exchanges.transport.ws_connection import FrameReader, WsConnection, open_socket
-from exchanges.transport.ws_queue import FrameQueue
+from exchanges.transport.ws_metrics import WsMetrics
+from exchanges.transport.ws_overlap import OverlapWindow
+from exchanges.transport.ws_queue import FrameQueue, deliver_frames
 
 logger = logging.getLogger("exchanges.transport.ws")
 
@@ -64,7 +63,6 @@ FrameHandler = Callable[[bytes | str], None]
 UrlSource = str | Callable[[], Awaitable[str]]
 
 _SEND_ERRORS = (aiohttp.ClientError, ConnectionError, RuntimeError)
-_LOG_FIRST_ERRORS = 10
 
 
 @runtime_checkable
@@ -112,31 +110,16 @@ class ReconnectingWebSocket:
         self._batch = max_channels_per_message
         self._rotation_timeout = rotation_timeout
         self._dedupe = dedupe
-        self._on_overlap = on_overlap
-        self._overlap_grace = overlap_grace
-        self._overlap_open = False
-        self._overlap_ends: float | None = None  # when set: close the window after this time
+        self._overlap = OverlapWindow(name, on_overlap, overlap_grace)
         prefix = f"ws.{name}."
         self._queue = FrameQueue(max_queue_size, overflow_policy, metrics.counter(prefix + "dropped"))
-        self._m_text = metrics.counter(prefix + "frames_text")
-        self._m_binary = metrics.counter(prefix + "frames_binary")
-        self._m_discarded = metrics.counter(prefix + "discarded")
-        self._m_deduped = metrics.counter(prefix + "deduped")
-        self._m_handler_errors = metrics.counter(prefix + "handler_errors")
-        self._m_connects = metrics.counter(prefix + "connects")
-        self._m_reconnections = metrics.counter(prefix + "reconnections")
-        self._m_rotations = metrics.counter(prefix + "rotations")
-        self._m_rotation_failures = metrics.counter(prefix + "rotation_failures")
-        self._m_rotation_timeouts = metrics.counter(prefix + "rotation_timeouts")
-        self._m_keepalives = metrics.counter(prefix + "keepalives")
-        self._m_connect_time = metrics.histogram(prefix + "connect_time")
-        self._m_depth = metrics.gauge(prefix + "queue_depth")
+        self._m = WsMetrics(metrics, prefix)
         self._frames = FrameReader(
             name,
             self._queue,
-            text=self._m_text,
-            binary=self._m_binary,
-            discarded=self._m_discarded,
+            text=self._m.frames_text,
+            binary=self._m.frames_binary,
+            discarded=self._m.discarded,
             ready_check=ready_check,
         )
         self._subs: dict[str, None] = {}
@@ -168,7 +151,17 @@ class ReconnectingWebSocket:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         self._set_state(ConnectionState.CONNECTING)
-        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"ws-{self.name}-dispatch")
+        dispatch = deliver_frames(
+            self._queue,
+            self._on_frame,
+            name=self.name,
+            dedupe=self._dedupe,
+            deduped=self._m.deduped,
+            handler_errors=self._m.handler_errors,
+            depth=self._m.queue_depth,
+            overlap=self._overlap,
+        )
+        self._dispatcher = asyncio.create_task(dispatch, name=f"ws-{self.name}-dispatch")
         try:
             self._active = await self._open(promoted=True)
         except BaseException:
@@ -228,7 +221,7 @@ class ReconnectingWebSocket:
                 await self._dispatcher
         if self._own_session and self._session is not None:
             await self._session.close()
-        self._close_overlap()
+        self._overlap.close()
         self._set_state(ConnectionState.CLOSED)
 
     async def __aenter__(self) -> ReconnectingWebSocket:
@@ -256,8 +249,8 @@ class ReconnectingWebSocket:
         if not conn.alive:
             await self._discard(conn)
             raise ExchangeConnectionError(f"websocket {self.name}: closed while subscribing")
-        self._m_connects.inc()
-        self._m_connect_time.record(time.monotonic() - started)
+        self._m.connects.inc()
+        self._m.connect_time.record(time.monotonic() - started)
         return conn
 
     async def _send_subscribe(self, conn: WsConnection, channels: Sequence[str]) -> None:
@@ -300,36 +293,6 @@ class ReconnectingWebSocket:
     def _spawn(self, coro: Coroutine[object, object, None], label: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=f"ws-{self.name}-{label}"))
 
-    async def _dispatch(self) -> None:
-        """Deliver queued frames to ``on_frame``; everything queued is delivered in one wake-up."""
-        queue = self._queue
-        on_frame = self._on_frame
-        dedupe = self._dedupe
-        get_nowait = queue.get_nowait
-        depth = self._m_depth
-        while True:
-            frame = await queue.get()
-            depth.value = len(queue)
-            while True:
-                try:
-                    if dedupe is not None and dedupe(frame):
-                        self._m_deduped.inc()
-                    else:
-                        on_frame(frame)
-                except Exception:
-                    self._frame_failed()
-                if not len(queue):
-                    break
-                frame = get_nowait()
-            if self._overlap_ends is not None and time.monotonic() >= self._overlap_ends:
-                self._close_overlap()  # everything queued up to now has been delivered
-
-    def _frame_failed(self) -> None:
-        self._m_handler_errors.inc()
-        errors = self._m_handler_errors.value
-        if errors <= _LOG_FIRST_ERRORS or errors % 1000 == 0:
-            logger.exception("websocket %s: frame handler failed (%d so far)", self.name, errors)
-
     async def _supervise(self) -> None:
         while not self._closing:
             conn = self._active
@@ -342,11 +305,11 @@ class ReconnectingWebSocket:
                     return
 
     async def _reconnect(self, lost: WsConnection) -> bool:
-        self._open_overlap()
+        self._overlap.open()
         try:
             return await self._reconnect_now(lost)
         finally:
-            self._end_overlap()
+            self._overlap.end()
 
     async def _reconnect_now(self, lost: WsConnection) -> bool:
         await self._discard(lost)
@@ -382,7 +345,7 @@ class ReconnectingWebSocket:
                     return False
                 continue
             self._active = conn
-            self._m_reconnections.inc()
+            self._m.reconnections.inc()
             self._set_state(ConnectionState.CONNECTED)
             await self._notify_connected()
             return True
@@ -393,11 +356,11 @@ class ReconnectingWebSocket:
             old = self._active
             if self._closing or old is None or not old.alive:
                 return False
-            self._open_overlap()
+            self._overlap.open()
             try:
                 switched, old_lost = await self._switch(old)
             finally:
-                self._end_overlap()
+                self._overlap.end()
         if old_lost:
             await self._notify_connected()
         return switched
@@ -407,17 +370,17 @@ class ReconnectingWebSocket:
         try:
             new = await self._open(promoted=False)
         except ExchangeConnectionError as exc:
-            self._m_rotation_failures.inc()
+            self._m.rotation_failures.inc()
             logger.warning("websocket %s: rotation could not open a replacement: %s", self.name, exc)
             return False, False
         try:
             async with asyncio.timeout(self._rotation_timeout):
                 await new.ready.wait()
         except TimeoutError:
-            self._m_rotation_timeouts.inc()
+            self._m.rotation_timeouts.inc()
             logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
         if not new.alive:
-            self._m_rotation_failures.inc()
+            self._m.rotation_failures.inc()
             await self._discard(new)
             return False, False
         old_lost = not old.alive
@@ -426,7 +389,7 @@ class ReconnectingWebSocket:
         await self._frames.promote(new)
         self._active = new
         await self._discard(old)
-        self._m_rotations.inc()
+        self._m.rotations.inc()
         logger.debug("websocket %s: rotated socket %d -> %d", self.name, old.number, new.number)
         return True, old_lost
 
@@ -437,7 +400,7 @@ class ReconnectingWebSocket:
             conn = self._active
             if message and conn is not None and conn.alive:
                 await self._send(conn, message)
-                self._m_keepalives.inc()
+                self._m.keepalives.inc()
 
     async def _lifetime(self, lifetime: float) -> None:
         failures = 0
@@ -456,31 +419,6 @@ class ReconnectingWebSocket:
                 failures += 1
 
     # ------------------------------------------------------------------ callbacks
-
-    def _open_overlap(self) -> None:
-        self._overlap_ends = None  # a window already open stays open until this episode ends
-        if self._overlap_open:
-            return
-        self._overlap_open = True
-        self._call_overlap(True)
-
-    def _end_overlap(self) -> None:
-        if self._overlap_open:
-            self._overlap_ends = time.monotonic() + self._overlap_grace
-
-    def _close_overlap(self) -> None:
-        self._overlap_ends = None
-        if not self._overlap_open:
-            return
-        self._overlap_open = False
-        self._call_overlap(False)
-
-    def _call_overlap(self, open_: bool) -> None:
-        if self._on_overlap is not None:
-            try:
-                self._on_overlap(open_)
-            except Exception:
-                logger.exception("websocket %s: on_overlap callback failed", self.name)
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is self.state:

@@ -12,6 +12,8 @@ falls behind must not grow memory without limit. What happens when it is full is
   the server may disconnect a slow client).
 
 Every dropped frame is counted in the ``dropped`` counter (``"ws.<name>.dropped"``).
+
+:func:`deliver_frames` is the consumer: the dispatch task that drains the queue into the plugin.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import logging
+from collections.abc import Callable
 
-from exchanges.metrics import Counter
+from exchanges.metrics import Counter, Gauge
+from exchanges.transport.ws_overlap import OverlapWindow
+
+logger = logging.getLogger("exchanges.transport.ws")
+
+_LOG_FIRST_ERRORS = 10
 
 OVERFLOW_POLICIES = ("drop_oldest", "drop_newest", "block")
 
@@ -123,3 +132,40 @@ class FrameQueue:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+async def deliver_frames(
+    queue: FrameQueue,
+    on_frame: Callable[[Frame], None],
+    *,
+    name: str,
+    dedupe: Callable[[Frame], bool] | None,
+    deduped: Counter,
+    handler_errors: Counter,
+    depth: Gauge,
+    overlap: OverlapWindow,
+) -> None:
+    """Deliver queued frames to ``on_frame`` forever; everything queued goes out in one wake-up.
+
+    A failing ``on_frame`` is counted and logged (the first few, then every 1000th), never fatal.
+    """
+    get_nowait = queue.get_nowait
+    while True:
+        frame = await queue.get()
+        depth.value = len(queue)
+        while True:
+            try:
+                if dedupe is not None and dedupe(frame):
+                    deduped.inc()
+                else:
+                    on_frame(frame)
+            except Exception:
+                handler_errors.inc()
+                errors = handler_errors.value
+                if errors <= _LOG_FIRST_ERRORS or errors % 1000 == 0:
+                    logger.exception("websocket %s: frame handler failed (%d so far)", name, errors)
+            if not len(queue):
+                break
+            frame = get_nowait()
+        if overlap.closes_at is not None:
+            overlap.close_if_due()  # everything queued up to now has been delivered

@@ -1,0 +1,42 @@
+"""The metrics of one reconnecting WebSocket, all named ``ws.<name>.<metric>``."""
+
+from __future__ import annotations
+
+from exchanges.metrics import Counter, Gauge, LatencyHistogram, MetricsRegistry
+
+
+class WsMetrics:
+    """Created once per connection object; the hot path increments these directly."""
+
+    __slots__ = (
+        "connect_time",
+        "connects",
+        "deduped",
+        "discarded",
+        "frames_binary",
+        "frames_text",
+        "handler_errors",
+        "keepalives",
+        "queue_depth",
+        "reconnections",
+        "rotation_failures",
+        "rotation_timeouts",
+        "rotations",
+    )
+
+    def __init__(self, metrics: MetricsRegistry, prefix: str) -> None:
+        self.frames_text: Counter = metrics.counter(prefix + "frames_text")
+        self.frames_binary: Counter = metrics.counter(prefix + "frames_binary")
+        self.discarded: Counter = metrics.counter(prefix + "discarded")
+        """Frames an old socket received after delivery switched to its replacement."""
+        self.deduped: Counter = metrics.counter(prefix + "deduped")
+        self.handler_errors: Counter = metrics.counter(prefix + "handler_errors")
+        self.connects: Counter = metrics.counter(prefix + "connects")
+        self.reconnections: Counter = metrics.counter(prefix + "reconnections")
+        self.rotations: Counter = metrics.counter(prefix + "rotations")
+        self.rotation_failures: Counter = metrics.counter(prefix + "rotation_failures")
+        self.rotation_timeouts: Counter = metrics.counter(prefix + "rotation_timeouts")
+        self.keepalives: Counter = metrics.counter(prefix + "keepalives")
+        self.connect_time: LatencyHistogram = metrics.histogram(prefix + "connect_time")
+        """Open plus subscribe, per connection."""
+        self.queue_depth: Gauge = metrics.gauge(prefix + "queue_depth")
