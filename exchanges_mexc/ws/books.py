@@ -45,7 +45,7 @@ class _Tracked:
         self.gauge = gauge
 
 
-class BookManager:
+class LocalBooks:
     """The local books of one public WebSocket client, keyed by symbol.
 
     Hot path per applied update: one dict lookup by symbol (``on_depth``), the synchronizer's

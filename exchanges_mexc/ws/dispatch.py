@@ -27,7 +27,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookTicker, BookUpdate, Kline, OrderBook, Ticker, Trade
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.ws.acks import AckTracker
-from exchanges_mexc.ws.books import BookManager
+from exchanges_mexc.ws.books import LocalBooks
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
 from exchanges_mexc.ws.streams import EventStream
 
@@ -63,7 +63,7 @@ class PublicRouter:
         decoder: MexcFrameDecoder,
         *,
         metrics: MetricsRegistry,
-        books: BookManager,
+        books: LocalBooks,
         acks: AckTracker,
         trades: EventStream[Trade],
         orderbooks: EventStream[OrderBook],

@@ -1,7 +1,7 @@
 """Listen keys of the MEXC user data stream (API.md §6): mint, verify, keep alive, replace, delete.
 
 A key is valid 60 minutes after its creation or last keep-alive; MEXC recommends a keep-alive PUT
-every 30 minutes. :class:`ListenKeyManager` serves the private connection URL
+every 30 minutes. :class:`ListenKeyKeeper` serves the private connection URL
 (``ws_url?listenKey=<key>``) to the transport on every (re)connect: the first time it mints a key,
 afterwards it verifies the current key with a keep-alive and mints a new one when MEXC rejects it.
 Replaced keys are deleted later (best effort); every key is deleted on close.
@@ -25,7 +25,7 @@ KEEPALIVE_INTERVAL = 30 * 60.0
 """Seconds between listen-key keep-alives (MEXC: keys expire 60 min after the last one)."""
 
 
-class ListenKeyManager:
+class ListenKeyKeeper:
     """Owns the current listen key. ``on_rejected`` is called when a keep-alive is refused."""
 
     def __init__(
@@ -53,7 +53,7 @@ class ListenKeyManager:
         self._m_rejected = metrics.counter("mexc.ws.private.listen_key_rejected")
 
     def __repr__(self) -> str:
-        return f"<ListenKeyManager key={'set' if self._key else 'none'} invalid={self.invalid}>"
+        return f"<ListenKeyKeeper key={'set' if self._key else 'none'} invalid={self.invalid}>"
 
     def mark_invalid(self) -> None:
         """MEXC rejected the key (``Invalid listen key`` or a refused keep-alive)."""

@@ -48,7 +48,7 @@ from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.channels import PRIVATE_CHANNELS
 from exchanges_mexc.ws.codec import MexcSubscriptionCodec, is_ack_frame
 from exchanges_mexc.ws.dispatch import FRAME_PROCESSING, FRAME_SAMPLE_EVERY
-from exchanges_mexc.ws.listen_key import KEEPALIVE_INTERVAL, ListenKeyManager
+from exchanges_mexc.ws.listen_key import KEEPALIVE_INTERVAL, ListenKeyKeeper
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 from exchanges_mexc.ws.streams import EventStream, StreamIterator
 
@@ -89,7 +89,7 @@ class MexcPrivateSpotWebsocket:
         self.balance_stream: EventStream[BalanceUpdate] = EventStream(
             "balances", m, maxsize=0, prefix="mexc.ws.private"
         )
-        self.listen_keys = ListenKeyManager(
+        self.listen_keys = ListenKeyKeeper(
             rest, config.ws_url, m, interval=keepalive_interval, on_rejected=self._schedule_renew
         )
         self._m_reconciles = m.counter("mexc.ws.private.reconciliations")

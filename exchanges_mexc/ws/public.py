@@ -58,7 +58,7 @@ from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
-from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, BookManager
+from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
 from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCodec, is_ack_frame
 from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
@@ -112,7 +112,7 @@ class MexcPublicSpotWebsocket:
         )
         self.ticker_stream: EventStream[Ticker] = EventStream("tickers", m, maxsize=size, policy=policy)
         self.kline_stream: EventStream[Kline] = EventStream("klines", m, maxsize=size, policy=policy)
-        self.books = BookManager(
+        self.books = LocalBooks(
             self._fetch_snapshot, metrics=m, stream=self.orderbook_stream, publish_depth=publish_depth
         )
         self._router = PublicRouter(

@@ -32,7 +32,7 @@ from exchanges_mexc.parsing import MexcFrameDecoder, control_from_json
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
-from exchanges_mexc.ws.books import BookManager
+from exchanges_mexc.ws.books import LocalBooks
 from exchanges_mexc.ws.codec import PING_MESSAGE, MexcSubscriptionCodec
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
 from exchanges_mexc.ws.dispatch import PublicRouter
@@ -319,7 +319,7 @@ async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
     router = PublicRouter(
         MexcFrameDecoder(mapper, metrics),
         metrics=metrics,
-        books=BookManager(no_snapshot, metrics=metrics, stream=books),
+        books=LocalBooks(no_snapshot, metrics=metrics, stream=books),
         acks=AckTracker(metrics, prefix="mexc.ws"),
         trades=trades,
         orderbooks=books,
@@ -396,7 +396,7 @@ async def test_book_manager_trims_overlapping_updates_instead_of_resyncing() -> 
 
     metrics = MetricsRegistry()
     stream: EventStream[OrderBook] = EventStream("orderbooks", metrics)
-    books = BookManager(fetch, metrics=metrics, stream=stream)
+    books = LocalBooks(fetch, metrics=metrics, stream=stream)
     sync = books.add(btc)
     books.on_depth(BookUpdate(btc, [(98.0, 2.0)], [], 9, 11, 1))
     async with asyncio.timeout(2):
