@@ -42,6 +42,7 @@ from exchanges.models import (
     Withdrawal,
     WithdrawalRequest,
 )
+from exchanges.order_table import OrderTable
 from exchanges_mexc.composite.health import check_private_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.orders import OrdersView
@@ -64,7 +65,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         self.metrics = MetricsRegistry()
         self.rest = MexcPrivateSpotRest(config, credentials, metrics=self.metrics)
         self._user_ws: MexcPrivateSpotWebsocket | None = None
-        self._own_orders: dict[OrderId, Order] = {}
+        self._own_orders = OrderTable()  # open orders + the most recent finished ones
         self._symbols: set[Symbol] = set()
         self.orders = OrdersView(self._own_orders, self._stream_orders)
         self._initialized = False

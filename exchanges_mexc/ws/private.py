@@ -11,7 +11,7 @@
   requires it) and re-sent by the transport after every reconnect.
 * **Exactly once.** Pushed fills are de-duplicated by trade id and order updates by
   ``(order id, status, filled quantity)``; an order update older than the known state is dropped.
-  ``orders`` always holds the latest state of every order seen.
+  ``orders`` holds the latest state of every open order and of the 10,000 most recently finished ones.
 * **Reconciliation.** On start the existing fills and open orders of the symbols of interest are
   recorded silently (the baseline). After every reconnect (or key replacement) the REST truth is
   fetched (:mod:`.reconcile`) and the missed fills, order changes and balance changes are

@@ -37,6 +37,7 @@ from exchanges.models import (
     OrderStatus,
     Symbol,
 )
+from exchanges.order_table import OrderTable
 from exchanges_mexc.ws.dedupe import RecentKeys
 
 logger = logging.getLogger("exchanges.mexc.ws.reconcile")
@@ -97,8 +98,9 @@ class PrivateState:
     """Orders, balances and delivered-event keys of one private stream."""
 
     def __init__(self, symbols: Iterable[Symbol] = (), *, window: int = 100_000) -> None:
-        self.orders: dict[OrderId, Order] = {}
-        """Latest known state of every order seen (stream or REST), by order id."""
+        self.orders: OrderTable = OrderTable()
+        """Latest known state of every order seen (stream or REST), by order id; every open order and
+        the 10,000 most recently finished ones are kept."""
         self.balances: dict[AssetName, AssetBalance] = {}
         self.symbols: set[Symbol] = set(symbols)
         self.last_fill_time: dict[Symbol, int] = {}
