@@ -1,4 +1,4 @@
-"""Read-only checks against the REAL MEXC API. Opt-in: ``pytest -m live tests/mexc/rest/test_live.py``.
+"""Read-only checks against the REAL MEXC API. Opt-in: ``pytest -m live tests/live``.
 
 Never run in CI (the default ``-m 'not live'`` deselects them). Private checks also need
 ``MEXC_API_KEY``/``MEXC_SECRET_KEY`` and only read (balances, open orders, clock offset).
