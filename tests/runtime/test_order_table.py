@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from exchanges.models import Order, OrderId, OrderStatus, OrderType, Side, Symbol
@@ -21,25 +21,24 @@ def order(number: int, status: OrderStatus) -> Order:
     st.lists(st.tuples(st.integers(0, 30), st.sampled_from(list(OrderStatus))), max_size=200),
     st.integers(0, 5),
 )
+@example([(0, OrderStatus.FILLED), (1, OrderStatus.FILLED), (1, OrderStatus.NEW)], 1)  # eviction is final
 def test_open_orders_kept_and_finished_bounded(updates: list[tuple[int, OrderStatus]], cap: int) -> None:
     table = OrderTable(max_finished=cap)
-    latest: dict[OrderId, Order] = {}
-    finished_order: list[OrderId] = []  # ids in the order they last finished
+    model: dict[OrderId, Order] = {}  # reference: a plain dict plus an explicit eviction queue
+    finished: list[OrderId] = []  # ids in the order they last finished, oldest first
     for number, status in updates:
         item = order(number, status)
         table[item.order_id] = item
-        latest[item.order_id] = item
-        if item.order_id in finished_order:
-            finished_order.remove(item.order_id)
+        model[item.order_id] = item
+        if item.order_id in finished:
+            finished.remove(item.order_id)
         if not status.is_open:
-            finished_order.append(item.order_id)
-    open_ids = {oid for oid, o in latest.items() if o.status.is_open}
-    assert open_ids <= set(table)  # never evicted
-    kept_finished = [oid for oid in table if not table[oid].status.is_open]
-    assert len(kept_finished) == min(cap, len(finished_order))
-    assert set(kept_finished) == set(finished_order[len(finished_order) - len(kept_finished) :])
-    for oid, value in table.items():
-        assert value == latest[oid]  # always the latest state
+            finished.append(item.order_id)
+            while len(finished) > cap:
+                del model[finished.pop(0)]  # evicted for good
+        assert table == model  # same orders, each in its latest state
+    assert all(o.status.is_open for o in table.values() if o.order_id not in finished)
+    assert sum(not o.status.is_open for o in table.values()) <= cap
 
 
 def test_eviction_is_counted_and_delete_forgets() -> None:
