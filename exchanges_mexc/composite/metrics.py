@@ -20,6 +20,8 @@ prefix; this module folds those raw names into the keys the seed spec documents
 ``connection_errors``              REST requests that failed on the network
 ``orderbook_resyncs``              local-book resyncs after a version gap (``book.<sym>.resyncs``)
 ``dropped_messages``               frames/events dropped by a bounded queue (slow consumer)
+``trade_stream_gaps``              trade streams (per symbol) whose socket reconnected: trades pushed
+                                   while it was down may be missing (also logged at WARNING)
 ``rest_latency``                   per endpoint: count, avg/p50/p99/max in ms
 =================================  ===========================================================
 
@@ -105,6 +107,7 @@ def spec_metrics(
         "connection_errors": registry.value("rest.connection_errors"),
         "orderbook_resyncs": _sum(counters, _RESYNCS),
         "dropped_messages": _sum(counters, _WS_DROPPED),
+        "trade_stream_gaps": registry.value("mexc.ws.trades.possible_gaps"),
         "rest_requests": sum(summary["count"] for summary in rest_latency.values()),
         "rest_latency": rest_latency,
     }
@@ -124,6 +127,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "connection_errors",
     "orderbook_resyncs",
     "dropped_messages",
+    "trade_stream_gaps",
     "rest_requests",
 )
 """The scalar keys, in the order tools such as ``exchanges demo`` print them."""

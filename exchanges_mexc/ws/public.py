@@ -127,6 +127,7 @@ class MexcPublicSpotWebsocket:
             klines=self.kline_stream,
         )
         self._m_reconnects = m.counter("mexc.ws.reconnects")
+        self._m_trade_gaps = m.counter("mexc.ws.trades.possible_gaps")
         self._pending_unsubscribes: set[asyncio.Task[None]] = set()
         self._closed = False
         self.handlers = PublicStreamHandlers()
@@ -416,12 +417,22 @@ class MexcPublicSpotWebsocket:
         return conn
 
     async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
-        """After a (re)connect: books carried by this connection may have missed updates."""
+        """After a reconnect: resync the books this connection carries, and say which trade streams
+        may have a hole (MEXC does not replay pushes, and REST trades carry no id to back-fill by)."""
         if not conn.subscriptions:
             return  # a new connection: nothing was subscribed on it before
         self._m_reconnects.inc()
-        depth = [ch.parse_channel(channel) for channel in conn.subscriptions if "aggre.depth" in channel]
-        symbols = [self.symbol_mapper.to_symbol(parsed.pair) for parsed in depth if parsed.pair]
+        parsed = [ch.parse_channel(channel) for channel in conn.subscriptions]
+        traded = sorted({c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEALS and c.pair})
+        if traded:
+            self._m_trade_gaps.inc(len(traded))
+            logger.warning(
+                "%s reconnected: trades of %s pushed while it was down may be missing",
+                conn.name,
+                ", ".join(traded),
+            )
+        depth = [c for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH]
+        symbols = [self.symbol_mapper.to_symbol(c.pair) for c in depth if c.pair]
         live = [
             symbol
             for symbol in symbols

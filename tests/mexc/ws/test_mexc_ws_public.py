@@ -148,7 +148,9 @@ async def test_45_subscriptions_use_two_connections_and_blocked_raises() -> None
                 await ws.subscribe_depth(SYMBOLS[:1], level=7)
 
 
-async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect() -> None:
+async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     pairs = PAIRS[:4]
     symbols = SYMBOLS[:4]
     async with MexcSimulator(symbols=pairs, seed=11, market_rate=60.0) as sim:
@@ -179,6 +181,7 @@ async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect()
             await asyncio.sleep(3.0)  # several rotations
             rotations = sum(metrics.value(f"ws.{conn.name}.rotations") for conn in ws.connections)
             assert rotations >= 2
+            assert metrics.value("mexc.ws.trades.possible_gaps") == 0  # a rotation loses nothing
 
             # Compare the rotation phase with the simulator's tape: every trade exactly once.
             sim.market.pause()
@@ -193,10 +196,14 @@ async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect()
                 assert got == tape, pair
             sim.market.resume()
 
-            # A reconnect: still no duplicates, and trades after it arrive.
+            # A reconnect: still no duplicates, and trades after it arrive; the possible hole is reported.
             count = len(received)
             sim.faults.drop_connections()
             await wait_until(lambda: len(received) > count + 20, 10)
+            assert metrics.value("mexc.ws.trades.possible_gaps") == len(pairs)
+            assert any(
+                "may be missing" in r.getMessage() and pairs[0] in r.getMessage() for r in caplog.records
+            )
             ids = Counter(t.trade_id for t in received)
             assert all(n == 1 for n in ids.values())
             await ws.trade_stream.drain()
