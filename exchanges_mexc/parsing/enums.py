@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TypeVar
 
 from exchanges.models import (
     DepositStatus,
@@ -188,34 +189,32 @@ WS_INTERVAL_BY_NAME: Mapping[str, KlineInterval] = MappingProxyType(
 _FROM_WS = WS_INTERVAL_BY_NAME
 
 
+E = TypeVar("E")
+
+
+def _from_int_or_name(value: object, by_int: Mapping[int, E], by_name: Mapping[str, E], what: str) -> E:
+    """Look up a protobuf int enum or a REST name (case-insensitive); ValueError naming ``what``."""
+    found = by_int.get(value) if isinstance(value, int) else None
+    if found is None and isinstance(value, str):
+        found = by_name.get(value.upper())
+    if found is None:
+        raise ValueError(f"unknown MEXC {what} {value!r}")
+    return found
+
+
 def side(value: object) -> Side:
     """Side from a protobuf ``tradeType`` int or a REST name (BUY/SELL, BID/ASK)."""
-    found = SIDE_BY_TRADE_TYPE.get(value) if isinstance(value, int) else None
-    if found is None and isinstance(value, str):
-        found = SIDE_BY_NAME.get(value.upper())
-    if found is None:
-        raise ValueError(f"unknown MEXC side {value!r}")
-    return found
+    return _from_int_or_name(value, SIDE_BY_TRADE_TYPE, SIDE_BY_NAME, "side")
 
 
 def order_type(value: object) -> OrderType:
     """OrderType from a protobuf ``orderType`` int or a REST ``type`` name."""
-    found = ORDER_TYPE_BY_INT.get(value) if isinstance(value, int) else None
-    if found is None and isinstance(value, str):
-        found = ORDER_TYPE_BY_NAME.get(value.upper())
-    if found is None:
-        raise ValueError(f"unsupported MEXC order type {value!r}")
-    return found
+    return _from_int_or_name(value, ORDER_TYPE_BY_INT, ORDER_TYPE_BY_NAME, "order type")
 
 
 def order_status(value: object) -> OrderStatus:
     """OrderStatus from a protobuf ``status`` int or a REST ``status`` name."""
-    found = ORDER_STATUS_BY_INT.get(value) if isinstance(value, int) else None
-    if found is None and isinstance(value, str):
-        found = ORDER_STATUS_BY_NAME.get(value.upper())
-    if found is None:
-        raise ValueError(f"unknown MEXC order status {value!r}")
-    return found
+    return _from_int_or_name(value, ORDER_STATUS_BY_INT, ORDER_STATUS_BY_NAME, "order status")
 
 
 def _status_code(value: object, names: Mapping[str, int]) -> int | None:
