@@ -66,7 +66,6 @@ class BookSynchronizer:
         self._callback = on_update
         self._retry = retry or _DEFAULT_RETRY
         self._buffer: deque[BookUpdate] = deque(maxlen=max_buffer)
-        self._pending: OrderBook | None = None
         self._fetch_task: asyncio.Task[None] | None = None
         self._live = False
         self._next = 0  # first_version expected next while LIVE
@@ -101,7 +100,6 @@ class BookSynchronizer:
     def invalidate(self) -> None:
         """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot now."""
         self._buffer.clear()
-        self._pending = None
         self._resync("invalidated")
         self._ensure_fetch()
 
@@ -144,15 +142,11 @@ class BookSynchronizer:
                 update.last_version,
             )
             self._buffer.clear()
-            self._pending = None
             self._resync("gap")
         if len(self._buffer) == self._buffer.maxlen:
             self._m_overflow.inc()
         self._buffer.append(update)
-        if self._pending is not None:
-            self._align()
-        else:
-            self._ensure_fetch()
+        self._ensure_fetch()
 
     def _resync(self, reason: str, *, count: bool = False) -> None:
         """Go SYNCING; a LIVE book losing sync (or ``count``) increments ``resync_count``."""
@@ -173,7 +167,7 @@ class BookSynchronizer:
 
     async def _fetch_loop(self) -> None:
         attempt = 0
-        while not self._closed and not self._live and self._pending is None:
+        while not self._closed and not self._live:
             if attempt:
                 await asyncio.sleep(self._retry.delay(attempt - 1))
             attempt += 1
@@ -192,15 +186,10 @@ class BookSynchronizer:
                 logger.warning("%s: order book snapshot without a version; retrying", self.symbol)
                 continue
             self._m_snapshots.inc()
-            self._pending = snapshot
-            self._align()
+            self._align(snapshot, snapshot.version)  # not LIVE afterwards: the loop fetches again
 
-    def _align(self) -> None:
-        """Try to start the book from the pending snapshot and the buffer (steps 2-4)."""
-        snapshot = self._pending
-        assert snapshot is not None
-        assert snapshot.version is not None
-        version = snapshot.version
+    def _align(self, snapshot: OrderBook, version: int) -> None:
+        """Try to start the book from ``snapshot`` and the buffer (steps 2-4); runs in the fetch loop."""
         buffer = self._buffer
         while buffer and buffer[0].last_version <= version:
             buffer.popleft()
@@ -212,12 +201,9 @@ class BookSynchronizer:
                 version,
                 buffer[0].first_version,
             )
-            self._pending = None
-            self._ensure_fetch()
             return
         book = self.book
         book.apply_snapshot(snapshot.bids, snapshot.asks, version, snapshot.timestamp)
-        self._pending = None
         expected = version + 1
         while buffer:
             update = buffer.popleft()
@@ -229,7 +215,6 @@ class BookSynchronizer:
                 buffer.appendleft(update)
                 self._m_gaps.inc()
                 self._resync("gap in buffered updates", count=True)
-                self._ensure_fetch()
                 return
             book.apply_update(update)
             expected = update.last_version + 1
