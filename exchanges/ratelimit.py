@@ -27,8 +27,8 @@ contains that one request and nothing else, so the bound becomes ``max(limit + b
 ``pause(pools, seconds)`` (after a 429/418 with ``Retry-After``) blocks the pools until the
 deadline; pauses only ever delay admissions, so they cannot break the guarantee.
 
-Fairness: waiters queue FIFO per pool (an :class:`asyncio.Lock` per pool, taken in name order so
-costs spanning several pools cannot deadlock). A heavy request is therefore not starved by a
+Fairness: waiters queue FIFO per pool (an :class:`asyncio.Lock` per pool, always taken in one global order
+so costs spanning several pools cannot deadlock). A heavy request is therefore not starved by a
 stream of light ones. Requests on other pools are not held up. The fast path (nobody waiting,
 room available) costs a few dictionary look-ups and no ``await`` suspension; callers on a hot path
 can take it without even creating a coroutine through :meth:`RateLimiter.acquire_nowait`.
@@ -204,21 +204,18 @@ class RateLimiter:
 
     def acquire_nowait(self, cost: EndpointCost) -> bool:
         """Book ``cost`` now and return True if no pool of it has a queued waiter and every pool has
-        room; else book nothing and return False (then ``await acquire(cost)``). This is exactly
-        the fast path of :meth:`acquire`, callable without creating a coroutine."""
+        room (by the same rule as the waiting path, oversized costs included); else book nothing and
+        return False (then ``await acquire_waiting(cost)``). Callable without creating a coroutine."""
         resolved = self._resolve(cost)
         now = self._clock()
         for pool, weight in resolved:
             if pool.lock.locked():  # someone is waiting: queue behind them (FIFO)
                 return False
-            log = pool.log
-            while log and log[0][0] <= now:
-                pool.used -= log.popleft()[1]
-            if pool.paused_until > now or pool.used + weight > pool.capacity:
+            pool.expire(now)
+            if pool.wait_for(weight, now) > 0.0:
                 return False
         for pool, weight in resolved:
-            pool.log.append((now + pool.window, weight))
-            pool.used += weight
+            pool.book(weight, now)
         return True
 
     async def acquire(self, cost: EndpointCost) -> float:
@@ -228,6 +225,11 @@ class RateLimiter:
         """
         if self.acquire_nowait(cost):
             return 0.0
+        return await self.acquire_waiting(cost)
+
+    async def acquire_waiting(self, cost: EndpointCost) -> float:
+        """The waiting path of :meth:`acquire`, for callers that already tried :meth:`acquire_nowait`:
+        queue FIFO on every pool of ``cost``, wait for room, book it; returns the seconds waited."""
         resolved = self._resolve(cost)
         start = self._clock()
         locks = [pool.lock for pool, _ in sorted(resolved, key=lambda item: id(item[0]))]

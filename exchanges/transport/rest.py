@@ -259,7 +259,7 @@ class RestTransport:
         limiter = self.limiter
         # Fast path: room in every pool and nobody queued -> booked without creating a coroutine.
         if cost is not None and limiter is not None and not limiter.acquire_nowait(cost):
-            waited = await limiter.acquire(cost)
+            waited = await limiter.acquire_waiting(cost)
             if waited:
                 endpoint.ratelimit_waits.inc()
                 self.metrics.ratelimit_waits.inc()

@@ -231,3 +231,12 @@ async def test_acquire_nowait_queues_behind_a_waiter() -> None:
     assert limiter.acquire_nowait(EndpointCost({"p": 1})) is False  # room for 1, but FIFO
     assert limiter.used("p") == 1
     await asyncio.wait_for(heavy, 5)
+
+
+def test_oversized_cost_on_an_idle_pool_takes_the_fast_path() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter({"ip": PoolLimit(5, 1.0)}, clock=clock)
+    assert limiter.acquire_nowait(EndpointCost({"ip": 50}))  # admitted alone, as the waiting path would
+    assert not limiter.acquire_nowait(EndpointCost({"ip": 1}))  # and nothing else in that window
+    clock.now += 1.0
+    assert limiter.acquire_nowait(EndpointCost({"ip": 1}))
