@@ -193,14 +193,11 @@ class RestTransport:
             try:
                 return await self._attempt(method, path, pairs, signed, cost, client_timeout, endpoint)
             except ExchangeError as error:
-                if not idempotent:
-                    failure = self._non_idempotent_failure(method, path, error, context)
-                    if failure is error:
-                        raise
-                    raise failure from (error.__cause__ if isinstance(error, _NotSent) else error)
-                if not self.retry.should_retry(attempt, error):
-                    if isinstance(error, _NotSent):
+                if not (idempotent and self.retry.should_retry(attempt, error)):
+                    if isinstance(error, _NotSent):  # nothing was sent: never an unknown outcome
                         raise error.public() from error.__cause__
+                    if not idempotent and self._outcome_unknown(error):
+                        raise self._unknown(method, path, error, context) from error
                     raise
                 delay = self.retry.calculate_delay(attempt, error)
                 endpoint.retries.inc()
@@ -217,15 +214,15 @@ class RestTransport:
                 )
                 await asyncio.sleep(delay)
 
-    def _non_idempotent_failure(
+    @staticmethod
+    def _outcome_unknown(error: ExchangeError) -> bool:
+        """A write that failed this way may have been executed (the request may have been sent)."""
+        return isinstance(error, (ExchangeConnectionError, ExchangeServerError))
+
+    def _unknown(
         self, method: str, path: str, error: ExchangeError, context: Mapping[str, Any] | None
-    ) -> ExchangeError:
-        """The exception to raise when a non-idempotent attempt failed: never a retry."""
-        maybe_sent = isinstance(error, ExchangeConnectionError) and not isinstance(error, _NotSent)
-        if isinstance(error, _NotSent):
-            return error.public()
-        if not (maybe_sent or isinstance(error, ExchangeServerError)):
-            return error
+    ) -> OrderOutcomeUnknown:
+        """The error for a non-idempotent request whose fate is unknown: reconcile, never re-send."""
         self.metrics.outcome_unknown.inc()
         context = context or {}
         client_order_id = context.get("client_order_id")
@@ -281,12 +278,12 @@ class RestTransport:
                 headers = resp.headers
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # Raised while opening the connection: no byte of the request was written.
-            self._count_error(endpoint, start, connection=True)
+            self._count_connection_error(endpoint, start)
             raise _NotSent(
                 f"{method} {path}: cannot connect ({type(exc).__name__})", exchange=self.name
             ) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            self._count_error(endpoint, start, connection=True)
+            self._count_connection_error(endpoint, start)
             detail = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             raise ExchangeConnectionError(f"{method} {path}: {detail}", exchange=self.name) from exc
         endpoint.latency.record(time.perf_counter() - start)
@@ -319,8 +316,7 @@ class RestTransport:
             self.metrics.api_errors.inc()
         raise error
 
-    def _count_error(self, endpoint: EndpointMetrics, start: float, *, connection: bool) -> None:
+    def _count_connection_error(self, endpoint: EndpointMetrics, start: float) -> None:
         endpoint.errors.inc()
         endpoint.latency.record(time.perf_counter() - start)
-        if connection:
-            self.metrics.connection_errors.inc()
+        self.metrics.connection_errors.inc()
