@@ -11,7 +11,7 @@ A plugin passes its own implementation wherever an exchange behaves differently:
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -177,9 +177,11 @@ class ExponentialBackoffRetry:
 
 @runtime_checkable
 class MessageParsingStrategy(Protocol[T_co]):
-    """Turns one raw WebSocket frame into an event (None for control frames and unknown data).
+    """Turns one raw WebSocket frame into the events it carries (a frame may carry several, e.g. a
+    batch of trades; a control frame or unknown data gives its own record or none).
 
-    Implementations never raise on bad input: they count and log it and return None.
+    Implementations never raise on bad input: they count and log it and return an empty list.
+    The MEXC plugin's ``MexcFrameDecoder`` is one.
     """
 
-    def parse(self, frame: bytes | str) -> T_co | None: ...
+    def decode(self, frame: bytes | bytearray | memoryview | str) -> Sequence[T_co]: ...
