@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 
 from exchanges.errors import ConfigurationError
+from exchanges.transport.ws_queue import OVERFLOW_POLICIES
 
 logger = logging.getLogger("exchanges.config")
 
@@ -42,7 +43,6 @@ CONFIG_ENV_VAR = "EXCHANGES_CONFIG"
 DEFAULT_CONFIG_FILE = "exchanges.toml"
 """Looked up in the working directory when neither a path nor ``$EXCHANGES_CONFIG`` is given."""
 
-OVERFLOW_POLICIES = ("drop_oldest", "drop_newest", "block")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -325,17 +325,17 @@ def load_exchange_config(
         raise ConfigurationError(
             f"unknown environment {chosen!r} for {name}; known: {', '.join(sorted(known))}"
         )
-    layers: list[tuple[str, Mapping[str, Any]]] = [
-        (f"{name} environment profile {chosen!r}", builtin_envs.get(chosen, {})),
-        (f"[{name}] in {source}", toml_flat),
-        (f"[{name}.environments.{chosen}] in {source}", toml_envs.get(chosen, {})),
-        ("environment variables", env_values),
-        ("overrides", explicit),
+    layers: list[Mapping[str, Any]] = [  # lowest first; each layer is converted exactly once
+        coerce_settings(builtin_envs.get(chosen, {}), source=f"{name} environment profile {chosen!r}"),
+        toml_flat,
+        coerce_settings(toml_envs.get(chosen, {}), source=f"[{name}.environments.{chosen}] in {source}"),
+        env_values,
+        explicit,
     ]
     merged: dict[str, Any] = {}
     extra: dict[str, Any] = dict(spec_default.extra)
-    for layer_source, layer in layers:
-        for key, value in coerce_settings(layer, source=layer_source).items():
+    for layer in layers:
+        for key, value in layer.items():
             if key == "extra":
                 extra.update(value)
             else:

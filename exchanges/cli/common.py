@@ -37,7 +37,6 @@ from exchanges.plugins import ExchangesPluginManager
 
 logger = logging.getLogger("exchanges.cli.common")
 
-EXIT_OK = 0
 EXIT_ERROR = 1
 
 
@@ -183,12 +182,12 @@ async def run_guarded(
     args: argparse.Namespace, body: Callable[[Target], Awaitable[int]], *, private: bool = False
 ) -> int:
     """Open the target, run ``body``, and turn every expected failure into one stderr line + exit 1."""
-    url: str | None = None
+    target: Target | None = None
     try:
         async with open_target(args, private=private) as target:
-            url = target.rest_url
             return await body(target)
     except ExchangeError as error:
         logger.debug("command failed", exc_info=True)
+        url = target.rest_url if target is not None else None  # resolved only when a message needs it
         print(f"exchanges: error: {explain(error, args, url)}", file=sys.stderr)
         return EXIT_ERROR

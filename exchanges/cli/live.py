@@ -37,7 +37,6 @@ class MarketView:
         self.rest_book: OrderBook | None = None
         self.price_decimals: int | None = None
         self.size_decimals: int | None = None
-        self.updates = 0
 
     def _on_trade(self, trade: Trade) -> None:
         if trade.symbol == self.symbol:
