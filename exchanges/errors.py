@@ -14,8 +14,9 @@
     │   ├── SymbolNotSupported             unknown or API-untradable symbol
     │   └── ExchangeServerError            retryable for reads; 5xx
     ├── ExchangeConnectionError            retryable; network, TLS, timeout, closed socket
-    ├── OrderOutcomeUnknown                a write may or may not have happened; reconcile first
-    ├── OrderNotPlaced                     reconciliation proved a lost write was NOT executed
+    ├── OrderOutcomeError                  a write whose answer was lost (symbol, client_order_id, cause)
+    │   ├── OrderOutcomeUnknown            it may or may not have happened; reconcile first
+    │   └── OrderNotPlaced                 reconciliation proved it was NOT executed
     ├── SubscriptionError                  a stream subscription was refused
     └── ConfigurationError                 bad config or missing credentials
         ├── ExchangeNotFound               unknown exchange name (lists the installed ones)
@@ -129,11 +130,10 @@ class ExchangeConnectionError(ExchangeError):
     retryable = True
 
 
-class OrderOutcomeUnknown(ExchangeError):
-    """A write was sent but its result is unknown (timeout, connection loss, 5xx).
-
-    Never re-send blindly: look the order up by ``client_order_id`` first. Carries what is needed
-    to reconcile; ``cause`` is the underlying error.
+class OrderOutcomeError(ExchangeError):
+    """A write (usually an order) whose answer was lost. Carries what is needed to reconcile:
+    ``symbol``, ``client_order_id`` and ``cause``, the underlying error (set explicitly because a
+    reconciliation step may raise it from a different exception than the one that lost the answer).
     """
 
     def __init__(
@@ -151,27 +151,20 @@ class OrderOutcomeUnknown(ExchangeError):
         self.cause = cause
 
 
-class OrderNotPlaced(ExchangeError):
+class OrderOutcomeUnknown(OrderOutcomeError):
+    """A write was sent but its result is unknown (timeout, connection loss, 5xx).
+
+    Never re-send blindly: look the order up by ``client_order_id`` first.
+    """
+
+
+class OrderNotPlaced(OrderOutcomeError):
     """A write whose response was lost was looked up and the exchange does not have it.
 
     Raised only after the exchange can no longer accept the lost request (for MEXC: its recvWindow
     plus a margin has passed), so placing again is safe, preferably with a NEW client order id.
     Not ``retryable`` on purpose: re-sending an order is the caller's decision.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        symbol: object = None,
-        client_order_id: str | None = None,
-        cause: BaseException | None = None,
-        exchange: str | None = None,
-    ) -> None:
-        super().__init__(message, exchange=exchange)
-        self.symbol = symbol
-        self.client_order_id = client_order_id
-        self.cause = cause
 
 
 class SubscriptionError(ExchangeError):
