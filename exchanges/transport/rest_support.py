@@ -117,6 +117,17 @@ class DefaultErrorClassifier:
         return ExchangeAPIError(text, status=status, code=code, exchange=self.exchange)
 
 
+def plain_decimal(value: Decimal) -> str:
+    """Plain decimal text, never exponent notation, no trailing zeros: ``1E-5`` -> ``"0.00001"``,
+    ``Decimal("1.50")`` -> ``"1.5"``, negative zero -> ``"0"``. The one formatter for money on the wire."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("", "-0"):
+        text = "0"
+    return text
+
+
 def param_value(value: Any) -> str:
     """Stringify one parameter for the wire: bools as ``true``/``false``, numbers never in
     exponent notation (``Decimal("1E-5")`` and ``1e-05`` both become ``0.00001``)."""
@@ -129,10 +140,7 @@ def param_value(value: Any) -> str:
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".") or "0"
-        return text
+        return plain_decimal(value)
     return str(value)
 
 

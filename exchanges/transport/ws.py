@@ -22,16 +22,16 @@ Lifecycle and guarantees:
   ``rotation_timeout``), delivery switches: the old one stops delivering and is closed, then the
   replacement's buffer is delivered, then its live frames. No frame is lost, but frames from the
   overlap window arrive twice (once from each socket): **payload-level de-duplication (book
-  versions, trade ids) is the plugin's job**; the optional ``dedupe(frame) -> bool`` hook drops a
-  frame when it returns True. ``on_connected`` is not called after a rotation (nothing was lost),
-  unless the old socket died during it.
+  versions, trade ids) is the plugin's job**, helped by the overlap windows below.
+  ``on_connected`` is not called after a rotation (nothing was lost), unless the old socket died
+  during it.
 * Overlap windows (``on_overlap``, :mod:`exchanges.transport.ws_overlap`): the plugin is told when
   frames may repeat (a rotation or a reconnect, plus ``overlap_grace`` seconds), so that it can
   de-duplicate only then.
 * State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
 
 Metrics (``ws.<name>.*``): ``frames_text``, ``frames_binary``, ``dropped``, ``discarded`` (old
-socket after a switch), ``deduped``, ``handler_errors``, ``connects``, ``reconnections``,
+socket after a switch), ``handler_errors``, ``connects``, ``reconnections``,
 ``rotations``, ``rotation_failures``, ``rotation_timeouts``, ``keepalives``, histogram
 ``connect_time`` (open + subscribe), gauge ``queue_depth``.
 """
@@ -94,7 +94,6 @@ class ReconnectingWebSocket:
         max_channels_per_message: int | None = None,
         ready_check: Callable[[bytes | str], bool] | None = None,
         rotation_timeout: float = 10.0,
-        dedupe: Callable[[bytes | str], bool] | None = None,
         on_overlap: Callable[[bool], None] | None = None,
         overlap_grace: float = 2.0,
     ) -> None:
@@ -109,7 +108,6 @@ class ReconnectingWebSocket:
         self._own_session = session is None
         self._batch = max_channels_per_message
         self._rotation_timeout = rotation_timeout
-        self._dedupe = dedupe
         self._overlap = OverlapWindow(name, on_overlap, overlap_grace)
         prefix = f"ws.{name}."
         self._queue = FrameQueue(max_queue_size, overflow_policy, metrics.counter(prefix + "dropped"))
@@ -155,8 +153,6 @@ class ReconnectingWebSocket:
             self._queue,
             self._on_frame,
             name=self.name,
-            dedupe=self._dedupe,
-            deduped=self._m.deduped,
             handler_errors=self._m.handler_errors,
             depth=self._m.queue_depth,
             overlap=self._overlap,

@@ -11,7 +11,6 @@ class WsMetrics:
     __slots__ = (
         "connect_time",
         "connects",
-        "deduped",
         "discarded",
         "frames_binary",
         "frames_text",
@@ -29,7 +28,6 @@ class WsMetrics:
         self.frames_binary: Counter = metrics.counter(prefix + "frames_binary")
         self.discarded: Counter = metrics.counter(prefix + "discarded")
         """Frames an old socket received after delivery switched to its replacement."""
-        self.deduped: Counter = metrics.counter(prefix + "deduped")
         self.handler_errors: Counter = metrics.counter(prefix + "handler_errors")
         self.connects: Counter = metrics.counter(prefix + "connects")
         self.reconnections: Counter = metrics.counter(prefix + "reconnections")

@@ -139,8 +139,6 @@ async def deliver_frames(
     on_frame: Callable[[Frame], None],
     *,
     name: str,
-    dedupe: Callable[[Frame], bool] | None,
-    deduped: Counter,
     handler_errors: Counter,
     depth: Gauge,
     overlap: OverlapWindow,
@@ -155,10 +153,7 @@ async def deliver_frames(
         depth.value = len(queue)
         while True:
             try:
-                if dedupe is not None and dedupe(frame):
-                    deduped.inc()
-                else:
-                    on_frame(frame)
+                on_frame(frame)
             except Exception:
                 handler_errors.inc()
                 errors = handler_errors.value

@@ -444,13 +444,3 @@ async def test_handler_errors_are_counted_not_fatal(server: Server) -> None:
         await until(lambda: len(seen) == 2)
     assert metrics.value("ws.err.handler_errors") == 2
     assert metrics.value("ws.err.frames_text") == 2
-
-
-async def test_dedupe_hook_drops_frames(server: Server) -> None:
-    frames: list[bytes | str] = []
-    metrics = MetricsRegistry()
-    async with make_ws(server.url, frames, metrics, dedupe=lambda f: "b" in f) as ws:
-        await ws.subscribe(["a"])
-        await ws.subscribe(["b"])
-        await until(lambda: metrics.value("ws.t.deduped") == 1)
-    assert frames == ['{"ack": "a"}']
