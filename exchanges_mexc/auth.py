@@ -1,4 +1,4 @@
-"""MEXC request signing (API.md §2.2): pure functions plus the transport's ``RequestSigner``.
+"""MEXC request signing (API.md §2.2): the transport's ``RequestSigner``.
 
 MEXC signs ``totalParams`` = query string concatenated with the body (no ``&`` between them) with
 HMAC-SHA256 keyed by the secret, hex, lower case. We send every parameter in the query string (as
@@ -10,42 +10,26 @@ upper-case hex escapes, as MEXC requires for the JSON of ``batchOrders``.
 from __future__ import annotations
 
 import hmac
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from urllib.parse import quote
 
+from exchanges.transport.rest_support import is_unreserved
 from exchanges_mexc.constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW_MS, MAX_RECV_WINDOW_MS
 
 Params = Sequence[tuple[str, str]]
 
 
-def sign(secret: str, total_params: str) -> str:
-    """HMAC-SHA256 of ``total_params`` keyed by ``secret``, as lower-case hex."""
-    return _hmac_hex(secret.encode("utf-8"), total_params)
-
-
 def _hmac_hex(key: bytes, total_params: str) -> str:
+    """HMAC-SHA256 of ``total_params`` keyed by ``key``, as lower-case hex."""
     # hmac.digest with a digest name is OpenSSL's one-shot HMAC: no Python-level HMAC object.
     return hmac.digest(key, total_params.encode("utf-8"), "sha256").hex()
 
 
-_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
-"""Text that ``quote(text, safe="")`` returns unchanged (RFC 3986 unreserved characters only)."""
-
-
 def _quote(text: str) -> str:
-    return text if _unreserved(text) else quote(text, safe="")
-
-
-def encode_params(params: Params) -> str:
-    """``k1=v1&k2=v2`` with every key and value percent-encoded (``safe=""``, upper-case hex).
-
-    Keys and values made only of unreserved characters (symbols, numbers, ids: nearly all of them)
-    skip ``quote``, which would return them unchanged anyway.
-    """
-    return "&".join([f"{_quote(key)}={_quote(value)}" for key, value in params])
+    # Unreserved-only text (symbols, numbers, ids: nearly all of it) is what quote() would return.
+    return text if is_unreserved(text) else quote(text, safe="")
 
 
 def local_time_ms() -> int:

@@ -1,4 +1,4 @@
-"""MEXC spot REST facts: base URL, endpoint paths and weights, kline intervals, depth limits.
+"""MEXC spot facts: REST and WebSocket base URLs, REST endpoint paths and weights, depth limits.
 
 Everything here comes from the real API (``mexc/API.md`` §1-§8): the seed spec's ``/wapi`` paths, its
 Binance-style weights and its ``X-MBX-USED-WEIGHT`` header do not exist on MEXC.
@@ -14,16 +14,11 @@ and charging both can only make us slower, never banned.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import attrs
-
-from exchanges.errors import ExchangeAPIError
-from exchanges.models import KlineInterval
-from exchanges_mexc.parsing.enums import REST_INTERVALS
 
 EXCHANGE_NAME = "mexc_spot"
 REST_BASE_URL = "https://api.mexc.com"
+WS_BASE_URL = "wss://wbs-api.mexc.com/ws"
 
 API_KEY_HEADER = "X-MEXC-APIKEY"
 DEFAULT_RECV_WINDOW_MS = 5000
@@ -141,27 +136,9 @@ MAX_KLINES_LIMIT = 1000
 MAX_ALL_ORDERS_LIMIT = 1000
 MAX_MY_TRADES_LIMIT = 100
 MAX_BATCH_ORDERS = 20
-MAX_OPEN_ORDERS_CANCEL_SYMBOLS = 5
 
 SUCCESS_CODES: frozenset[object] = frozenset({0, 200, "0", "200"})
 """``code`` values of MEXC's ``{code, data, msg}`` envelopes that mean success (API.md §7.1)."""
-
-# --- kline intervals ------------------------------------------------------------------------------
-REST_KLINE_INTERVALS: Mapping[KlineInterval, str] = REST_INTERVALS
-"""KlineInterval -> MEXC REST interval (API.md §3.1); the one table lives in parsing.enums."""
-
-
-def rest_kline_interval(interval: KlineInterval) -> str:
-    """MEXC's REST name for ``interval``; raises ExchangeAPIError for one REST does not offer (8h)."""
-    try:
-        return REST_KLINE_INTERVALS[interval]
-    except KeyError:
-        supported = ", ".join(i.name for i in REST_KLINE_INTERVALS)
-        raise ExchangeAPIError(
-            f"MEXC REST klines do not support {interval.name} ({interval.value}); supported: {supported}. "
-            "(8h candles exist only on the WebSocket kline stream.)",
-            exchange=EXCHANGE_NAME,
-        ) from None
 
 
 def pick_depth_limit(requested: int) -> int:

@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from exchanges.errors import (
     AuthenticationError,
     ClockSkewError,
@@ -38,8 +36,9 @@ from exchanges.errors import (
     SymbolNotSupported,
     TradingDisabled,
 )
-from exchanges.transport.rest_support import parse_retry_after
+from exchanges.transport.rest_support import error_envelope, parse_retry_after
 from exchanges_mexc.constants import EXCHANGE_NAME, SUCCESS_CODES
+from exchanges_mexc.parsing.values import code_opt
 
 AUTHENTICATION_CODES = frozenset({400, 401, 602, 10001, 10072, 700001, 700002, 700006, 700007})
 CLOCK_SKEW_CODES = frozenset({700003, 10073})
@@ -96,7 +95,8 @@ CODE_CLASSES: Mapping[int, type[ExchangeAPIError]] = {
 }
 """Every MEXC code we classify; anything else becomes a plain ExchangeAPIError."""
 
-_MAX_MSG = 300
+_MAX_MSG = 200
+"""Longest MEXC ``msg`` kept from a 2xx error envelope: the same cut ``error_envelope`` makes for bodies."""
 
 
 class SideNotAllowed(InvalidOrder, TradingDisabled):
@@ -110,26 +110,10 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _code_and_msg(data: Mapping[str, Any]) -> tuple[int | None, str]:
-    raw_code = data.get("code")
-    code: int | None = None
-    if isinstance(raw_code, int) and not isinstance(raw_code, bool):
-        code = raw_code
-    elif isinstance(raw_code, str) and raw_code.strip().lstrip("-").isdigit():
-        code = int(raw_code)
-    msg = data.get("msg")
-    return code, (str(msg)[:_MAX_MSG] if msg is not None else "")
-
-
 def decode_error_body(body: bytes) -> tuple[int | None, str]:
     """``(code, msg)`` from a MEXC error body; ``(None, "")`` when it is not MEXC's JSON shape."""
-    try:
-        data = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:
-        return None, ""
-    if not isinstance(data, dict):
-        return None, ""
-    return _code_and_msg(data)
+    code, msg = error_envelope(body)
+    return code, msg or ""
 
 
 def is_error_envelope(data: object) -> bool:
@@ -191,8 +175,9 @@ class MexcErrorClassifier:
 
     def from_envelope(self, data: Mapping[str, Any], where: str = "") -> ExchangeAPIError:
         """The exception for a ``{code, msg}`` error envelope received with HTTP 2xx."""
-        code, msg = _code_and_msg(data)
-        return self.from_code(code, msg, where=where)
+        msg = data.get("msg")
+        text = "" if msg is None else str(msg)[:_MAX_MSG]
+        return self.from_code(code_opt(data.get("code")), text, where=where)
 
     @staticmethod
     def _detail(code: int | None, msg: str) -> str:

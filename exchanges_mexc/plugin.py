@@ -20,10 +20,8 @@ from exchanges.hookspecs import hookimpl
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 from exchanges.registry import ExchangeRegistry, ExchangeSpec, SimulatorSession
+from exchanges_mexc.constants import EXCHANGE_NAME, REST_BASE_URL, WS_BASE_URL
 
-NAME = "mexc_spot"
-REST_URL = "https://api.mexc.com"
-WS_URL = "wss://wbs-api.mexc.com/ws"
 SIM_PORT = 8800
 """Default port of ``exchanges sim`` and of the ``sim`` profile's URLs."""
 SIM_PROFILE = {
@@ -57,9 +55,9 @@ def simulator() -> AbstractAsyncContextManager[SimulatorSession]:
 
 
 SPEC = ExchangeSpec(
-    name=NAME,
+    name=EXCHANGE_NAME,
     title="MEXC Spot",
-    default_config=ExchangeConfig(name=NAME, rest_url=REST_URL, ws_url=WS_URL),
+    default_config=ExchangeConfig(name=EXCHANGE_NAME, rest_url=REST_BASE_URL, ws_url=WS_BASE_URL),
     create_public=create_public,
     create_private=create_private,
     public_capabilities=("orderbook_stream", "trade_stream", "ticker_stream"),

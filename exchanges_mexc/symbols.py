@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from exchanges.errors import SymbolNotSupported
 from exchanges.metrics import ratio
 from exchanges.models import AssetName, Symbol, SymbolInfo
+from exchanges_mexc.constants import EXCHANGE_NAME
 
 __all__ = ["DEFAULT_QUOTE_ASSETS", "MexcSymbolMapper"]
 
@@ -168,5 +169,5 @@ class MexcSymbolMapper:
         raise SymbolNotSupported(
             f"unknown MEXC pair {pair!r}: it matches no listed pair and ends in none of the known quote "
             f"assets ({', '.join(self._quotes)}); load exchangeInfo first or register the symbol",
-            exchange="mexc",
+            exchange=EXCHANGE_NAME,
         )

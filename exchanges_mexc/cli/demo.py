@@ -33,7 +33,7 @@ from exchanges.models import AssetName, BookState, Fill, Side, Symbol
 from exchanges.plugins import ExchangesPluginManager
 from exchanges_mexc.composite.metrics import SUMMARY_KEYS
 from exchanges_mexc.composite.simulator import mexc_simulator
-from exchanges_mexc.plugin import NAME
+from exchanges_mexc.constants import EXCHANGE_NAME as NAME
 
 SYMBOL = Symbol(AssetName("BTC"), AssetName("USDT"))
 ORDER_QUANTITY = Decimal("0.01")

@@ -20,7 +20,8 @@ from exchanges.cli import CliCommand
 from exchanges.cli.common import CliError
 from exchanges.cli.live import stop_on_signals
 from exchanges_mexc.composite.simulator import DEMO_BALANCES, SIM_SYMBOLS, WARMUP_EVENTS
-from exchanges_mexc.plugin import NAME, SIM_PORT
+from exchanges_mexc.constants import EXCHANGE_NAME as NAME
+from exchanges_mexc.plugin import SIM_PORT
 
 logger = logging.getLogger("exchanges.mexc.cli.sim")
 
@@ -74,12 +75,12 @@ def usage_hints(rest_url: str, ws_url: str, api_key: str, secret_key: str, defau
 
 async def _run(args: argparse.Namespace) -> int:
     from exchanges_mexc.sim import MexcSimulator
-    from exchanges_mexc.sim.config import load_sim_file
+    from exchanges_mexc.sim.config import SimFileConfig, load_sim_file
 
-    overrides = {}
+    file_config: SimFileConfig | None = None
     if args.accounts:
         try:
-            overrides = dict(load_sim_file(args.accounts).symbols)
+            file_config = load_sim_file(args.accounts)
         except OSError as error:
             raise CliError(f"cannot read accounts file {args.accounts!r}: {error.strerror}") from None
         except ValueError as error:
@@ -90,7 +91,7 @@ async def _run(args: argparse.Namespace) -> int:
         market_rate=args.market_rate,
         host=args.host,
         port=args.port,
-        symbol_overrides=overrides,
+        symbol_overrides=dict(file_config.symbols) if file_config is not None else {},
         warmup_events=WARMUP_EVENTS,
     )
     try:
@@ -99,7 +100,7 @@ async def _run(args: argparse.Namespace) -> int:
         await sim.stop()
         raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     try:
-        accounts = sim.load_accounts(args.accounts) if args.accounts else []
+        accounts = sim.create_accounts(file_config) if file_config is not None else []
         if not accounts:
             accounts = [sim.create_account(dict(DEMO_BALANCES))]
         lines = [

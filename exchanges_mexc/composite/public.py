@@ -18,7 +18,7 @@ Capabilities (checked with ``isinstance``): ``SupportsOrderBookStream``, ``Suppo
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from exchanges.config import ExchangeConfig
@@ -220,28 +220,37 @@ class MexcCompositePublicExchange(PublicExchange):
         self._book_symbols.update(wanted)
         logger.debug("MEXC order book stream started for %s", ", ".join(map(str, wanted)))
 
+    async def _stop_stream(
+        self,
+        streamed: set[Symbol],
+        symbols: Sequence[Symbol] | None,
+        unsubscribe: Callable[[MexcPublicSpotWebsocket, list[Symbol]], Awaitable[None]],
+    ) -> None:
+        """Unsubscribe the ``streamed`` ones among ``symbols`` (None: all); others are ignored."""
+        chosen = [s for s in (streamed if symbols is None else symbols) if s in streamed]
+        if chosen and self._ws is not None:
+            await unsubscribe(self._ws, chosen)
+        streamed.difference_update(chosen)
+
+    def _streamed_book(self, symbol: Symbol) -> MexcPublicSpotWebsocket:
+        """The WebSocket client holding ``symbol``'s local book; KeyError naming the fix otherwise."""
+        if self._ws is None or symbol not in self._book_symbols:
+            raise KeyError(
+                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
+            )
+        return self._ws
+
     async def stop_orderbook_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         """Stop the books of ``symbols`` (None: all). Stopping a book that is not streamed is harmless."""
-        chosen = [s for s in (self._book_symbols if symbols is None else symbols) if s in self._book_symbols]
-        if chosen and self._ws is not None:
-            await self._ws.unsubscribe_orderbook(chosen)
-        self._book_symbols.difference_update(chosen)
+        await self._stop_stream(self._book_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_orderbook)
 
     def get_local_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book now; raises KeyError naming the fix when ``symbol`` is not streamed."""
-        if self._ws is None or symbol not in self._book_symbols:
-            raise KeyError(
-                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
-            )
-        return self._ws.get_orderbook(symbol, depth)
+        return self._streamed_book(symbol).get_orderbook(symbol, depth)
 
     def orderbook_state(self, symbol: Symbol) -> BookState:
         """SYNCING / LIVE / STALE of the local book; KeyError when ``symbol`` is not streamed."""
-        if self._ws is None or symbol not in self._book_symbols:
-            raise KeyError(
-                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
-            )
-        return self._ws.orderbook_state(symbol)
+        return self._streamed_book(symbol).orderbook_state(symbol)
 
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         """Each local book (top 20 levels) after every applied update, through a bounded queue."""
@@ -259,12 +268,7 @@ class MexcCompositePublicExchange(PublicExchange):
         logger.debug("MEXC trade stream started for %s", ", ".join(map(str, wanted)))
 
     async def stop_trades_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        chosen = [
-            s for s in (self._trade_symbols if symbols is None else symbols) if s in self._trade_symbols
-        ]
-        if chosen and self._ws is not None:
-            await self._ws.unsubscribe_trades(chosen)
-        self._trade_symbols.difference_update(chosen)
+        await self._stop_stream(self._trade_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_trades)
 
     def iter_trades(self) -> AsyncIterator[Trade]:
         """Public trades (de-duplicated across reconnects), through a bounded queue."""
@@ -283,12 +287,9 @@ class MexcCompositePublicExchange(PublicExchange):
         logger.debug("MEXC ticker stream started for %s", ", ".join(map(str, wanted)))
 
     async def stop_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        chosen = [
-            s for s in (self._ticker_symbols if symbols is None else symbols) if s in self._ticker_symbols
-        ]
-        if chosen and self._ws is not None:
-            await self._ws.unsubscribe_mini_ticker(chosen)
-        self._ticker_symbols.difference_update(chosen)
+        await self._stop_stream(
+            self._ticker_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_mini_ticker
+        )
 
     def iter_tickers(self) -> AsyncIterator[Ticker]:
         return self.ws.tickers()

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from .values import code_opt
+
 __all__ = ["ControlMessage", "control_from_json", "control_from_text"]
 
 _REFUSED = re.compile(
@@ -51,22 +53,12 @@ def _split_channels(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
 def control_from_json(data: Mapping[str, Any], raw: str = "") -> ControlMessage:
     """A parsed ``{"id":..,"code":..,"msg":..}`` object -> ControlMessage (flags derived from ``msg``)."""
     msg_value = data.get("msg")
     msg = "" if msg_value is None else str(msg_value)
-    code = _int_or_none(data.get("code"))
-    ident = _int_or_none(data.get("id"))
+    code = code_opt(data.get("code"))
+    ident = code_opt(data.get("id"))
     refused = _REFUSED.search(msg)
     if refused is not None:
         reason = (refused.group("reason") or "").strip() or None

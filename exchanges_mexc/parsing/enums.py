@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
+from exchanges.errors import ExchangeAPIError
 from exchanges.models import (
     DepositStatus,
     KlineInterval,
@@ -20,6 +21,7 @@ from exchanges.models import (
     Side,
     WithdrawalStatus,
 )
+from exchanges_mexc.constants import EXCHANGE_NAME
 
 __all__ = [
     "DEPOSIT_STATUS_BY_INT",
@@ -249,11 +251,17 @@ def deposit_status(value: object) -> DepositStatus:
 
 
 def rest_interval(interval: KlineInterval) -> str:
-    """REST ``interval`` parameter; raises ValueError for widths MEXC REST lacks (8h)."""
+    """REST ``interval`` parameter; raises ExchangeAPIError (before anything is sent) for a width MEXC
+    REST lacks (8h)."""
     try:
         return REST_INTERVALS[interval]
     except KeyError:
-        raise ValueError(f"MEXC REST klines have no {interval.value} interval") from None
+        supported = ", ".join(i.name for i in REST_INTERVALS)
+        raise ExchangeAPIError(
+            f"MEXC REST klines do not support {interval.name} ({interval.value}); supported: {supported}. "
+            "(8h candles exist only on the WebSocket kline stream.)",
+            exchange=EXCHANGE_NAME,
+        ) from None
 
 
 def ws_interval(interval: KlineInterval) -> str:

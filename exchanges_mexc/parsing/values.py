@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["ZERO", "dec", "dec_opt", "flt", "flt_opt", "text_opt", "to_int", "to_int_opt"]
+__all__ = ["ZERO", "code_opt", "dec", "dec_opt", "flt", "flt_opt", "text_opt", "to_int", "to_int_opt"]
 
 ZERO = Decimal(0)
 
@@ -80,6 +80,20 @@ def to_int_opt(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     raise ValueError(f"expected an integer, got {value!r}")
+
+
+def code_opt(value: object) -> int | None:
+    """A message ``code``/``id`` (``30002`` or ``"30002"``), or None for anything else; never raises.
+
+    For error envelopes and control frames, where an odd value must not stop the message being read.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def text_opt(value: object) -> str | None:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from exchanges.errors import ExchangeError, ExchangeServerError, InvalidOrder, OrderOutcomeUnknown
+from exchanges.transport.rest_support import plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.account import parse_order_json
-from exchanges_mexc.parsing.values import to_int_opt
+from exchanges_mexc.parsing.values import code_opt
 from exchanges_mexc.rest.placement import describe, reconcile
-from exchanges_mexc.rest.preflight import PreparedOrder, format_decimal
+from exchanges_mexc.rest.preflight import PreparedOrder
 from exchanges_mexc.rest.types import BatchResult, OrderRequest
 
 if TYPE_CHECKING:
@@ -38,11 +39,11 @@ def _echo(prepared: PreparedOrder) -> dict[str, Any]:
         "clientOrderId": prepared.client_order_id,
     }
     if prepared.quantity is not None:
-        echo["origQty"] = format_decimal(prepared.quantity)
+        echo["origQty"] = plain_decimal(prepared.quantity)
     if prepared.price is not None:
-        echo["price"] = format_decimal(prepared.price)
+        echo["price"] = plain_decimal(prepared.price)
     if prepared.quote_quantity is not None:
-        echo["origQuoteOrderQty"] = format_decimal(prepared.quote_quantity)
+        echo["origQuoteOrderQty"] = plain_decimal(prepared.quote_quantity)
     return echo
 
 
@@ -145,11 +146,12 @@ def _match_answers(
             results[index] = BatchResult(requests[index], cid, error=error)
             continue
         if item.get("orderId") in (None, ""):
-            code = to_int_opt(item.get("code"))
+            code = code_opt(item.get("code"))
             error = client.signed.classifier.from_code(code, str(item.get("msg", "")), where="batch item")
             logger.error("MEXC batch order failed: %s: %s", describe(prepared), error)
             results[index] = BatchResult(requests[index], cid, error=error)
             continue
         order = parse_order_json({**_echo(prepared), **item}, prepared.symbol)
-        logger.info("MEXC batch order placed: %s -> order_id=%s", describe(prepared), order.order_id)
+        if logger.isEnabledFor(logging.INFO):  # describe() formats Decimals: skip it when INFO is off
+            logger.info("MEXC batch order placed: %s -> order_id=%s", describe(prepared), order.order_id)
         results[index] = BatchResult(requests[index], cid, order=order)

@@ -16,6 +16,7 @@ import attrs
 
 from exchanges.errors import ExchangeAPIError, OrderOutcomeUnknown
 from exchanges.models import AssetName, Deposit, DepositAddress, NetworkInfo, Withdrawal, WithdrawalRequest
+from exchanges.transport.rest_support import plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.capital import (
     parse_coin_config,
@@ -25,7 +26,6 @@ from exchanges_mexc.parsing.capital import (
     parse_withdrawals,
 )
 from exchanges_mexc.rest.params import window_params
-from exchanges_mexc.rest.preflight import format_decimal
 from exchanges_mexc.rest.signed import MexcSignedClient
 
 logger = logging.getLogger("exchanges.mexc.rest.capital")
@@ -55,14 +55,14 @@ class MexcCapitalRest:
         params: list[tuple[str, str]] = [
             ("coin", request.asset),
             ("address", request.address),
-            ("amount", format_decimal(request.amount)),
+            ("amount", plain_decimal(request.amount)),
         ]
         for name, value in (("netWork", request.network), ("memo", request.memo), ("remark", request.remark)):
             if value:
                 params.append((name, value))
         params.append(("withdrawOrderId", client_id))
         described = (
-            f"{format_decimal(request.amount)} {request.asset} network={request.network} id={client_id}"
+            f"{plain_decimal(request.amount)} {request.asset} network={request.network} id={client_id}"
         )
         try:
             data = await self.signed.request(
@@ -119,9 +119,6 @@ class MexcCapitalRest:
             f"withdrawal {withdrawal_id} is not in the MEXC withdrawal history of the last 7 days",
             exchange=c.EXCHANGE_NAME,
         )
-
-    async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
-        return await self.get_withdrawal(withdrawal_id)
 
     async def get_deposit_history(
         self,

@@ -36,8 +36,9 @@ from exchanges.errors import (
     RateLimitError,
 )
 from exchanges.models import Order
+from exchanges.transport.rest_support import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
-from exchanges_mexc.rest.preflight import PreparedOrder, format_decimal
+from exchanges_mexc.rest.preflight import PreparedOrder
 
 logger = logging.getLogger("exchanges.mexc.rest.placement")
 
@@ -72,11 +73,11 @@ def describe(prepared: PreparedOrder) -> str:
     """``BTC/USDT BUY LIMIT qty=0.001 price=50000 cid=ex..``: public facts only, for logs."""
     parts = [str(prepared.symbol), prepared.side.value, prepared.order_type.value]
     if prepared.quantity is not None:
-        parts.append(f"qty={format_decimal(prepared.quantity)}")
+        parts.append(f"qty={plain_decimal(prepared.quantity)}")
     if prepared.quote_quantity is not None:
-        parts.append(f"quote_qty={format_decimal(prepared.quote_quantity)}")
+        parts.append(f"quote_qty={plain_decimal(prepared.quote_quantity)}")
     if prepared.price is not None:
-        parts.append(f"price={format_decimal(prepared.price)}")
+        parts.append(f"price={plain_decimal(prepared.price)}")
     parts.append(f"cid={prepared.client_order_id}")
     return " ".join(parts)
 

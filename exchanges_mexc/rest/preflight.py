@@ -8,7 +8,7 @@ maximum, ``tradeSideType`` which sides are open. Decisions:
 * quantity is rounded **down** to the step (never buys or sells more than asked);
 * a price that does not fit the tick is **refused**, never rounded (rounding a price silently changes
   what the user trades at);
-* numbers reach the wire as plain decimals (``format(d, "f")``), never ``1e-05``.
+* numbers reach the wire as plain decimals (``rest_support.plain_decimal``), never ``1e-05``.
 
 Every violation raises before anything is sent, naming the rule and the numbers.
 """
@@ -22,12 +22,12 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import attrs
 
+from exchanges.capabilities import Amount
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
 from exchanges.models import OrderType, Side, Symbol, SymbolInfo
+from exchanges.transport.rest_support import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.errors import SideNotAllowed
-
-Amount = Decimal | str | int | float
 
 LIMIT_TYPES = frozenset(
     {OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.IMMEDIATE_OR_CANCEL, OrderType.FILL_OR_KILL}
@@ -73,16 +73,6 @@ def to_decimal(value: Amount, name: str) -> Decimal:
     return result
 
 
-def format_decimal(value: Decimal) -> str:
-    """Plain decimal text without exponent and without trailing zeros: ``1E-5`` -> ``"0.00001"``."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("", "-0"):
-        text = "0"
-    return text
-
-
 _EXACT = decimal.Context(prec=80, rounding=ROUND_DOWN, traps=[decimal.Inexact, InvalidOperation])
 """A context where any inexact step raises: quantization must never round behind our back."""
 _QUANTIZE = decimal.Context(prec=80, traps=[InvalidOperation])
@@ -118,13 +108,8 @@ def fits_step(value: Decimal, step: Decimal) -> bool:
 def _positive(value: Amount, name: str) -> Decimal:
     result = to_decimal(value, name)
     if result <= 0:
-        raise InvalidOrder(f"{name} must be positive, got {format_decimal(result)}", exchange=EXCHANGE_NAME)
+        raise InvalidOrder(f"{name} must be positive, got {plain_decimal(result)}", exchange=EXCHANGE_NAME)
     return result
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 @attrs.frozen(slots=True)
@@ -143,11 +128,11 @@ class PreparedOrder:
     def params(self) -> list[tuple[str, str]]:
         items = [("symbol", self.pair), ("side", self.side.value), ("type", self.order_type.value)]
         if self.quantity is not None:
-            items.append(("quantity", format_decimal(self.quantity)))
+            items.append(("quantity", plain_decimal(self.quantity)))
         if self.quote_quantity is not None:
-            items.append(("quoteOrderQty", format_decimal(self.quote_quantity)))
+            items.append(("quoteOrderQty", plain_decimal(self.quote_quantity)))
         if self.price is not None:
-            items.append(("price", format_decimal(self.price)))
+            items.append(("price", plain_decimal(self.price)))
         items.append(("newClientOrderId", self.client_order_id))
         return items
 
@@ -167,12 +152,8 @@ def _check_tradable(info: SymbolInfo | None, symbol: Symbol, side: Side, order_t
         raise TradingDisabled(f"{symbol} trading is suspended on MEXC", exchange=EXCHANGE_NAME)
     if (side is Side.BUY and not info.buy_allowed) or (side is Side.SELL and not info.sell_allowed):
         raise SideNotAllowed(f"{symbol} does not accept {side.value} orders now", exchange=EXCHANGE_NAME)
-    allowed = order_type in info.order_types or (
-        # MEXC lists LIMIT/MARKET/LIMIT_MAKER but accepts IOC/FOK as types wherever LIMIT is allowed.
-        order_type in (OrderType.IMMEDIATE_OR_CANCEL, OrderType.FILL_OR_KILL)
-        and OrderType.LIMIT in info.order_types
-    )
-    if not allowed:
+    # IOC/FOK are in order_types wherever LIMIT is: parsing.reference adds them when reading exchangeInfo.
+    if order_type not in info.order_types:
         names = ", ".join(sorted(t.value for t in info.order_types))
         raise InvalidOrder(
             f"{symbol} does not allow {order_type.value} orders (allowed: {names})", exchange=EXCHANGE_NAME
@@ -186,14 +167,14 @@ def _prepare_quantity(info: SymbolInfo, quantity: Amount) -> Decimal:
     rounded = quantize_down(requested, step, info.base_precision)
     if rounded <= 0:
         raise InvalidOrder(
-            f"{info.symbol} quantity {format_decimal(requested)} rounds down to 0 at step "
-            f"{format_decimal(step)} ({info.base_precision} decimals)",
+            f"{info.symbol} quantity {plain_decimal(requested)} rounds down to 0 at step "
+            f"{plain_decimal(step)} ({info.base_precision} decimals)",
             exchange=EXCHANGE_NAME,
         )
     if rounded < info.min_quantity:
         raise InvalidOrder(
-            f"{info.symbol} quantity {format_decimal(rounded)} is below the minimum quantity "
-            f"{format_decimal(info.min_quantity)}",
+            f"{info.symbol} quantity {plain_decimal(rounded)} is below the minimum quantity "
+            f"{plain_decimal(info.min_quantity)}",
             exchange=EXCHANGE_NAME,
         )
     return rounded
@@ -204,7 +185,7 @@ def _prepare_price(info: SymbolInfo, price: Amount) -> Decimal:
     tick = info.tick_size
     if not fits_step(value, tick):
         raise InvalidOrder(
-            f"{info.symbol} price {format_decimal(value)} does not fit the tick size {format_decimal(tick)} "
+            f"{info.symbol} price {plain_decimal(value)} does not fit the tick size {plain_decimal(tick)} "
             f"({info.quote_precision} decimals); prices are refused, not rounded",
             exchange=EXCHANGE_NAME,
         )
@@ -216,14 +197,14 @@ def _check_notional(
 ) -> None:
     if low is not None and low > 0 and notional < low:
         raise InvalidOrder(
-            f"{info.symbol} {what} {format_decimal(notional)} is below the minimum notional "
-            f"{format_decimal(low)}",
+            f"{info.symbol} {what} {plain_decimal(notional)} is below the minimum notional "
+            f"{plain_decimal(low)}",
             exchange=EXCHANGE_NAME,
         )
     if high is not None and high > 0 and notional > high:
         raise InvalidOrder(
-            f"{info.symbol} {what} {format_decimal(notional)} is above the maximum notional "
-            f"{format_decimal(high)}",
+            f"{info.symbol} {what} {plain_decimal(notional)} is above the maximum notional "
+            f"{plain_decimal(high)}",
             exchange=EXCHANGE_NAME,
         )
 
@@ -274,15 +255,10 @@ def prepare_order(
     quote = quantize_down(requested, Decimal(0), info.quote_precision)
     if quote <= 0:
         raise InvalidOrder(
-            f"quote_quantity {format_decimal(requested)} rounds down to 0 at {info.quote_precision} decimals",
+            f"quote_quantity {plain_decimal(requested)} rounds down to 0 at {info.quote_precision} decimals",
             exchange=EXCHANGE_NAME,
         )
     low = info.min_notional_market if info.min_notional_market is not None else info.min_notional
     high = info.max_notional_market if info.max_notional_market is not None else info.max_notional
     _check_notional(info, quote, low, high, "market quote_quantity")
     return PreparedOrder(symbol, pair, side, order_type, None, None, quote, cid)
-
-
-def decimal_places(value: Decimal) -> int:
-    """Number of decimals in ``value`` after normalisation (``1.50`` -> 1)."""
-    return _decimals(value)

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from exchanges.capabilities import Amount
 from exchanges.config import Credentials, ExchangeConfig
 from exchanges.errors import OrderOutcomeUnknown
 from exchanges.metrics import MetricsRegistry
@@ -46,7 +47,7 @@ from exchanges_mexc.rest.batch import place_batch
 from exchanges_mexc.rest.capital import MexcCapitalRest
 from exchanges_mexc.rest.params import window_params
 from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
-from exchanges_mexc.rest.preflight import Amount, PreparedOrder, prepare_order
+from exchanges_mexc.rest.preflight import PreparedOrder, prepare_order
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.rest.signed import MexcSignedClient
 from exchanges_mexc.rest.types import BatchResult, OrderRequest, TradeFee

@@ -27,6 +27,7 @@ from exchanges.strategies import ExponentialBackoffRetry
 from exchanges.transport.rest import RestTransport
 from exchanges_mexc import constants as c
 from exchanges_mexc.errors import MexcErrorClassifier, is_error_envelope
+from exchanges_mexc.parsing.enums import rest_interval
 from exchanges_mexc.parsing.market import (
     parse_agg_trades,
     parse_book_ticker_json,
@@ -251,7 +252,7 @@ class MexcPublicSpotRest:
         """Candles oldest first; HOUR_8 is not offered by MEXC REST (raises before sending)."""
         params: dict[str, Any] = {
             "symbol": self.pair(symbol),
-            "interval": c.rest_kline_interval(interval),
+            "interval": rest_interval(interval),
             "limit": _clamp(limit, 1, c.MAX_KLINES_LIMIT),
             "startTime": start_time,
             "endTime": end_time,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import attrs
 
+from exchanges.capabilities import Amount
 from exchanges.errors import ExchangeError
 from exchanges.models import Order, OrderType, Side, Symbol, TradeFee
-
-Amount = Decimal | str | int | float
 
 
 @attrs.frozen(slots=True)

@@ -27,7 +27,7 @@ from aiohttp import web
 from exchanges_mexc.sim import rest_capital, rest_private, rest_public  # noqa: F401  (register routes)
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.capital import Capital
-from exchanges_mexc.sim.config import load_sim_file
+from exchanges_mexc.sim.config import SimFileConfig, load_sim_file
 from exchanges_mexc.sim.engine import MatchingEngine
 from exchanges_mexc.sim.faults import Faults
 from exchanges_mexc.sim.http import SIM_KEY, dispatch
@@ -129,9 +129,13 @@ class MexcSimulator:
 
     def load_accounts(self, path: str | Path) -> list[SimAccount]:
         """Create the accounts of a TOML file (see :mod:`exchanges_mexc.sim.config`)."""
-        cfg = load_sim_file(path)
+        return self.create_accounts(load_sim_file(path))
+
+    def create_accounts(self, config: SimFileConfig) -> list[SimAccount]:
+        """Create the accounts of an already parsed accounts file (:func:`load_sim_file`)."""
         return [
-            self.create_account(a.balances, api_key=a.api_key, secret_key=a.secret_key) for a in cfg.accounts
+            self.create_account(a.balances, api_key=a.api_key, secret_key=a.secret_key)
+            for a in config.accounts
         ]
 
     def deposit(

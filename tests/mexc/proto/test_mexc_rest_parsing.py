@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
+from exchanges.errors import ExchangeAPIError
 from exchanges.models import (
     AssetName,
     DepositStatus,
@@ -129,7 +130,7 @@ def test_kline_interval_spellings() -> None:
     assert rest_interval(KlineInterval.WEEK_1) == "1W"
     assert interval_from_rest("1h") is KlineInterval.HOUR_1
     assert ws_interval(KlineInterval.HOUR_1) == "Min60"
-    with pytest.raises(ValueError, match="8h"):
+    with pytest.raises(ExchangeAPIError, match="8h"):
         rest_interval(KlineInterval.HOUR_8)
 
 

@@ -17,11 +17,21 @@ from exchanges.errors import (
     SymbolNotSupported,
     TradingDisabled,
 )
+from exchanges_mexc import errors
 from exchanges_mexc.errors import (
+    AUTHENTICATION_CODES,
+    CLOCK_SKEW_CODES,
     CODE_CLASSES,
+    INSUFFICIENT_BALANCE_CODES,
+    INVALID_ORDER_CODES,
+    ORDER_NOT_FOUND_CODES,
+    RATE_LIMIT_CODES,
+    SERVER_ERROR_CODES,
     SPEC_INSUFFICIENT_BALANCE_ALIASES,
     SPEC_RATE_LIMIT_ALIASES,
     SPEC_TRADING_DISABLED_ALIASES,
+    SYMBOL_NOT_SUPPORTED_CODES,
+    TRADING_DISABLED_CODES,
     MexcErrorClassifier,
     is_error_envelope,
 )
@@ -97,11 +107,51 @@ def test_code_table(code: int, cls: type[ExchangeAPIError]) -> None:
     assert "the msg" in str(error)
 
 
+REAL_CODE_SETS = {
+    "AUTHENTICATION_CODES": (AUTHENTICATION_CODES, AuthenticationError),
+    "CLOCK_SKEW_CODES": (CLOCK_SKEW_CODES, ClockSkewError),
+    "INSUFFICIENT_BALANCE_CODES": (INSUFFICIENT_BALANCE_CODES, InsufficientBalance),
+    "INVALID_ORDER_CODES": (INVALID_ORDER_CODES, InvalidOrder),
+    "ORDER_NOT_FOUND_CODES": (ORDER_NOT_FOUND_CODES, OrderNotFound),
+    "RATE_LIMIT_CODES": (RATE_LIMIT_CODES, RateLimitError),
+    "SERVER_ERROR_CODES": (SERVER_ERROR_CODES, ExchangeServerError),
+    "SYMBOL_NOT_SUPPORTED_CODES": (SYMBOL_NOT_SUPPORTED_CODES, SymbolNotSupported),
+    "TRADING_DISABLED_CODES": (TRADING_DISABLED_CODES, TradingDisabled),
+}
+SPEC_ALIASES = {
+    RateLimitError: SPEC_RATE_LIMIT_ALIASES,
+    TradingDisabled: SPEC_TRADING_DISABLED_ALIASES,
+    InsufficientBalance: SPEC_INSUFFICIENT_BALANCE_ALIASES,
+}
+
+
+def test_real_code_sets_are_all_listed_here() -> None:
+    # A code set added to errors.py must be added above, or the collision checks below miss it.
+    defined = {name for name in dir(errors) if name.endswith("_CODES") and name != "SUCCESS_CODES"}
+    assert defined == set(REAL_CODE_SETS)
+
+
 def test_spec_aliases_do_not_collide_with_real_codes() -> None:
-    aliases = SPEC_RATE_LIMIT_ALIASES | SPEC_TRADING_DISABLED_ALIASES | SPEC_INSUFFICIENT_BALANCE_ALIASES
-    real = set(CODE_CLASSES) - aliases
+    real: set[int] = set().union(*(codes for codes, _ in REAL_CODE_SETS.values()))
+    aliases: set[int] = set().union(*SPEC_ALIASES.values())
+    assert aliases == {1100, 1101, 1102, 2010, 2011, 2013, 2019, 2020}
     assert not aliases & real
     assert -2011 in real  # the real "unknown order" is negative: no clash with the spec's 2011
+    for cls, codes in SPEC_ALIASES.items():
+        for code in codes:
+            assert CODE_CLASSES[code] is cls
+
+
+def test_real_code_sets_are_disjoint_and_classified() -> None:
+    # CODE_CLASSES is built by dict merging: a code in two sets would silently take the later class.
+    seen: dict[int, str] = {}
+    for name, (codes, cls) in REAL_CODE_SETS.items():
+        for code in codes:
+            assert code not in seen, f"{code} is in both {seen[code]} and {name}"
+            seen[code] = name
+            assert CODE_CLASSES[code] is cls
+    aliases: set[int] = set().union(*SPEC_ALIASES.values())
+    assert set(CODE_CLASSES) == set(seen) | aliases
 
 
 @pytest.mark.parametrize("status", [429, 418])

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
 from exchanges.models import OrderType, Side, Symbol, SymbolInfo
+from exchanges.transport.rest_support import plain_decimal
+from exchanges_mexc.parsing.reference import parse_symbol_info
 from exchanges_mexc.rest.preflight import (
     check_client_order_id,
-    format_decimal,
     new_client_order_id,
     prepare_order,
     quantize_down,
@@ -121,13 +122,32 @@ def test_wrong_side_is_invalid_order_and_trading_disabled() -> None:
 
 
 def test_order_type_not_allowed() -> None:
-    info = SymbolInfo(
-        symbol=BTC, base_precision=6, quote_precision=2, order_types=frozenset({OrderType.LIMIT})
+    # Through the exchangeInfo parser, as in production: it adds IOC/FOK wherever LIMIT is listed.
+    info = parse_symbol_info(
+        {
+            "symbol": "BTCUSDT",
+            "status": "1",
+            "baseAsset": "BTC",
+            "quoteAsset": "USDT",
+            "baseAssetPrecision": 6,
+            "quoteAssetPrecision": 2,
+            "orderTypes": ["LIMIT"],
+        }
     )
+    assert info.order_types == {OrderType.LIMIT, OrderType.IMMEDIATE_OR_CANCEL, OrderType.FILL_OR_KILL}
     with pytest.raises(InvalidOrder, match="does not allow MARKET"):
         prep(info, order_type=OrderType.MARKET, quantity="1")
+    with pytest.raises(InvalidOrder, match="does not allow LIMIT_MAKER"):
+        prep(info, order_type=OrderType.LIMIT_MAKER, quantity="1", price="10")
     # IOC/FOK ride on LIMIT
     assert prep(info, order_type=OrderType.IMMEDIATE_OR_CANCEL, quantity="1", price="10")
+    assert prep(info, order_type=OrderType.FILL_OR_KILL, quantity="1", price="10")
+    # Without LIMIT listed, IOC is refused too: preflight trusts order_types, it adds nothing itself.
+    market_only = SymbolInfo(
+        symbol=BTC, base_precision=6, quote_precision=2, order_types=frozenset({OrderType.MARKET})
+    )
+    with pytest.raises(InvalidOrder, match="does not allow IMMEDIATE_OR_CANCEL"):
+        prep(market_only, order_type=OrderType.IMMEDIATE_OR_CANCEL, quantity="1", price="10")
 
 
 def test_market_rules() -> None:
@@ -182,14 +202,14 @@ def test_quantization_never_increases_and_respects_precision(
     assert -exponent <= places
     assert rounded % step == 0
     assert value - rounded < max(step, Decimal(1).scaleb(-places))
-    text = format_decimal(rounded)
+    text = plain_decimal(rounded)
     assert re.fullmatch(r"\d+(\.\d+)?", text), text
     assert Decimal(text) == rounded
 
 
 @given(amount=_amounts)
 def test_format_never_uses_exponent(amount: object) -> None:
-    text = format_decimal(to_decimal(amount, "x"))  # type: ignore[arg-type]
+    text = plain_decimal(to_decimal(amount, "x"))  # type: ignore[arg-type]
     assert "e" not in text.lower()
     assert re.fullmatch(r"\d+(\.\d*[1-9])?", text), text
 
