@@ -44,8 +44,6 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
-from exchanges.metrics import MetricsRegistry
-
 logger = logging.getLogger("exchanges.ratelimit")
 
 # Sleeps shorter than this are rounded up: the loop may wake a hair early (clock resolution) and
@@ -129,17 +127,14 @@ class RateLimiter:
     """Weighted, multi-pool, sliding-window rate limiter (see the module docstring).
 
     ``clock`` must be the clock asyncio sleeps on (``time.monotonic`` is the default loop's).
-    Optional ``metrics`` records ``<name>.waits`` (admissions that had to wait) and the
-    ``<name>.wait`` histogram (seconds waited).
+    ``waits`` counts admissions that had to wait; the REST transport records the waited seconds
+    per endpoint in its own metrics (``rest.ratelimit_wait``), so the limiter keeps no histogram.
     """
 
     def __init__(
         self,
         pools: Mapping[str, PoolLimit],
         clock: Callable[[], float] = time.monotonic,
-        *,
-        metrics: MetricsRegistry | None = None,
-        name: str = "ratelimit",
     ) -> None:
         if not pools:
             raise ValueError("RateLimiter needs at least one pool")
@@ -147,18 +142,10 @@ class RateLimiter:
         self._clock = clock
         self.waits = 0
         """Number of acquisitions that had to wait."""
-        self.total_wait = 0.0
-        """Seconds spent waiting, over all acquisitions."""
-        self._wait_counter = metrics.counter(f"{name}.waits") if metrics else None
-        self._wait_hist = metrics.histogram(f"{name}.wait") if metrics else None
         # id(cost) -> (cost, resolved pools). Costs are usually long-lived per-endpoint constants, so
         # validating and resolving them once saves work per request; the cost object is kept in
         # the entry so that its id cannot be reused while cached.
         self._resolved: dict[int, tuple[EndpointCost, list[tuple[_Pool, int]]]] = {}
-
-    @property
-    def pools(self) -> Mapping[str, PoolLimit]:
-        return {pool_name: pool.limit for pool_name, pool in self._pools.items()}
 
     def _resolve(self, cost: EndpointCost) -> list[tuple[_Pool, int]]:
         entry = self._resolved.get(id(cost))
@@ -248,10 +235,6 @@ class RateLimiter:
                 lock.release()
         waited = self._clock() - start
         self.waits += 1
-        self.total_wait += waited
-        if self._wait_counter is not None and self._wait_hist is not None:
-            self._wait_counter.inc()
-            self._wait_hist.record(waited)
         logger.debug("rate limiter delayed a request by %.3f s (pools %s)", waited, list(cost.weights))
         return waited
 

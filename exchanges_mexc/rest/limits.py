@@ -15,7 +15,6 @@ Public endpoints draw from the IP pool; signed ones from the UID **and** the IP 
 from __future__ import annotations
 
 from exchanges.config import ExchangeConfig
-from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges_mexc.constants import ALL_ENDPOINTS, IP_POOL, UID_POOL, Endpoint
 
@@ -49,9 +48,9 @@ def pool_limits(config: ExchangeConfig) -> dict[str, PoolLimit]:
     return pools
 
 
-def build_limiter(config: ExchangeConfig, metrics: MetricsRegistry | None = None) -> RateLimiter:
+def build_limiter(config: ExchangeConfig) -> RateLimiter:
     """A RateLimiter holding every MEXC pool; share one between the public and private clients."""
-    return RateLimiter(pool_limits(config), metrics=metrics, name="rest.ratelimit")
+    return RateLimiter(pool_limits(config))
 
 
 class EndpointCosts:

@@ -68,7 +68,7 @@ class MexcPublicSpotRest:
     ) -> None:
         self.config = config
         self.metrics = metrics if metrics is not None else MetricsRegistry()
-        self.limiter = limiter if limiter is not None else build_limiter(config, self.metrics)
+        self.limiter = limiter if limiter is not None else build_limiter(config)
         self.costs = EndpointCosts(config)
         self.symbol_mapper = symbol_mapper if symbol_mapper is not None else MexcSymbolMapper()
         self.classifier = MexcErrorClassifier()
