@@ -21,6 +21,7 @@ import sys
 import timeit
 from collections.abc import Callable, Sequence
 
+from bench.stats import quick_mode
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import Symbol
 from exchanges_mexc._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
@@ -188,12 +189,15 @@ def _us(stat: tuple[float, float, float]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer iterations (smoke run); also set by BENCH_QUICK=1"
+    )
     parser.add_argument("--number", type=int, default=None, help="calls per timing run")
     parser.add_argument("--repeat", type=int, default=None, help="timing runs (median reported)")
     args = parser.parse_args(argv)
-    number = args.number or (200 if args.quick else 5000)
-    repeat = args.repeat or (3 if args.quick else 9)
+    quick = args.quick or quick_mode()
+    number = args.number or (200 if quick else 5000)
+    repeat = args.repeat or (3 if quick else 9)
 
     mapper = MexcSymbolMapper()
     decoder = MexcFrameDecoder(mapper, MetricsRegistry())

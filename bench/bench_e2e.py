@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench import e2e_ours
-from bench.ccxt_env import CcxtRunner, ensure_venv
+from bench.ccxt_env import CcxtRunner, start_runner
 from bench.server import ServerProcess
 from bench.stats import Table, fmt_rate, fmt_ratio, fmt_summary, fmt_time, percentile, quick_mode, summarize
 
@@ -191,12 +191,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of our hot path")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
 
-    runner: CcxtRunner | None = None
-    status = "skipped (--no-ccxt)"
-    if not args.no_ccxt:
-        python, status = ensure_venv(install=not args.no_ccxt_install)
-        runner = CcxtRunner(python) if python is not None else None
-    print(f"ccxt comparison: {status}", flush=True)
+    runner = start_runner(enabled=not args.no_ccxt, install=not args.no_ccxt_install)
     try:
         with ServerProcess() as server:
             if runner is not None:

@@ -15,20 +15,13 @@ import asyncio
 import shlex
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, summarize
+from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, per_call, summarize
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 
 # Big enough that nothing ever waits: we measure the bookkeeping, not the limiting.
 _POOLS = {"ip": PoolLimit(limit=10**9, window=1.0, burst=0), "uid": PoolLimit(limit=10**9, window=1.0)}
-
-
-async def _per_call(make: Callable[[], Awaitable[object]], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        await make()
-    return (time.perf_counter() - start) / number
 
 
 async def _run_once(number: int) -> dict[str, float]:
@@ -36,9 +29,9 @@ async def _run_once(number: int) -> dict[str, float]:
     one = EndpointCost({"ip": 1})
     two = EndpointCost({"ip": 1, "uid": 1})
     results = {
-        "await asyncio.sleep(0) (baseline)": await _per_call(lambda: asyncio.sleep(0), number),
-        "await acquire(), 1 pool": await _per_call(lambda: limiter.acquire(one), number),
-        "await acquire(), 2 pools": await _per_call(lambda: limiter.acquire(two), number),
+        "await asyncio.sleep(0) (baseline)": await per_call(lambda: asyncio.sleep(0), number),
+        "await acquire(), 1 pool": await per_call(lambda: limiter.acquire(one), number),
+        "await acquire(), 2 pools": await per_call(lambda: limiter.acquire(two), number),
     }
     start = time.perf_counter()
     for _ in range(number):

@@ -37,10 +37,10 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from bench.ccxt_env import CcxtRunner, ensure_venv
+from bench.ccxt_env import start_runner
 from bench.e2e_ours import SYMBOL, bench_config, bench_overrides
 from bench.server import ServerProcess
-from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, quick_mode, summarize
+from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, per_call, quick_mode, summarize
 from exchanges.capabilities import SupportsTrading
 from exchanges.config import Credentials
 from exchanges.factory import FullExchangeFactory
@@ -62,11 +62,17 @@ WHAT = {"depth": "GET /api/v3/depth (limit 100)", "order": "POST /api/v3/order (
 Call = Callable[[], Awaitable[Any]]
 
 
-async def _per_request(call: Call, number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        await call()
-    return (time.perf_counter() - start) / number
+async def interleaved(calls: dict[str, Call], number: int) -> dict[str, float]:
+    """Seconds per request of each call: a warm-up (connections, caches), then ``number`` requests
+    each in blocks of :data:`BLOCK`, the calls taking turns so that all see the same machine load."""
+    for call in calls.values():
+        await per_call(call, min(50, number))
+    totals = dict.fromkeys(calls, 0.0)
+    blocks = max(1, number // BLOCK)
+    for _ in range(blocks):
+        for name, call in calls.items():
+            totals[name] += await per_call(call, BLOCK)
+    return {name: total / blocks for name, total in totals.items()}
 
 
 def _bare_calls(session: aiohttp.ClientSession, base: str) -> dict[str, Call]:
@@ -126,18 +132,10 @@ async def one_run(base_url: str, number: int, ours_first: bool) -> dict[str, dic
         }
         out: dict[str, dict[str, float]] = {}
         for what in WHAT:
-            for call in (ours[what], bare[what]):  # warm-up: connections, caches
-                await _per_request(call, min(50, number))
             pair = [("ours", ours[what]), ("bare", bare[what])]
             if not ours_first:
                 pair.reverse()
-            # Interleave in blocks so both clients see the same machine load (the host is shared).
-            totals = {"ours": 0.0, "bare": 0.0}
-            blocks = max(1, number // BLOCK)
-            for _ in range(blocks):
-                for name, call in pair:
-                    totals[name] += await _per_request(call, BLOCK)
-            out[what] = {name: total / blocks for name, total in totals.items()}
+            out[what] = await interleaved(dict(pair), number)
         return out
     finally:
         await session.close()
@@ -187,17 +185,7 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
                 ),
             },
         }
-        out: dict[str, dict[str, float]] = {}
-        for what, calls in plans.items():
-            for call in calls.values():
-                await _per_request(call, min(50, number))
-            totals = dict.fromkeys(calls, 0.0)
-            blocks = max(1, number // BLOCK)
-            for _ in range(blocks):
-                for name, call in calls.items():
-                    totals[name] += await _per_request(call, BLOCK)
-            out[what] = {name: total / blocks for name, total in totals.items()}
-        return out
+        return {what: await interleaved(calls, number) for what, calls in plans.items()}
     finally:
         await session.close()
         await traced.close()
@@ -235,12 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
 
-    runner: CcxtRunner | None = None
-    status = "skipped (--no-ccxt)"
-    if not args.no_ccxt:
-        python, status = ensure_venv(install=not args.no_ccxt_install)
-        runner = CcxtRunner(python) if python is not None else None
-    print(f"ccxt comparison: {status}", flush=True)
+    runner = start_runner(enabled=not args.no_ccxt, install=not args.no_ccxt_install)
     samples: dict[str, dict[str, list[float]]] = {w: {"ours": [], "bare": [], "ccxt": []} for w in WHAT}
     ratios: dict[str, dict[str, list[float]]] = {w: {"ours": [], "ccxt": []} for w in WHAT}
     try:

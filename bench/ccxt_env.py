@@ -132,3 +132,15 @@ class CcxtRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def start_runner(*, enabled: bool, install: bool) -> CcxtRunner | None:
+    """The ccxt runner for a bench's ``--no-ccxt`` / ``--no-ccxt-install`` flags (None when skipped or
+    unavailable); prints ``ccxt comparison: <status>``."""
+    runner: CcxtRunner | None = None
+    status = "skipped (--no-ccxt)"
+    if enabled:
+        python, status = ensure_venv(install=install)
+        runner = CcxtRunner(python) if python is not None else None
+    print(f"ccxt comparison: {status}", flush=True)
+    return runner

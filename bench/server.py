@@ -7,11 +7,11 @@ line ``{"port": N}`` and serves on 127.0.0.1 until its stdin closes (the parent 
 * REST: ``/api/v3/ping``, ``/time``, ``/exchangeInfo``, ``/defaultSymbols``, ``/depth`` (consistent with
   the stream, see :mod:`bench.frames`), signed ``POST /api/v3/order`` (checks the key header and the
   presence of ``signature``/``timestamp``, does not verify the HMAC), ``/api/v3/account``, and ccxt's
-  ``/api/v1/contract/detail`` (empty list). Unknown paths answer 404 and are counted.
+  ``/api/v1/contract/detail`` (empty list). Unknown paths answer 404.
 * WebSocket ``/ws``: SUBSCRIPTION/UNSUBSCRIPTION acks and PING/PONG as MEXC sends them; a subscription to
   ``aggre.deals`` or ``aggre.depth`` starts the configured scenario on that connection.
 * Control: ``POST /bench/scenario`` (JSON, see :class:`Scenario`) pre-encodes the frames and returns the
-  version numbers the client must reach; ``GET /bench/stats`` returns counters.
+  version numbers the client must reach.
 
 Modes: ``blast`` sends pre-encoded frames back to back (``send_bytes`` awaits only TCP back-pressure);
 Blast deals frame ``i`` carries trade time ``trade_time_base + i`` ms (ccxt's generated
@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,15 +63,11 @@ class Scenario:
 
 
 class BenchServer:
-    """aiohttp application state: the current scenario and counters."""
+    """aiohttp application state: the current scenario."""
 
     def __init__(self) -> None:
         self.scenario = Scenario()
         self.next_base = 1_000_000_000
-        self.requests: Counter[str] = Counter()
-        self.unknown: Counter[str] = Counter()
-        self.frames_sent = 0
-        self.blast_seconds = 0.0
         self.order_id = 0
         self._depth_cache: dict[tuple[int, int], bytes] = {}
         self._exchange_info = orjson.dumps(_exchange_info())
@@ -93,8 +89,6 @@ class BenchServer:
         if spec.get("channel") and sc.mode == "blast":  # pre-encode now, outside any timed section
             sc.channel = str(spec["channel"])
             sc.encoded = [self._encode(sc, sc.channel, sc.kind, i, 0) for i in range(sc.frames)]
-        self.frames_sent = 0
-        self.blast_seconds = 0.0
         ds = sc.depth_stream
         first, last = sc.warmup, sc.warmup + sc.frames - 1
         return web.json_response(
@@ -113,36 +107,21 @@ class BenchServer:
             }
         )
 
-    async def stats(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "frames_sent": self.frames_sent,
-                "blast_seconds": self.blast_seconds,
-                "requests": dict(self.requests),
-                "unknown": dict(self.unknown),
-            }
-        )
-
     # --------------------------------------------------------------------- REST
     async def ping(self, request: web.Request) -> web.Response:
-        self.requests["ping"] += 1
         return web.Response(body=b"{}", content_type="application/json")
 
     async def server_time(self, request: web.Request) -> web.Response:
-        self.requests["time"] += 1
         body = b'{"serverTime":%d}' % int(time.time() * 1000)
         return web.Response(body=body, content_type="application/json")
 
     async def exchange_info(self, request: web.Request) -> web.Response:
-        self.requests["exchangeInfo"] += 1
         return web.Response(body=self._exchange_info, content_type="application/json")
 
     async def default_symbols(self, request: web.Request) -> web.Response:
-        self.requests["defaultSymbols"] += 1
         return web.json_response({"code": 0, "data": ["BTCUSDT", "ETHUSDT"], "msg": None})
 
     async def depth(self, request: web.Request) -> web.Response:
-        self.requests["depth"] += 1
         limit = min(int(request.query.get("limit", "100")), market.LEVELS)
         ds = self.scenario.depth_stream
         key = (ds.current_version, limit)
@@ -157,7 +136,6 @@ class BenchServer:
         return web.Response(body=body, content_type="application/json")
 
     async def order(self, request: web.Request) -> web.Response:
-        self.requests["order"] += 1
         q = request.query
         if "X-MEXC-APIKEY" not in request.headers or "signature" not in q or "timestamp" not in q:
             return web.json_response({"code": 700001, "msg": "API-key format invalid."}, status=400)
@@ -177,7 +155,6 @@ class BenchServer:
         return web.Response(body=orjson.dumps(body), content_type="application/json")
 
     async def account(self, request: web.Request) -> web.Response:
-        self.requests["account"] += 1
         balances = [
             {"asset": "USDT", "free": "1000000", "locked": "0"},
             {"asset": "BTC", "free": "10", "locked": "0"},
@@ -188,15 +165,12 @@ class BenchServer:
 
     async def coin_config(self, request: web.Request) -> web.Response:
         """``/api/v3/capital/config/getall``: ccxt's ``load_markets`` fetches it when it has credentials."""
-        self.requests["capital/config/getall"] += 1
         return web.Response(body=self._coin_config, content_type="application/json")
 
     async def contract_detail(self, request: web.Request) -> web.Response:
-        self.requests["contract/detail"] += 1
         return web.json_response({"success": True, "code": 0, "data": []})
 
     async def fallback(self, request: web.Request) -> web.Response:
-        self.unknown[f"{request.method} {request.path}"] += 1
         return web.json_response({"code": 404, "msg": "not served by the bench server"}, status=404)
 
     # ---------------------------------------------------------------- WebSocket
@@ -240,9 +214,16 @@ class BenchServer:
             else:
                 await asyncio.sleep(SETTLE_SECONDS)
             if sc.mode == "blast":
-                await self._blast(ws, sc, channel, kind)
+                if sc.channel != channel or len(sc.encoded) != sc.frames:
+                    sc.encoded = [self._encode(sc, channel, kind, i, 0) for i in range(sc.frames)]
+                    sc.channel = channel
+                await self._send(ws, sc, kind, sc.encoded.__getitem__, paced=False)
             else:
-                await self._paced(ws, sc, channel, kind)
+
+                def stamped(i: int) -> bytes:
+                    return self._encode(sc, channel, kind, i, int(time.time() * 1e6))
+
+                await self._send(ws, sc, kind, stamped, paced=True)
 
     async def _depth_warmup(self, ws: web.WebSocketResponse, sc: Scenario, channel: str) -> None:
         ds = sc.depth_stream
@@ -259,32 +240,21 @@ class BenchServer:
             return sc.depth_stream.encode(sc.warmup + i, channel, stamp_us)
         return market.encode_deals(i, channel, stamp_us or sc.trade_time_base + i, stamp_us)
 
-    async def _blast(self, ws: web.WebSocketResponse, sc: Scenario, channel: str, kind: str) -> None:
-        if sc.channel != channel or len(sc.encoded) != sc.frames:
-            sc.encoded = [self._encode(sc, channel, kind, i, 0) for i in range(sc.frames)]
-            sc.channel = channel
+    async def _send(
+        self, ws: web.WebSocketResponse, sc: Scenario, kind: str, frame: Callable[[int], bytes], paced: bool
+    ) -> None:
+        """Send ``frame(i)`` for every frame index: back to back, or ``paced`` at ``sc.rate`` frames/s."""
         ds = sc.depth_stream
-        start = time.perf_counter()
-        for i, frame in enumerate(sc.encoded):
-            await ws.send_bytes(frame)
-            self.frames_sent = i + 1
-            if kind == "depth":
-                ds.frames_sent = sc.warmup + i + 1
-        self.blast_seconds = time.perf_counter() - start
-
-    async def _paced(self, ws: web.WebSocketResponse, sc: Scenario, channel: str, kind: str) -> None:
-        ds = sc.depth_stream
-        interval = 1.0 / sc.rate
+        interval = 1.0 / sc.rate if paced else 0.0
         start = time.perf_counter()
         for i in range(sc.frames):
-            delay = start + i * interval - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await ws.send_bytes(self._encode(sc, channel, kind, i, int(time.time() * 1e6)))
-            self.frames_sent = i + 1
+            if paced:
+                delay = start + i * interval - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await ws.send_bytes(frame(i))
             if kind == "depth":
                 ds.frames_sent = sc.warmup + i + 1
-        self.blast_seconds = time.perf_counter() - start
 
 
 def _exchange_info() -> dict[str, Any]:
@@ -326,9 +296,9 @@ def _coin(coin: str) -> dict[str, Any]:
     return {"coin": coin, "name": coin, "networkList": [network]}
 
 
-def make_app(state: BenchServer | None = None) -> web.Application:
+def make_app() -> web.Application:
     """The aiohttp application (also usable in-process by tests of the bench itself)."""
-    s = state or BenchServer()
+    s = BenchServer()
     app = web.Application()
     r = app.router
     r.add_get("/api/v3/ping", s.ping)
@@ -342,7 +312,6 @@ def make_app(state: BenchServer | None = None) -> web.Application:
     r.add_get("/api/v1/contract/detail", s.contract_detail)
     r.add_get("/ws", s.websocket)
     r.add_post("/bench/scenario", s.set_scenario)
-    r.add_get("/bench/stats", s.stats)
     r.add_route("*", "/{tail:.*}", s.fallback)
     return app
 

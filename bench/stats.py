@@ -7,9 +7,8 @@ same way:
 
 * :func:`summarize` -> :class:`Summary` (median, quartiles, min/max; ``spread`` = half the inter-quartile
   range relative to the median, printed as ``±x%``).
-* :func:`time_per_call` / :func:`repeat_runs`: bounded timing loops (``time.perf_counter``), no
-  unbounded ``while True`` anywhere.
-* :class:`Table`: a plain-text table, also renderable as Markdown for docs/performance.md.
+* :func:`per_call`: a bounded async timing loop (``time.perf_counter``), no unbounded ``while True``.
+* :class:`Table`: a plain-text table.
 * :func:`environment_lines` / :func:`print_header`: machine, Python and library versions, and the exact
   command, printed once at the top of ``python -m bench``.
 * :func:`fmt_time`, :func:`fmt_rate`, :func:`fmt_ratio`: consistent units.
@@ -25,7 +24,7 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -37,12 +36,11 @@ __all__ = [
     "fmt_ratio",
     "fmt_summary",
     "fmt_time",
+    "per_call",
     "percentile",
     "print_header",
     "quick_mode",
-    "repeat_runs",
     "summarize",
-    "time_per_call",
 ]
 
 
@@ -105,21 +103,12 @@ def summarize(values: Iterable[float]) -> Summary:
     )
 
 
-def time_per_call(fn: Callable[[], object], number: int) -> float:
-    """Seconds per call of ``fn`` averaged over ``number`` calls (one timed batch)."""
-    if number <= 0:
-        raise ValueError("number must be positive")
+async def per_call(call: Callable[[], Awaitable[object]], number: int) -> float:
+    """Seconds per ``await call()`` averaged over ``number`` sequential calls (one timed batch)."""
     start = time.perf_counter()
     for _ in range(number):
-        fn()
+        await call()
     return (time.perf_counter() - start) / number
-
-
-def repeat_runs(run: Callable[[], float], runs: int, warmup: int = 1) -> Summary:
-    """Call ``run`` ``warmup`` times (discarded) then ``runs`` times and summarise the returned values."""
-    for _ in range(warmup):
-        run()
-    return summarize(run() for _ in range(runs))
 
 
 # --------------------------------------------------------------------------------------------- formatting
@@ -159,7 +148,7 @@ def fmt_summary(summary: Summary, fmt: Callable[[float], str]) -> str:
 
 
 class Table:
-    """A small fixed-column text table. ``print()`` for the terminal, ``markdown()`` for the docs."""
+    """A small fixed-column text table, printed with ``print()``."""
 
     def __init__(self, title: str, columns: Sequence[str], note: str | None = None) -> None:
         self.title = title
@@ -191,15 +180,6 @@ class Table:
         out = [f"== {self.title}", line(self.columns), rule, *(line(r) for r in self.rows)]
         if self.note:
             out.append(f"   {self.note}")
-        return "\n".join(out)
-
-    def markdown(self) -> str:
-        """GitHub-flavoured Markdown rendering."""
-        out = [f"**{self.title}**", "", "| " + " | ".join(self.columns) + " |"]
-        out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(self.columns))) + "|")
-        out.extend("| " + " | ".join(r) + " |" for r in self.rows)
-        if self.note:
-            out += ["", self.note]
         return "\n".join(out)
 
     def print(self) -> None:

@@ -51,12 +51,11 @@ class Balance:
 
 
 class AccountStore:
-    """All accounts, keyed by uid and api key. Not thread-safe; used from the event loop only."""
+    """All accounts, keyed by api key (balances by uid). Not thread-safe; used from the event loop only."""
 
     def __init__(self, clock: Callable[[], int] | None = None) -> None:
         self._clock = clock or (lambda: int(time.time() * 1000))
         self._by_key: dict[str, SimAccount] = {}
-        self._by_uid: dict[int, SimAccount] = {}
         self._balances: dict[int, dict[str, Balance]] = {}
         self._listen_keys: dict[str, tuple[int, int]] = {}  # key -> (uid, expires_at_ms)
         self._next_uid = 10_000_001
@@ -82,7 +81,6 @@ class AccountStore:
         if account.api_key in self._by_key:
             raise ValueError("duplicate api key")
         self._by_key[account.api_key] = account
-        self._by_uid[uid] = account
         self._balances[uid] = {
             asset.upper(): Balance(free=Decimal(str(amount))) for asset, amount in (balances or {}).items()
         }
@@ -91,14 +89,6 @@ class AccountStore:
     def by_key(self, api_key: str) -> SimAccount | None:
         """The account owning ``api_key``, or None."""
         return self._by_key.get(api_key)
-
-    def by_uid(self, uid: int) -> SimAccount:
-        """The account with ``uid``."""
-        return self._by_uid[uid]
-
-    def all_uids(self) -> list[int]:
-        """Every uid, in creation order."""
-        return list(self._by_uid)
 
     # -- balances -------------------------------------------------------------------------------
     def balances(self, uid: int) -> dict[str, tuple[Decimal, Decimal]]:

@@ -15,7 +15,7 @@ import hmac
 from urllib.parse import parse_qsl
 
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
-from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.errors import SimError, missing
 
 MAX_RECV_WINDOW = 60_000
 DEFAULT_RECV_WINDOW = 5_000
@@ -72,10 +72,10 @@ def verify(
     body_rest, sig_b = strip_signature(raw_body)
     signature = sig_q if sig_q is not None else sig_b
     if not signature:
-        raise SimError(700004, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
+        raise missing("signature")
     raw_ts = params.get("timestamp", "")
     if not raw_ts.isdigit():
-        raise SimError(700004, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
+        raise missing("timestamp")
     raw_rw = params.get("recvWindow", "")
     if raw_rw and not raw_rw.isdigit():
         raise SimError(33333, "param is error: recvWindow")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +51,6 @@ class Order:
     lock_asset: str = ""
     is_maker: bool = False
     last_fill_qty: Decimal = ZERO
-    seq: int = field(default=0)
 
     @property
     def remaining(self) -> Decimal:
@@ -171,6 +170,13 @@ class OrderBook:
         if not prices:
             return None
         return prices[-1] if side == "BUY" else prices[0]
+
+    def top(self) -> tuple[Decimal | None, Decimal, Decimal | None, Decimal]:
+        """``(bid, bid_qty, ask, ask_qty)``; an empty side is ``(None, 0)``."""
+        bid, ask = self.best("BUY"), self.best("SELL")
+        bid_qty = self._qty["BUY"][bid] if bid is not None else ZERO
+        ask_qty = self._qty["SELL"][ask] if ask is not None else ZERO
+        return bid, bid_qty, ask, ask_qty
 
     def level_qty(self, side: str, price: Decimal) -> Decimal:
         """Total open quantity at one level (0 if none)."""

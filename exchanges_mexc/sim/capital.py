@@ -18,12 +18,24 @@ from typing import Any
 
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.book import fmt
-from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.specs import CoinSpec, make_coin
 
 APPLY, AUDITING, WAIT, PROCESSING, SUCCESS, FAILED, CANCEL = 1, 2, 3, 4, 7, 8, 9
 NEXT_STATUS = {APPLY: AUDITING, AUDITING: WAIT, WAIT: PROCESSING, PROCESSING: SUCCESS}
 CANCELLABLE = frozenset({APPLY, AUDITING, WAIT})
+WEEK_MS = 7 * 24 * 3600_000
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """Filters of withdraw/history and deposit/hisrec (parsed by the REST handler)."""
+
+    coin: str = ""
+    status: int | None = None
+    start: int | None = None  # default: a week before ``end``
+    end: int | None = None  # default: now
+    limit: int = 1000
 
 
 @dataclass(slots=True)
@@ -152,9 +164,7 @@ class Capital:
         """Validate and apply; the amount is locked until SUCCESS or CANCEL."""
         for name in ("coin", "address", "amount"):
             if not params.get(name):
-                raise SimError(
-                    700004, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
-                )
+                raise missing(name)
         coin = self.coin(params["coin"])
         net = coin.network(params.get("netWork") or params.get("network"))
         if net is None:
@@ -235,9 +245,9 @@ class Capital:
             self.accounts.spend_locked(record.uid, record.coin, record.amount, "WITHDRAW")
             self.accounts.collect_fee(record.coin, record.fee)
 
-    def withdraw_history(self, uid: int, params: dict[str, str]) -> list[dict[str, Any]]:
+    def withdraw_history(self, uid: int, query: HistoryQuery) -> list[dict[str, Any]]:
         """Newest first, filtered by coin/status/time (default last 7 days), at most ``limit``."""
-        return [r.to_json() for r in self._filter(uid, params, list(self.withdrawals.values()), "apply_time")]
+        return [r.to_json() for r in self._filter(uid, query, list(self.withdrawals.values()), "apply_time")]
 
     # -- deposits -------------------------------------------------------------------------------
     def deposit(
@@ -263,24 +273,21 @@ class Capital:
             )
         )
 
-    def deposit_history(self, uid: int, params: dict[str, str]) -> list[dict[str, Any]]:
+    def deposit_history(self, uid: int, query: HistoryQuery) -> list[dict[str, Any]]:
         """Newest first, same filters as withdrawals."""
-        return [r.to_json() for r in self._filter(uid, params, self.deposits, "insert_time")]
+        return [r.to_json() for r in self._filter(uid, query, self.deposits, "insert_time")]
 
-    def _filter(self, uid: int, params: dict[str, str], records: list[Any], time_attr: str) -> list[Any]:
-        now = self.clock()
-        end = int(params["endTime"]) if params.get("endTime") else now
-        start = int(params["startTime"]) if params.get("startTime") else end - 7 * 24 * 3600_000
-        coin = params.get("coin", "").upper()
-        status = params.get("status")
-        limit = min(int(params.get("limit") or 1000), 1000)
+    def _filter(self, uid: int, query: HistoryQuery, records: list[Any], time_attr: str) -> list[Any]:
+        end = self.clock() if query.end is None else query.end
+        start = end - WEEK_MS if query.start is None else query.start
+        coin, status = query.coin.upper(), query.status
         out = [
             r
             for r in records
             if r.uid == uid
             and (not coin or r.coin == coin)
-            and (not status or str(r.status) == status)
+            and (status is None or r.status == status)
             and start <= getattr(r, time_attr) <= end
         ]
         out.sort(key=lambda r: getattr(r, time_attr), reverse=True)
-        return out[:limit]
+        return out[: query.limit]

@@ -60,6 +60,11 @@ class EngineListener:
         """An order was placed, filled (partly) or canceled."""
 
 
+def _placed(order: Order) -> int:
+    """Placement order: order ids are ``C02__`` plus an increasing number."""
+    return int(order.order_id[5:])
+
+
 def unknown_order() -> SimError:
     """MEXC's answer for an order that does not exist (or is not open, for cancels)."""
     return SimError(-2011, "Unknown order sent.")
@@ -81,13 +86,14 @@ class MatchingEngine:
         self.books: dict[str, OrderBook] = {}
         self.history: dict[str, SymbolHistory] = {}
         self.listeners: list[EngineListener] = []
-        self.unlimited_uids: set[int] = set()  # market maker: no open-order cap
+        self.unlimited_uids: set[int] = set()  # market maker: no open-order cap, no history kept
         self._orders: dict[int, dict[str, Order]] = {}
+        self._open: dict[int, dict[str, dict[str, Order]]] = {}  # uid -> symbol -> id -> open order
+        self._open_count: dict[int, int] = {}
         self._client_ids: dict[int, dict[str, str]] = {}
         self._deals: dict[int, list[PrivateDeal]] = {}
         self._ids = itertools.count(505_979_017_439_002_624_000 + id_seed * 1_000_000_000)
         self._trade_ids = itertools.count(1)
-        self._seq = itertools.count(1)
         for spec in specs:
             self.add_symbol(spec)
 
@@ -137,20 +143,26 @@ class MatchingEngine:
         return account if isinstance(account, int) else account.uid
 
     def orders_of(self, account: SimAccount | int, symbol: str | None = None) -> list[Order]:
-        """Every order of an account (optionally one symbol), oldest first."""
+        """Every order of an account (optionally one symbol), oldest first.
+
+        The market maker (:attr:`unlimited_uids`) keeps only its open orders here.
+        """
         orders = self._orders.get(self._uid(account), {}).values()
         return [o for o in orders if symbol is None or o.symbol == symbol]
 
     def open_orders(self, account: SimAccount | int, symbol: str | None = None) -> list[Order]:
-        """Open orders of an account."""
-        return [o for o in self.orders_of(account, symbol) if o.is_open]
+        """Open orders of an account (optionally one symbol), oldest first."""
+        by_symbol = self._open.get(self._uid(account), {})
+        if symbol is not None:
+            return list(by_symbol.get(symbol, {}).values())
+        return sorted((o for orders in by_symbol.values() for o in orders.values()), key=_placed)
 
     def balances_of(self, account: SimAccount | int) -> dict[str, tuple[Decimal, Decimal]]:
         """``{asset: (free, locked)}``."""
         return self.accounts.balances(self._uid(account))
 
     def deals_of(self, account: SimAccount | int, symbol: str | None = None) -> list[PrivateDeal]:
-        """Fills of an account, oldest first."""
+        """Fills of an account, oldest first (none kept for the market maker)."""
         deals = self._deals.get(self._uid(account), [])
         return [d for d in deals if symbol is None or d.symbol == symbol]
 
@@ -175,7 +187,7 @@ class MatchingEngine:
         validate(spec, req, self.ref_price(spec.symbol))
         if req.client_order_id and req.client_order_id in self._client_ids.get(uid, {}):
             raise SimError(33333, "param is error: duplicate newClientOrderId")
-        if uid not in self.unlimited_uids and len(self.open_orders(uid)) >= MAX_OPEN_ORDERS:
+        if uid not in self.unlimited_uids and self._open_count.get(uid, 0) >= MAX_OPEN_ORDERS:
             raise SimError(30029, "Cannot exceed the maximum order limit")
         book = self.books[spec.symbol]
         opposite = book.best("SELL" if req.side == "BUY" else "BUY")
@@ -204,7 +216,6 @@ class MatchingEngine:
             orig_quote_qty=req.quote_qty,
             time=now,
             update_time=now,
-            seq=next(self._seq),
         )
         lock_asset, lock_amount = self._lock_needed(book, spec, order)
         fillable = True
@@ -215,6 +226,8 @@ class MatchingEngine:
             self.accounts.lock(uid, lock_asset, lock_amount, "ENTRUST_PLACE")
             order.locked, order.lock_asset = lock_amount, lock_asset
         self._orders.setdefault(uid, {})[order.order_id] = order
+        self._open.setdefault(uid, {}).setdefault(order.symbol, {})[order.order_id] = order
+        self._open_count[uid] = self._open_count.get(uid, 0) + 1
         if order.client_order_id:
             self._client_ids.setdefault(uid, {})[order.client_order_id] = order.order_id
         self._emit_order(order)
@@ -346,7 +359,8 @@ class MatchingEngine:
                 fee_asset,
                 now,
             )
-            self._deals.setdefault(order.uid, []).append(deal)
+            if order.uid not in self.unlimited_uids:
+                self._deals.setdefault(order.uid, []).append(deal)
             for listener in self.listeners:
                 listener.on_deal(deal)
         for listener in self.listeners:
@@ -370,6 +384,11 @@ class MatchingEngine:
         if order.locked > 0:
             self.accounts.unlock(order.uid, order.lock_asset, order.locked, "ENTRUST_CANCEL")
             order.locked = ZERO
+        uid = order.uid
+        del self._open[uid][order.symbol][order.order_id]
+        self._open_count[uid] -= 1
+        if uid in self.unlimited_uids:
+            del self._orders[uid][order.order_id]
         self._emit_order(order)
 
     # -- canceling ------------------------------------------------------------------------------

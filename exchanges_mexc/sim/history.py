@@ -6,6 +6,7 @@ At start a seeded random walk fills ``history_minutes`` of past candles ending a
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 from collections import deque
@@ -108,7 +109,7 @@ class SymbolHistory:
         self.symbol = symbol
         self.trades: deque[PublicTrade] = deque(maxlen=max_trades)
         self.candles: dict[int, Candle] = {}
-        self._minutes: deque[int] = deque()
+        self._minutes: list[int] = []  # ascending starts of the 1-minute candles
         self.last_price: Decimal | None = None
 
     def seed(
@@ -143,33 +144,44 @@ class SymbolHistory:
         if candle is None:
             candle = Candle(start, trade.price, trade.price, trade.price, trade.price, trade.qty, quote)
             self.candles[start] = candle
-            self._minutes.append(start)
-            while len(self._minutes) > 50_000:
-                del self.candles[self._minutes.popleft()]
+            bisect.insort(self._minutes, start)  # normally an append; a clock moved back may insert
+            if len(self._minutes) > 50_000:
+                del self.candles[self._minutes.pop(0)]
         else:
             candle.merge(Candle(start, trade.price, trade.price, trade.price, trade.price, trade.qty, quote))
 
     def klines(self, interval: str, start: int | None, end: int | None, limit: int) -> list[Candle]:
-        """Candles of ``interval`` (oldest first), the last ``limit`` within [start, end]."""
-        out: dict[int, Candle] = {}
-        for minute in self._minutes:
-            if start is not None and minute < window_start(start, interval):
-                continue
-            if end is not None and minute > end:
-                break
+        """Candles of ``interval`` (oldest first): the first ``limit`` from ``start``, else the last ``limit``
+        up to ``end`` (windows with a 1-minute candle in range; ``end`` compares to minute starts)."""
+        minutes = self._minutes
+        lo = 0 if start is None else bisect.bisect_left(minutes, window_start(start, interval))
+        hi = len(minutes) if end is None else bisect.bisect_right(minutes, end)
+        if start is None:
+            lo = self._last_windows_from(interval, lo, hi, limit)
+        out: list[Candle] = []
+        agg: Candle | None = None
+        until = 0
+        for i in range(lo, hi):
+            minute = minutes[i]
             base = self.candles[minute]
-            key = window_start(minute, interval)
-            agg = out.get(key)
-            if agg is None:
-                out[key] = Candle(
-                    key, base.open, base.high, base.low, base.close, base.volume, base.quote_volume
-                )
-            else:
+            if agg is not None and minute < until:
                 agg.merge(base)
-        rows = list(out.values())
-        if start is not None:
-            return rows[:limit]
-        return rows[-limit:]
+                continue
+            if len(out) >= limit:
+                break
+            key = window_start(minute, interval)
+            until = window_end(key, interval)
+            agg = Candle(key, base.open, base.high, base.low, base.close, base.volume, base.quote_volume)
+            out.append(agg)
+        return out
+
+    def _last_windows_from(self, interval: str, lo: int, hi: int, count: int) -> int:
+        """Index of the first minute of the last ``count`` windows among ``minutes[lo:hi]``."""
+        minutes = self._minutes
+        while hi > lo and count > 0:
+            hi = bisect.bisect_left(minutes, window_start(minutes[hi - 1], interval), lo, hi)
+            count -= 1
+        return hi
 
     def current(self, interval: str, now_ms: int) -> Candle | None:
         """The open candle of ``interval`` at ``now_ms`` (None if no trade/seed in it)."""
@@ -178,11 +190,10 @@ class SymbolHistory:
 
     def rolling(self, now_ms: int, window_ms: int = 24 * 60 * MINUTE) -> Candle | None:
         """One candle aggregating the last ``window_ms`` (24h stats)."""
-        since = now_ms - window_ms
         agg: Candle | None = None
-        for minute in self._minutes:
-            if minute < since:
-                continue
+        minutes = self._minutes
+        for i in range(bisect.bisect_left(minutes, now_ms - window_ms), len(minutes)):
+            minute = minutes[i]
             base = self.candles[minute]
             if agg is None:
                 agg = Candle(

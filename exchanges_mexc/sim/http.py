@@ -19,7 +19,7 @@ from aiohttp import web
 
 from exchanges_mexc.sim.accounts import SimAccount
 from exchanges_mexc.sim.auth import merged_params, verify
-from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.limits import weight_of
 
 if TYPE_CHECKING:
@@ -48,9 +48,7 @@ class Ctx:
         """A mandatory parameter (700004 when absent)."""
         value = self.params.get(name)
         if value is None or value == "":
-            raise SimError(
-                700004, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
-            )
+            raise missing(name)
         return value
 
     def int_param(
@@ -150,7 +148,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         result = await route.handler(Ctx(sim, method, path, params, account))
     except SimError as err:
         log.debug("%s %s -> %s %s", method, path, err.code, err.msg)
-        return json_response(err.to_json(), status=err.status)
+        return json_response(err.to_json(), status=400)
     failure = sim.faults.take_failure(method, path)
     if failure is not None:
         if failure.mode == "timeout":

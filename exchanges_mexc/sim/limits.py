@@ -68,12 +68,6 @@ class SlidingWindow:
                 return max(stamp + self.window - now, 0.001)
         return self.window
 
-    @property
-    def used(self) -> int:
-        """Weight currently inside the window."""
-        self._expire(self._clock())
-        return self._total
-
 
 class RateLimits:
     """All pools: ``ip:<addr>`` and ``uid:<uid>`` keys, created on first use."""
@@ -82,7 +76,6 @@ class RateLimits:
         self.ip_limit = ip_limit
         self.uid_limit = uid_limit
         self.window = window
-        self.enabled = True
         self._pools: dict[str, SlidingWindow] = {}
 
     def pool(self, key: str) -> SlidingWindow:
@@ -95,7 +88,5 @@ class RateLimits:
 
     def check(self, key: str, weight: int) -> int | None:
         """None if allowed (weight spent), else the Retry-After seconds to send with a 429."""
-        if not self.enabled:
-            return None
         wait = self.pool(key).try_spend(weight)
         return None if wait == 0 else max(1, math.ceil(wait))

@@ -49,16 +49,10 @@ class SyntheticMarket:
         self.account: SimAccount = accounts.create({a: MM_FUNDS for a in sorted(assets)})
         engine.unlimited_uids.add(self.account.uid)
         self.mid: dict[str, float] = {s.symbol: float(s.initial_price) for s in engine.specs.values()}
-        self.events = 0
         self._paused = asyncio.Event()
         self._paused.set()  # set = running
 
     # -- control --------------------------------------------------------------------------------
-    @property
-    def paused(self) -> bool:
-        """True while the background flow is stopped."""
-        return not self._paused.is_set()
-
     def pause(self) -> None:
         """Stop the background flow (books stay as they are)."""
         self._paused.clear()
@@ -116,7 +110,6 @@ class SyntheticMarket:
         spec = self.engine.specs.get(symbol)
         if spec is None or spec.status != "1":
             return
-        self.events += 1
         rng = self.rng
         self.mid[symbol] *= math.exp(rng.gauss(0.0, self.volatility))
         roll = rng.random()

@@ -94,7 +94,7 @@ def limit_depth(
     return wrapper.SerializeToString()
 
 
-BestTuple = tuple[Decimal | None, Decimal, Decimal | None, Decimal]
+BestTuple = tuple[Decimal | None, Decimal, Decimal | None, Decimal]  # OrderBook.top()
 
 
 def aggre_book_ticker(
@@ -104,8 +104,8 @@ def aggre_book_ticker(
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicAggreBookTicker
     bid, bid_qty, ask, ask_qty = best
-    body.bidPrice, body.bidQuantity = fmt(bid) if bid is not None else "", fmt(bid_qty)
-    body.askPrice, body.askQuantity = fmt(ask) if ask is not None else "", fmt(ask_qty)
+    body.bidPrice, body.bidQuantity = fmt(bid), fmt(bid_qty)
+    body.askPrice, body.askQuantity = fmt(ask), fmt(ask_qty)
     body.version = str(version)
     body.lastOrderCreateTime = last_order
     return wrapper.SerializeToString()
@@ -118,12 +118,7 @@ def book_ticker_batch(
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicBookTickerBatch
     bid, bid_qty, ask, ask_qty = best
-    body.items.add(
-        bidPrice=fmt(bid) if bid is not None else "",
-        bidQuantity=fmt(bid_qty),
-        askPrice=fmt(ask) if ask is not None else "",
-        askQuantity=fmt(ask_qty),
-    )
+    body.items.add(bidPrice=fmt(bid), bidQuantity=fmt(bid_qty), askPrice=fmt(ask), askQuantity=fmt(ask_qty))
     body.version = str(version)
     body.lastOrderCreateTime = last_order
     return wrapper.SerializeToString()

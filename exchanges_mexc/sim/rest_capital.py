@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exchanges_mexc.sim.capital import HistoryQuery
 from exchanges_mexc.sim.errors import SimError
 from exchanges_mexc.sim.http import ROUTER, Ctx
 
@@ -40,15 +41,13 @@ async def cancel_withdraw(ctx: Ctx) -> Any:
 @route("GET", "/api/v3/capital/withdraw/history", signed=True)
 async def withdraw_history(ctx: Ctx) -> Any:
     """Withdrawals, newest first."""
-    _check_ints(ctx, "startTime", "endTime", "limit", "status")
-    return ctx.sim.capital.withdraw_history(ctx.uid, ctx.params)
+    return ctx.sim.capital.withdraw_history(ctx.uid, _history_query(ctx))
 
 
 @route("GET", "/api/v3/capital/deposit/hisrec", signed=True)
 async def deposit_history(ctx: Ctx) -> Any:
     """Deposits, newest first."""
-    _check_ints(ctx, "startTime", "endTime", "limit", "status")
-    return ctx.sim.capital.deposit_history(ctx.uid, ctx.params)
+    return ctx.sim.capital.deposit_history(ctx.uid, _history_query(ctx))
 
 
 def _addresses(ctx: Ctx, network: str | None) -> list[dict[str, Any]]:
@@ -79,6 +78,9 @@ async def new_deposit_address(ctx: Ctx) -> Any:
     return _addresses(ctx, ctx.require("network"))
 
 
-def _check_ints(ctx: Ctx, *names: str) -> None:
-    for name in names:
-        ctx.int_param(name, None)
+def _history_query(ctx: Ctx) -> HistoryQuery:
+    """coin/status/startTime/endTime/limit (33333 for a non-integer; limit capped at 1000)."""
+    start, end = ctx.int_param("startTime", None), ctx.int_param("endTime", None)
+    limit, status = ctx.int_param("limit", None, None, 1000), ctx.int_param("status", None)
+    coin = ctx.params.get("coin", "")
+    return HistoryQuery(coin, status, start, end, 1000 if limit is None else limit)

@@ -234,5 +234,5 @@ async def delete_listen_key(ctx: Ctx) -> Any:
     key = ctx.require("listenKey")
     if not ctx.sim.accounts.delete_listen_key(ctx.uid, key):
         raise SimError(730002, "Your input param is invalid")
-    ctx.sim.faults.expire_listen_key(key)
+    ctx.sim.ws.close_listen_key(key)
     return {"listenKey": key}

@@ -163,8 +163,6 @@ def _ticker_24h(ctx: Ctx, symbol: str) -> dict[str, Any]:
     now = ctx.sim.now_ms()
     engine = ctx.sim.engine
     agg = engine.history[symbol].rolling(now)
-    book = engine.books[symbol]
-    bid, ask = book.best("BUY"), book.best("SELL")
     last = engine.ref_price(symbol) or Decimal(0)
     open_price = agg.open if agg else last
     change = last - open_price
@@ -176,10 +174,7 @@ def _ticker_24h(ctx: Ctx, symbol: str) -> dict[str, Any]:
         else "0",
         "prevClosePrice": fmt(open_price),
         "lastPrice": fmt(last),
-        "bidPrice": fmt(bid) if bid is not None else "",
-        "bidQty": fmt(book.level_qty("BUY", bid)) if bid is not None else "",
-        "askPrice": fmt(ask) if ask is not None else "",
-        "askQty": fmt(book.level_qty("SELL", ask)) if ask is not None else "",
+        **_best_fields(ctx, symbol),
         "openPrice": fmt(open_price),
         "highPrice": fmt(agg.high if agg else last),
         "lowPrice": fmt(agg.low if agg else last),
@@ -219,16 +214,19 @@ async def ticker_price(ctx: Ctx) -> Any:
     return [_price(ctx, s) for s in which]
 
 
-def _book_ticker(ctx: Ctx, symbol: str) -> dict[str, Any]:
-    book = ctx.sim.engine.books[symbol]
-    bid, ask = book.best("BUY"), book.best("SELL")
+def _best_fields(ctx: Ctx, symbol: str) -> dict[str, str]:
+    """bidPrice/bidQty/askPrice/askQty; all ``""`` for an empty side."""
+    bid, bid_qty, ask, ask_qty = ctx.sim.engine.books[symbol].top()
     return {
-        "symbol": symbol,
-        "bidPrice": fmt(bid) if bid is not None else "",
-        "bidQty": fmt(book.level_qty("BUY", bid)) if bid is not None else "",
-        "askPrice": fmt(ask) if ask is not None else "",
-        "askQty": fmt(book.level_qty("SELL", ask)) if ask is not None else "",
+        "bidPrice": fmt(bid),
+        "bidQty": fmt(bid_qty) if bid is not None else "",
+        "askPrice": fmt(ask),
+        "askQty": fmt(ask_qty) if ask is not None else "",
     }
+
+
+def _book_ticker(ctx: Ctx, symbol: str) -> dict[str, Any]:
+    return {"symbol": symbol, **_best_fields(ctx, symbol)}
 
 
 @route("GET", "/api/v3/ticker/bookTicker")

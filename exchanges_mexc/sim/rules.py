@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from exchanges_mexc.sim.book import fmt
-from exchanges_mexc.sim.errors import SimError
+from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.specs import SymbolSpec
 
 ORDER_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL")
@@ -30,11 +30,6 @@ class OrderRequest:
     quote_qty: Decimal | None = None
     price: Decimal | None = None
     client_order_id: str = ""
-
-
-def missing(name: str) -> SimError:
-    """700004 for an absent mandatory parameter."""
-    return SimError(700004, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
 
 
 def parse_decimal(name: str, raw: str | None) -> Decimal | None:

@@ -9,7 +9,7 @@ step and minimum), ``quoteAmountPrecision`` is the minimum limit-order notional,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -141,11 +141,6 @@ def make_spec(symbol: str, overrides: Mapping[str, Any] | None = None) -> Symbol
     for key, value in (overrides or {}).items():
         params[key] = Decimal(str(value)) if key == "initial_price" else value
     return SymbolSpec(symbol=symbol, base=base, quote=quote, **params)
-
-
-def with_overrides(spec: SymbolSpec, **changes: Any) -> SymbolSpec:
-    """Copy of ``spec`` with fields changed (e.g. ``trade_side_type=3`` for a sell-only pair)."""
-    return replace(spec, **changes)
 
 
 @dataclass(frozen=True, slots=True)

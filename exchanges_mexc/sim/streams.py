@@ -66,42 +66,36 @@ class Streams(EngineListener):
         if state.key.symbol is not None and state.key.kind in ("depth", "limitDepth", "batch", "bookTicker"):
             state.next_from = self.sim.engine.books[state.key.symbol].version + 1
 
-    def _states(self, kind: str, symbol: str | None = None) -> list[ChannelState]:
-        return [
-            s
-            for s in self.hub.channels.values()
-            if s.key.kind == kind and (symbol is None or s.key.symbol == symbol)
-        ]
+    def _states(self, kind: str) -> list[ChannelState]:
+        return [s for s in self.hub.channels.values() if s.key.kind == kind]
 
     # -- engine events --------------------------------------------------------------------------
     def on_level(self, symbol: str, side: str, price: Decimal, qty: Decimal, version: int) -> None:
         """Remember changed levels for aggre.depth."""
-        for state in self.hub.channels.values():
-            if state.key.kind == "depth" and state.key.symbol == symbol:
-                state.dirty.add((side, price))
+        for state in self.hub.states("depth", symbol):
+            state.dirty.add((side, price))
 
     def on_trade(self, symbol: str, trade: PublicTrade) -> None:
         """Buffer trades for aggre.deals."""
-        for state in self.hub.channels.values():
-            if state.key.kind == "deals" and state.key.symbol == symbol:
-                state.trades.append(trade)
+        for state in self.hub.states("deals", symbol):
+            state.trades.append(trade)
 
     def on_deal(self, deal: PrivateDeal) -> None:
         """Private deals push."""
         channel = "spot@private.deals.v3.api.pb"
-        if self.hub.conns:
+        if self.hub.private_subscribers(deal.uid, channel):
             self.hub.publish_private(deal.uid, channel, pushes.private_deal(deal, self.sim.now_ms()))
 
     def on_order(self, order: Order) -> None:
         """Private orders push."""
         channel = "spot@private.orders.v3.api.pb"
-        if self.hub.conns:
+        if self.hub.private_subscribers(order.uid, channel):
             self.hub.publish_private(order.uid, channel, pushes.private_order(order, self.sim.now_ms()))
 
     def on_balance(self, change: BalanceChange) -> None:
         """Private account push (one asset)."""
         channel = "spot@private.account.v3.api.pb"
-        if self.hub.conns:
+        if self.hub.private_subscribers(change.uid, channel):
             self.hub.publish_private(change.uid, channel, pushes.private_account(change, self.sim.now_ms()))
 
     # -- timed pushes ---------------------------------------------------------------------------
@@ -133,16 +127,9 @@ class Streams(EngineListener):
                 )
             else:
                 frame = pushes.book_ticker_batch(
-                    state.channel, symbol, self._best(symbol), book.version, book.last_order_time, now
+                    state.channel, symbol, book.top(), book.version, book.last_order_time, now
                 )
             self.hub.publish(state, frame)
-
-    def _best(self, symbol: str) -> pushes.BestTuple:
-        book = self.sim.engine.books[symbol]
-        bid, ask = book.best("BUY"), book.best("SELL")
-        bid_qty = book.level_qty("BUY", bid) if bid is not None else Decimal(0)
-        ask_qty = book.level_qty("SELL", ask) if ask is not None else Decimal(0)
-        return bid, bid_qty, ask, ask_qty
 
     def _tick_streams(self, interval: str) -> None:
         now = self.sim.now_ms()
@@ -158,10 +145,10 @@ class Streams(EngineListener):
             elif key.kind == "depth" and state.dirty:
                 self._push_depth(state, symbol, interval, now)
             elif key.kind == "bookTicker":
-                best = self._best(symbol)
+                book = engine.books[symbol]
+                best = book.top()
                 if best != state.last_best:
                     state.last_best = best
-                    book = engine.books[symbol]
                     frame = pushes.aggre_book_ticker(
                         state.channel, symbol, best, book.version, book.last_order_time, now
                     )

@@ -16,13 +16,14 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import WSMsgType, web
 
-from exchanges_mexc.sim.channels import ChannelState, blocked, parse_channel
+from exchanges_mexc.sim.channels import PRIVATE, ChannelState, blocked, parse_channel
 from exchanges_mexc.sim.streams import Streams
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class WsHub:
         self.settings = settings
         self.conns: set[Conn] = set()
         self.channels: dict[str, ChannelState] = {}
+        self.by_symbol: dict[tuple[str, str | None], dict[str, ChannelState]] = {}  # (kind, symbol)
+        self.private: dict[tuple[int, str], set[Conn]] = {}  # (uid, channel) -> subscribed conns
         self.streams = Streams(sim, self)
         self._closers: set[asyncio.Task[None]] = set()
 
@@ -194,9 +197,12 @@ class WsHub:
             state = self.channels.get(channel)
             if state is None:
                 state = self.channels[channel] = ChannelState(channel, key)
+                self.by_symbol.setdefault((key.kind, key.symbol), {})[channel] = state
                 self.streams.init_state(state)
             state.subscribers.add(conn)
             conn.subs[channel] = state
+            if conn.uid is not None and channel in PRIVATE:
+                self.private.setdefault((conn.uid, channel), set()).add(conn)
             conn.no_sub_since = None
         if accepted:
             conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
@@ -208,6 +214,15 @@ class WsHub:
         state.subscribers.discard(conn)
         if not state.subscribers:
             self.channels.pop(channel, None)
+            group = (state.key.kind, state.key.symbol)
+            del self.by_symbol[group][channel]
+            if not self.by_symbol[group]:
+                del self.by_symbol[group]
+        if conn.uid is not None and channel in PRIVATE:
+            private = self.private[conn.uid, channel]
+            private.discard(conn)
+            if not private:
+                del self.private[conn.uid, channel]
         if not conn.subs:
             conn.no_sub_since = time.monotonic()
 
@@ -222,12 +237,19 @@ class WsHub:
                 continue
             conn.enqueue(frame, delay)
 
+    def states(self, kind: str, symbol: str | None) -> Iterable[ChannelState]:
+        """Subscribed channels of one kind and symbol."""
+        return self.by_symbol.get((kind, symbol), {}).values()
+
+    def private_subscribers(self, uid: int, channel: str) -> set[Conn]:
+        """``uid``'s connections subscribed to the private ``channel`` (empty: nothing to encode)."""
+        return self.private.get((uid, channel), set())
+
     def publish_private(self, uid: int, channel: str, frame: bytes) -> None:
         """Send a private push to ``uid``'s connections subscribed to ``channel``."""
         delay = self.sim.faults.push_delay
-        for conn in list(self.conns):
-            if conn.uid == uid and channel in conn.subs:
-                conn.enqueue(frame, delay)
+        for conn in self.private_subscribers(uid, channel):
+            conn.enqueue(frame, delay)
 
     # -- rules and faults -----------------------------------------------------------------------
     async def _watchdog(self) -> None:

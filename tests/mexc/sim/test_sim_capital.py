@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from exchanges_mexc.sim import MexcSimulator
+from exchanges_mexc.sim.config import load_sim_file
 
 
 async def test_withdraw_lifecycle_and_cancel(sim: MexcSimulator, client: Any) -> None:
@@ -88,6 +89,7 @@ async def test_toml_accounts(tmp_path: Path) -> None:
         assert (acct.api_key, acct.secret_key) == ("mx0vtoml", "s3cr3t")
         assert sim.engine.balances_of(acct)["USDT"] == (Decimal(5000), Decimal(0))
         assert "s3cr3t" not in repr(acct)
+    assert load_sim_file(path).symbols == {"ETHUSDT": {"trade_side_type": 2}}
 
 
 async def test_rest_public_shapes(client: Any) -> None:

@@ -106,9 +106,9 @@ async def test_depth_stream_continues_rest_snapshot(sim: MexcSimulator) -> None:
                     else:
                         book[(side, Decimal(item.price))] = Decimal(item.quantity)
             bids, asks, engine_version = sim.engine.book_levels("BTCUSDT")
-            if engine_version == version:
-                expected = {("BUY", p): q for p, q in bids} | {("SELL", p): q for p, q in asks}
-                assert book == expected
+            assert engine_version == version  # flow is paused: one push covers each step
+            expected = {("BUY", p): q for p, q in bids} | {("SELL", p): q for p, q in asks}
+            assert book == expected
         sim.faults.skip_depth_version("BTCUSDT")
         await sim.market.step(10)
         push = await recv_push(ws, "publicAggreDepths")
@@ -215,6 +215,23 @@ async def test_private_stream(sim: MexcSimulator, client: Any) -> None:
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
         status, data = await client.signed("PUT", "/api/v3/userDataStream", listenKey=key)
         assert status == 400
+
+
+async def test_delete_listen_key_closes_its_sockets(sim: MexcSimulator, client: Any) -> None:
+    _, data = await client.signed("POST", "/api/v3/userDataStream")
+    key = data["listenKey"]
+    channel = "spot@private.orders.v3.api.pb"
+    async with aiohttp.ClientSession() as session, session.ws_connect(f"{sim.ws_url}?listenKey={key}") as ws:
+        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [channel], "id": 1}).decode())
+        assert (await recv_text(ws))["msg"] == channel
+        assert sim.ws.private_subscribers(client.account.uid, channel)
+        status, _ = await client.signed("DELETE", "/api/v3/userDataStream", listenKey=key)
+        assert status == 200
+        msg = await asyncio.wait_for(ws.receive(), 5)
+        assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+        assert not sim.ws.private_subscribers(client.account.uid, channel)
+        assert channel not in sim.ws.channels
+        assert not sim.ws.by_symbol
 
 
 async def test_connection_rules_and_drop() -> None:
