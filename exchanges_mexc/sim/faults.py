@@ -7,6 +7,7 @@ Every fault is one-shot or counted, so a test states exactly what goes wrong and
     sim.faults.force_429(3, retry_after=2) # next 3 REST requests: HTTP 429 + Retry-After: 2
     sim.faults.skip_depth_version("BTCUSDT")   # next aggre.depth push starts one version too late
     sim.faults.repeat_depth_version("BTCUSDT") # next aggre.depth push starts at the previous toVersion
+    sim.faults.repeat_deals_on_subscribe(1)    # a (re)subscribed aggre.deals channel gets its last push again
     sim.faults.drop_connections()          # abort every WebSocket (no close frame)
     sim.faults.delay_pushes(0.5)           # every push leaves 0.5 s late (0 to stop)
     sim.faults.expire_listen_key(key)      # key invalid now; its private sockets are closed
@@ -39,6 +40,7 @@ class Faults:
         self.push_delay = 0.0
         self.skip_depth: dict[str, int] = {}
         self.repeat_depth: dict[str, int] = {}
+        self.repeat_deals = 0
         self.on_drop_connections: Callable[[], None] | None = None
         self.on_expire_listen_key: Callable[[str], None] | None = None
 
@@ -89,6 +91,12 @@ class Faults:
             return -1
         return 0
 
+    def repeat_deals_on_subscribe(self, pushes: int = 1) -> None:
+        """From now on, a connection that subscribes an aggre.deals channel first receives the last
+        ``pushes`` pushes of that channel again (at most 8), as MEXC may repeat trades on a reconnected
+        or a rotation's replacement socket. 0 turns it off."""
+        self.repeat_deals = max(0, min(pushes, 8))
+
     def drop_connections(self) -> None:
         """Abort every open WebSocket at once, without a close frame."""
         if self.on_drop_connections is not None:
@@ -110,3 +118,4 @@ class Faults:
         self.push_delay = 0.0
         self.skip_depth.clear()
         self.repeat_depth.clear()
+        self.repeat_deals = 0

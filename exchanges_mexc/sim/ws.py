@@ -102,6 +102,8 @@ class WsHub:
         self.channels: dict[str, ChannelState] = {}
         self.by_symbol: dict[tuple[str, str | None], dict[str, ChannelState]] = {}  # (kind, symbol)
         self.private: dict[tuple[int, str], set[Conn]] = {}  # (uid, channel) -> subscribed conns
+        # the last aggre.deals pushes per channel, kept after its last subscriber left (faults.repeat_deals)
+        self.recent_deals: dict[str, deque[bytes]] = {}
         self.streams = Streams(sim, self)
         self._closers: set[asyncio.Task[None]] = set()
 
@@ -185,6 +187,7 @@ class WsHub:
 
     def _subscribe_many(self, conn: Conn, channels: list[str], req_id: int) -> None:
         accepted: list[str] = []
+        repeated: list[str] = []  # newly subscribed aggre.deals channels
         for channel in channels:
             key = parse_channel(channel, self.sim.engine.specs, conn.uid is not None)
             full = channel not in conn.subs and len(conn.subs) >= self.settings.max_subscriptions
@@ -201,11 +204,22 @@ class WsHub:
                 self.streams.init_state(state)
             state.subscribers.add(conn)
             conn.subs[channel] = state
+            if key.kind == "deals":
+                repeated.append(channel)
             if conn.uid is not None and channel in PRIVATE:
                 self.private.setdefault((conn.uid, channel), set()).add(conn)
             conn.no_sub_since = None
         if accepted:
             conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
+        if self.sim.faults.repeat_deals:
+            self._repeat_deals(conn, repeated)
+
+    def _repeat_deals(self, conn: Conn, channels: list[str]) -> None:
+        """Fault: send the last aggre.deals pushes of newly subscribed channels again, after the ack."""
+        count, delay = self.sim.faults.repeat_deals, self.sim.faults.push_delay
+        for channel in channels:
+            for frame in list(self.recent_deals.get(channel, ()))[-count:]:
+                conn.enqueue(frame, delay)
 
     def _unsubscribe(self, conn: Conn, channel: str) -> None:
         state = conn.subs.pop(channel, None)
@@ -230,6 +244,11 @@ class WsHub:
     def publish(self, state: ChannelState, frame: bytes) -> None:
         """Send a push to every subscriber of ``state`` (with the scripted push delay)."""
         delay = self.sim.faults.push_delay
+        if state.key.kind == "deals":
+            recent = self.recent_deals.get(state.channel)
+            if recent is None:
+                recent = self.recent_deals[state.channel] = deque(maxlen=8)
+            recent.append(frame)
         for conn in state.subscribers:
             assert isinstance(conn, Conn)
             if conn.queue.qsize() > self.settings.max_queue:
@@ -246,9 +265,16 @@ class WsHub:
         return self.private.get((uid, channel), set())
 
     def publish_private(self, uid: int, channel: str, frame: bytes) -> None:
-        """Send a private push to ``uid``'s connections subscribed to ``channel``."""
+        """Send a private push to ``uid``'s connections subscribed to ``channel``.
+
+        Only sockets whose listen key is still valid receive it: a key that expired (or was deleted)
+        no longer carries the user's events, even if its socket is still open.
+        """
         delay = self.sim.faults.push_delay
+        owner = self.sim.accounts.listen_key_owner
         for conn in self.private_subscribers(uid, channel):
+            if conn.listen_key is not None and owner(conn.listen_key) != uid:
+                continue
             conn.enqueue(frame, delay)
 
     # -- rules and faults -----------------------------------------------------------------------
