@@ -25,7 +25,9 @@ books only; a delta-based exchange needs a stricter rule.)
 
 ``on_update`` is the hot path: while LIVE it is one comparison plus ``apply_update``. The
 ``on_update`` callback runs after every update applied while LIVE, and once after the buffered
-updates were applied when the book becomes LIVE.
+updates were applied when the book becomes LIVE. The optional ``on_state`` callback runs with the
+new state each time the book's state changes (SYNCING -> LIVE, LIVE -> SYNCING, -> STALE on
+``close``); it is never called on the LIVE hot path.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class BookSynchronizer:
         *,
         metrics: MetricsRegistry,
         on_update: Callable[[LocalOrderBook], None] | None = None,
+        on_state: Callable[[BookState], None] | None = None,
         max_buffer: int = 10000,
         retry: ReconnectionPolicy | None = None,
     ) -> None:
@@ -64,6 +67,7 @@ class BookSynchronizer:
         self.book = LocalOrderBook(symbol)
         self._fetch_snapshot = fetch_snapshot
         self._callback = on_update
+        self._on_state = on_state
         self._retry = retry or _DEFAULT_RETRY
         self._buffer: deque[BookUpdate] = deque(maxlen=max_buffer)
         self._fetch_task: asyncio.Task[None] | None = None
@@ -99,6 +103,8 @@ class BookSynchronizer:
 
     def invalidate(self) -> None:
         """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot now."""
+        if self._closed:
+            return
         self._buffer.clear()
         self._resync("invalidated")
         self._ensure_fetch()
@@ -109,9 +115,11 @@ class BookSynchronizer:
 
     async def close(self) -> None:
         """Stop fetching; the book is left as it is, marked STALE."""
-        self._closed = True
+        was_closed, self._closed = self._closed, True
         self._live = False
         self.book.state = BookState.STALE
+        if not was_closed and self._on_state is not None:
+            self._on_state(BookState.STALE)
         task, self._fetch_task = self._fetch_task, None
         if task is not None and not task.done():
             task.cancel()
@@ -150,13 +158,16 @@ class BookSynchronizer:
 
     def _resync(self, reason: str, *, count: bool = False) -> None:
         """Go SYNCING; a LIVE book losing sync (or ``count``) increments ``resync_count``."""
-        if self._live or count:
+        was_live = self._live
+        if was_live or count:
             self.book.resync_count += 1
             self._m_resyncs.inc()
         self._live = False
         self._live_event.clear()
         self.book.state = BookState.SYNCING
         logger.debug("%s: resync (%s)", self.symbol, reason)
+        if was_live and self._on_state is not None:
+            self._on_state(BookState.SYNCING)
 
     def _ensure_fetch(self) -> None:
         if self._closed or (self._fetch_task is not None and not self._fetch_task.done()):
@@ -222,5 +233,7 @@ class BookSynchronizer:
         self._live = True
         book.state = _LIVE
         self._live_event.set()
+        if self._on_state is not None:
+            self._on_state(_LIVE)
         if self._callback is not None:
             self._callback(book)

@@ -17,6 +17,7 @@ continuity work; this module adds what is MEXC- and transport-specific:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -34,23 +35,13 @@ SNAPSHOT_LIMIT = 1000
 _STATE_VALUE = {BookState.LIVE: 1.0, BookState.SYNCING: 0.0, BookState.STALE: -1.0}
 
 
-class _Tracked:
-    """What the manager keeps per book: the synchronizer and the state its gauges last showed."""
-
-    __slots__ = ("gauge", "state", "sync")
-
-    def __init__(self, sync: BookSynchronizer, gauge: Gauge) -> None:
-        self.sync = sync
-        self.state = sync.state
-        self.gauge = gauge
-
-
 class LocalBooks:
     """The local books of one public WebSocket client, keyed by symbol.
 
     Hot path per applied update: one dict lookup by symbol (``on_depth``), the synchronizer's
     continuity check and ``apply_update``, then the top-``publish_depth`` snapshot (cached per side by
     :class:`~exchanges.orderbook.LocalOrderBook`) to the ``orderbooks`` stream if anyone listens.
+    Gauges are updated only when a book's state changes (the synchronizer's ``on_state``).
     """
 
     def __init__(
@@ -68,7 +59,6 @@ class LocalBooks:
         self._publish_depth = publish_depth
         self._max_buffer = max_buffer
         self.books: dict[Symbol, BookSynchronizer] = {}
-        self._tracked: dict[Symbol, _Tracked] = {}
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
         self._unknown = metrics.counter("mexc.ws.books.unrouted")
@@ -81,77 +71,54 @@ class LocalBooks:
         sync = self.books.get(symbol)
         if sync is not None:
             return sync
-        fetch = self._fetch
-
-        async def fetch_snapshot() -> OrderBook:
-            return await fetch(symbol)
-
-        def on_book(book: LocalOrderBook) -> None:
-            self._on_book(tracked, book)
-
+        gauge = self._metrics.gauge(f"mexc.ws.book.{symbol}.state")
         sync = BookSynchronizer(
             symbol,
-            fetch_snapshot,
+            functools.partial(self._fetch, symbol),
             metrics=self._metrics,
-            on_update=on_book,
+            on_update=self._publish,
+            on_state=functools.partial(self._on_state, symbol, gauge),
             max_buffer=self._max_buffer,
         )
-        tracked = _Tracked(sync, self._metrics.gauge(f"mexc.ws.book.{symbol}.state"))
         self.books[symbol] = sync
-        self._tracked[symbol] = tracked
-        tracked.gauge.set(_STATE_VALUE[sync.state])
+        gauge.set(_STATE_VALUE[sync.state])
         self._count_states()
         return sync
 
     async def remove(self, symbol: Symbol) -> None:
         sync = self.books.pop(symbol, None)
-        if sync is None:
-            return
-        await sync.close()
-        tracked = self._tracked.pop(symbol, None)
-        if tracked is not None:
-            tracked.gauge.set(_STATE_VALUE[BookState.STALE])
-        self._count_states()
+        if sync is not None:
+            await sync.close()  # on_state(STALE): gauge -1, no longer counted
 
     def on_depth(self, update: BookUpdate) -> None:
         """Route one parsed aggre.depth push to its book (hot path)."""
-        tracked = self._tracked.get(update.symbol)
-        if tracked is None:
+        sync = self.books.get(update.symbol)
+        if sync is None:
             self._unknown.inc()  # e.g. a push that raced an unsubscribe
             return
-        sync = tracked.sync
         sync.on_update(update)
-        if sync.book.state is not tracked.state:
-            self._refresh_gauges(tracked)
 
     def invalidate(self, symbols: Iterable[Symbol]) -> None:
         """Distrust these books (their connection reconnected) and resync them from a new snapshot."""
         for symbol in symbols:
-            tracked = self._tracked.get(symbol)
-            if tracked is None:
+            sync = self.books.get(symbol)
+            if sync is None:
                 continue
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
-            tracked.sync.invalidate()
-            self._refresh_gauges(tracked)
+            sync.invalidate()
 
-    def _on_book(self, tracked: _Tracked, book: LocalOrderBook) -> None:
-        if book.state is not tracked.state:
-            self._refresh_gauges(tracked)
+    def _publish(self, book: LocalOrderBook) -> None:
         stream = self._stream
         if stream.has_consumers:
             stream.publish(book.snapshot(self._publish_depth))
 
-    def _refresh_gauges(self, tracked: _Tracked) -> None:
-        state = tracked.sync.book.state
-        previous = tracked.state
-        tracked.state = state
-        tracked.gauge.set(_STATE_VALUE[state])
-        if previous is not state:
-            logger.debug("%s: book %s", tracked.sync.symbol, state.value)
+    def _on_state(self, symbol: Symbol, gauge: Gauge, state: BookState) -> None:
+        gauge.set(_STATE_VALUE[state])
+        logger.debug("%s: book %s", symbol, state.value)
         self._count_states()
 
     def _count_states(self) -> None:
-        states = [tracked.state for tracked in self._tracked.values()]
+        states = [sync.state for sync in self.books.values()]
         self._live.set(sum(1 for state in states if state is BookState.LIVE))
         self._syncing.set(sum(1 for state in states if state is BookState.SYNCING))
 

@@ -1,4 +1,4 @@
-"""MEXC WebSocket request encoding (API.md §9.2): SUBSCRIPTION / UNSUBSCRIPTION / PING.
+"""MEXC WebSocket request encoding (API.md §9.2): SUBSCRIPTION / UNSUBSCRIPTION, and the PING message.
 
 The transport calls :class:`MexcSubscriptionCodec` to turn a list of channels into one text frame;
 it never looks inside. MEXC echoes the request ``id`` in acks (or 0), and always echoes the channel
@@ -22,20 +22,17 @@ MAX_PARAMS_PER_REQUEST = 30
 class MexcSubscriptionCodec:
     """Encodes ``{"method":"SUBSCRIPTION","params":[...],"id":n}`` with increasing ids per codec."""
 
-    __slots__ = ("_ids", "last_id")
+    __slots__ = ("_ids",)
 
     def __init__(self, first_id: int = 1) -> None:
         self._ids = itertools.count(first_id)
-        self.last_id = first_id - 1
-        """The id of the most recent request (for logs and tests)."""
 
     def _encode(self, method: str, channels: Sequence[str]) -> str:
         if not channels:
             raise ValueError(f"{method} needs at least one channel")
         if len(channels) > MAX_PARAMS_PER_REQUEST:
             raise ValueError(f"{method} of {len(channels)} channels exceeds {MAX_PARAMS_PER_REQUEST}")
-        self.last_id = next(self._ids)
-        body = {"method": method, "params": list(channels), "id": self.last_id}
+        body = {"method": method, "params": list(channels), "id": next(self._ids)}
         return orjson.dumps(body).decode()
 
     def subscribe(self, channels: Sequence[str]) -> str:
@@ -43,10 +40,6 @@ class MexcSubscriptionCodec:
 
     def unsubscribe(self, channels: Sequence[str]) -> str:
         return self._encode("UNSUBSCRIPTION", channels)
-
-    @staticmethod
-    def ping() -> str:
-        return PING_MESSAGE
 
 
 def is_ack_frame(frame: bytes | str) -> bool:

@@ -16,44 +16,14 @@ a reconnect MEXC may push again what was already seen, so the same trade can arr
 * Versioned snapshots (book tickers with ``version``): anything not newer than the last seen version
   of that symbol is dropped (:class:`VersionGate`).
 * Private fills by trade id and order updates by ``(order id, status, filled quantity)`` use
-  ``RecentKeys`` too (see :mod:`exchanges_mexc.ws.private`).
+  :class:`KeyGenerations` too (see :mod:`exchanges_mexc.ws.reconcile`).
 """
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Hashable
 
 from exchanges.models import Symbol, Trade
-
-
-class RecentKeys:
-    """A set that remembers the last ``capacity`` keys (FIFO eviction)."""
-
-    __slots__ = ("_capacity", "_order", "_seen")
-
-    def __init__(self, capacity: int = 8192) -> None:
-        if capacity <= 0:
-            raise ValueError("capacity must be positive")
-        self._capacity = capacity
-        self._seen: set[Hashable] = set()
-        self._order: collections.deque[Hashable] = collections.deque()
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._seen
-
-    def add(self, key: Hashable) -> bool:
-        """Remember ``key``; False when it was already known (a duplicate)."""
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        self._order.append(key)
-        if len(self._order) > self._capacity:
-            self._seen.discard(self._order.popleft())
-        return True
 
 
 class KeyGenerations:
@@ -72,12 +42,6 @@ class KeyGenerations:
         self._capacity = capacity
         self._current: set[Hashable] = set()
         self._previous: set[Hashable] = set()
-
-    def __len__(self) -> int:
-        return len(self._current) + len(self._previous)
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._current or key in self._previous
 
     def add(self, key: Hashable) -> bool:
         """Remember ``key``; False when it was already known (a duplicate)."""
@@ -107,26 +71,19 @@ def trade_key(trade: Trade) -> Hashable:
 
 
 class TradeDeduper:
-    """Per-symbol windows of recently delivered trade keys."""
+    """Per-symbol windows of recently delivered trade keys (duplicates are counted by the caller)."""
 
-    __slots__ = ("_capacity", "_windows", "duplicates")
+    __slots__ = ("_capacity", "_windows")
 
     def __init__(self, capacity: int = 4096) -> None:
         self._capacity = capacity
         self._windows: dict[Symbol, KeyGenerations] = {}
-        self.duplicates = 0
 
     def _window(self, symbol: Symbol) -> KeyGenerations:
         window = self._windows.get(symbol)
         if window is None:
             window = self._windows[symbol] = KeyGenerations(self._capacity)
         return window
-
-    def is_new(self, trade: Trade) -> bool:
-        if self._window(trade.symbol).add(trade_key(trade)):
-            return True
-        self.duplicates += 1
-        return False
 
     def remember(self, trades: list[Trade]) -> None:
         """Record trades as seen without checking them (seeding, see ``PublicRouter``)."""
@@ -139,43 +96,27 @@ class TradeDeduper:
         ``trades`` must share one symbol: the decoder builds them from one MEXC push, which carries
         one symbol. Returns ``trades`` itself when all are new.
         """
-        symbol = trades[0].symbol
-        window = self._windows.get(symbol)
-        if window is None:
-            window = self._windows[symbol] = KeyGenerations(self._capacity)
-        keys: list[Hashable] = [
-            trade.trade_id or (trade.timestamp, trade.price, trade.quantity, trade.side) for trade in trades
-        ]
-        current = window._current
-        if current.isdisjoint(keys) and window._previous.isdisjoint(keys):  # add_new_batch, inlined
-            current.update(keys)
-            if len(current) >= window._capacity:
-                window._previous, window._current = current, set()
+        window = self._window(trades[0].symbol)
+        keys = list(map(trade_key, trades))
+        if window.add_new_batch(keys):
             return trades
-        return [trade for trade in trades if self.is_new(trade)]
-
-    def forget(self, symbol: Symbol) -> None:
-        self._windows.pop(symbol, None)
+        add = window.add
+        return [trade for trade, key in zip(trades, keys, strict=True) if add(key)]
 
 
 class VersionGate:
     """Passes a versioned event only if its version is newer than the last passed one per key."""
 
-    __slots__ = ("_last", "stale")
+    __slots__ = ("_last",)
 
     def __init__(self) -> None:
         self._last: dict[Hashable, int] = {}
-        self.stale = 0
 
     def is_new(self, key: Hashable, version: int | None) -> bool:
         if version is None:
             return True
         last = self._last.get(key)
         if last is not None and version <= last:
-            self.stale += 1
             return False
         self._last[key] = version
         return True
-
-    def reset(self, key: Hashable) -> None:
-        self._last.pop(key, None)

@@ -10,10 +10,11 @@ Everything here is synchronous and cheap; handlers and iterators consume on thei
 Trade de-duplication runs only while frames may repeat (see :class:`PublicRouter`); in the steady
 state a frame's trades are only remembered in a short ring of recent frames.
 
-Processing time is sampled, not measured on every frame: the first frame and then every
-``FRAME_SAMPLE_EVERY``-th frame is timed with ``time.perf_counter`` into the ``mexc.ws.frame_processing``
-histogram (decode + routing + book update + hand-off to the consumers; not the handlers themselves,
-which run on their own tasks). ``get_performance_metrics()``' ``message_processing_time_avg_ms`` reads it.
+Processing time is sampled, not measured on every frame (:func:`sampled_frame_handler`, used by the
+public and the private client): the first frame and then every ``FRAME_SAMPLE_EVERY``-th frame is
+timed with ``time.perf_counter`` into the ``mexc.ws.frame_processing`` histogram (decode + routing +
+book update + hand-off to the consumers; not the handlers themselves, which run on their own tasks).
+``get_performance_metrics()``' ``message_processing_time_avg_ms`` reads it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exchanges.metrics import MetricsRegistry
+from exchanges.metrics import Counter, LatencyHistogram, MetricsRegistry
 from exchanges.models import BookTicker, BookUpdate, Kline, OrderBook, Ticker, Trade
+from exchanges.transport.ws import FrameHandler
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import LocalBooks
@@ -38,7 +40,26 @@ FRAME_SAMPLE_EVERY = 64
 _SAMPLE_MASK = FRAME_SAMPLE_EVERY - 1
 RECENT_TRADE_FRAMES = 1024
 """Trade frames remembered outside overlap windows, to seed the de-duplication when one opens."""
-_clock = time.perf_counter
+
+
+def sampled_frame_handler(route: FrameHandler, frames: Counter, processing: LatencyHistogram) -> FrameHandler:
+    """The transport's ``on_frame``: counts every frame in ``frames`` and passes it to ``route``;
+    the first frame and every ``FRAME_SAMPLE_EVERY``-th one is timed into ``processing``."""
+    clock = time.perf_counter
+    record = processing.record
+
+    def on_frame(frame: bytes | str) -> None:
+        frames.value += 1
+        if (frames.value - 1) & _SAMPLE_MASK:
+            route(frame)
+            return
+        started = clock()
+        try:
+            route(frame)
+        finally:
+            record(clock() - started)
+
+    return on_frame
 
 
 class PublicRouter:
@@ -82,11 +103,9 @@ class PublicRouter:
         self._recent_trades: collections.deque[list[Trade]] = collections.deque(maxlen=RECENT_TRADE_FRAMES)
         self._m_overlaps = metrics.counter("mexc.ws.trades.dedupe_windows")
         self.ticker_gate = VersionGate()
-        self._m_frames = metrics.counter("mexc.ws.frames")
         self._m_trade_dups = metrics.counter("mexc.ws.trades.duplicates")
         self._m_stale_tickers = metrics.counter("mexc.ws.book_tickers.stale")
         self._m_unrouted = metrics.counter("mexc.ws.unrouted")
-        self._m_processing = metrics.histogram(FRAME_PROCESSING)
         # Each route takes all records of one frame (a list of one type).
         self._routes: dict[type, Callable[[list[Any]], None]] = {
             Trade: self._on_trades,
@@ -98,13 +117,12 @@ class PublicRouter:
             ControlMessage: self._on_controls,
         }
 
-    def on_frame(self, frame: bytes | str) -> None:
+        self.on_frame = sampled_frame_handler(
+            self._route_frame, metrics.counter("mexc.ws.frames"), metrics.histogram(FRAME_PROCESSING)
+        )
         """The transport's ``on_frame``: decode and route (bad frames are counted by the decoder)."""
-        frames = self._m_frames
-        frames.value += 1
-        if not (frames.value - 1) & _SAMPLE_MASK:
-            self._on_frame_timed(frame)
-            return
+
+    def _route_frame(self, frame: bytes | str) -> None:
         events = self._decode(frame)
         if events:
             route = self._routes.get(type(events[0]))
@@ -112,19 +130,6 @@ class PublicRouter:
                 self._m_unrouted.value += len(events)
             else:
                 route(events)
-
-    def _on_frame_timed(self, frame: bytes | str) -> None:
-        started = _clock()
-        try:
-            events = self._decode(frame)
-            if events:
-                route = self._routes.get(type(events[0]))
-                if route is None:
-                    self._m_unrouted.value += len(events)
-                else:
-                    route(events)
-        finally:
-            self._m_processing.record(_clock() - started)
 
     @property
     def deduplicating(self) -> bool:
@@ -177,9 +182,10 @@ class PublicRouter:
             self._on_control(control)
 
     def _on_book_tickers(self, tickers: list[BookTicker]) -> None:
-        gate = self.ticker_gate
-        for ticker in tickers:
-            if gate.is_new(ticker.symbol, ticker.version):
-                self._book_tickers.publish(ticker)
-            else:
-                self._m_stale_tickers.value += 1
+        """One push's tickers share one symbol and one version (a ``bookTicker.batch`` is one
+        versioned unit): the frame is passed on whole if its version is new, else dropped whole."""
+        first = tickers[0]
+        if self.ticker_gate.is_new(first.symbol, first.version):
+            self._book_tickers.publish_many(tickers)
+        else:
+            self._m_stale_tickers.value += len(tickers)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
@@ -47,7 +46,7 @@ from exchanges_mexc.ws import reconcile as rc
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.channels import PRIVATE_CHANNELS
 from exchanges_mexc.ws.codec import MexcSubscriptionCodec, is_ack_frame
-from exchanges_mexc.ws.dispatch import FRAME_PROCESSING, FRAME_SAMPLE_EVERY
+from exchanges_mexc.ws.dispatch import FRAME_PROCESSING, sampled_frame_handler
 from exchanges_mexc.ws.listen_key import KEEPALIVE_INTERVAL, ListenKeyKeeper
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 from exchanges_mexc.ws.streams import EventStream, StreamIterator
@@ -55,7 +54,6 @@ from exchanges_mexc.ws.streams import EventStream, StreamIterator
 logger = logging.getLogger("exchanges.mexc.ws.private")
 
 _RETRY = ReconnectionPolicy(initial_delay=0.2, max_delay=10.0)
-FRAME_SAMPLE_MASK = FRAME_SAMPLE_EVERY - 1
 
 
 class MexcPrivateSpotWebsocket:
@@ -96,8 +94,9 @@ class MexcPrivateSpotWebsocket:
         self._m_recovered_fills = m.counter("mexc.ws.private.reconciled_fills")
         self._m_recovered_orders = m.counter("mexc.ws.private.reconciled_orders")
         self._m_duplicates = m.counter("mexc.ws.private.duplicates")
-        self._m_frames = m.counter("mexc.ws.private.frames")
-        self._m_processing = m.histogram(FRAME_PROCESSING)
+        self._on_frame = sampled_frame_handler(
+            self._route_frame, m.counter("mexc.ws.private.frames"), m.histogram(FRAME_PROCESSING)
+        )
         self._ws: ReconnectingWebSocket | None = None
         self._holding = True
         self._held: list[Any] = []
@@ -311,19 +310,6 @@ class MexcPrivateSpotWebsocket:
             self._deliver(event, force=force)
 
     # ------------------------------------------------------------------ frames
-
-    def _on_frame(self, frame: bytes | str) -> None:
-        """The transport's ``on_frame``; every ``FRAME_SAMPLE_EVERY``-th frame is timed (see .dispatch)."""
-        frames = self._m_frames
-        frames.value += 1
-        if (frames.value - 1) & FRAME_SAMPLE_MASK:
-            self._route_frame(frame)
-            return
-        started = time.perf_counter()
-        try:
-            self._route_frame(frame)
-        finally:
-            self._m_processing.record(time.perf_counter() - started)
 
     def _route_frame(self, frame: bytes | str) -> None:
         for event in self._decoder.decode(frame):

@@ -232,8 +232,12 @@ class MexcPublicSpotWebsocket:
         await self._acks.wait(new, futures, within=self._ack_timeout)
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
-        await self._pool.unsubscribe([channel for channel in channels if channel in self._pool.subscriptions])
-        self._update_trade_dedupe()
+        try:
+            await self._pool.unsubscribe(
+                [channel for channel in channels if channel in self._pool.subscriptions]
+            )
+        finally:
+            self._update_trade_dedupe()
 
     def _update_trade_dedupe(self, adding: Sequence[str] = ()) -> None:
         """De-duplicate every trade while some symbol's trades are subscribed on two channels."""
@@ -248,7 +252,7 @@ class MexcPublicSpotWebsocket:
         """A refused channel is forgotten, so it is not re-sent after every reconnect."""
         if self._closed or channel not in self._pool.subscriptions:
             return
-        task = asyncio.get_running_loop().create_task(self._pool.unsubscribe([channel]))
+        task = asyncio.get_running_loop().create_task(self.unsubscribe([channel]))
         self._pending_unsubscribes.add(task)
         task.add_done_callback(self._pending_unsubscribes.discard)
 

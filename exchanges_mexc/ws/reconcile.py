@@ -38,7 +38,7 @@ from exchanges.models import (
     Symbol,
 )
 from exchanges.order_table import OrderTable
-from exchanges_mexc.ws.dedupe import RecentKeys
+from exchanges_mexc.ws.dedupe import KeyGenerations
 
 logger = logging.getLogger("exchanges.mexc.ws.reconcile")
 
@@ -104,16 +104,12 @@ class PrivateState:
         self.balances: dict[AssetName, AssetBalance] = {}
         self.symbols: set[Symbol] = set(symbols)
         self.last_fill_time: dict[Symbol, int] = {}
-        self._fills = RecentKeys(window)
-        self._orders = RecentKeys(window)
-        self.duplicate_fills = 0
-        self.duplicate_orders = 0
-        self.stale_orders = 0
+        self._fills = KeyGenerations(window)  # at least the last ``window`` keys of each
+        self._orders = KeyGenerations(window)
 
     def accept_fill(self, fill: Fill, *, force: bool = False) -> bool:
         """Record a fill; False if it was delivered before (``force`` skips that check once)."""
         if not self._fills.add(fill.trade_id) and not force:
-            self.duplicate_fills += 1
             return False
         self.symbols.add(fill.symbol)
         if fill.timestamp > self.last_fill_time.get(fill.symbol, 0):
@@ -125,10 +121,8 @@ class PrivateState:
         self.symbols.add(order.symbol)
         current = self.orders.get(order.order_id)
         if current is not None and is_older(order, current):
-            self.stale_orders += 1
             return False
         if not self._orders.add(order_key(order)) and not force:
-            self.duplicate_orders += 1
             return False
         self.orders[order.order_id] = order
         return True

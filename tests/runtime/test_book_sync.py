@@ -147,11 +147,20 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
     metrics = MetricsRegistry()
     callbacks = 0
 
+    reported = [BookState.SYNCING]  # the initial state, then every on_state call
+
     def on_book(book: object) -> None:
         nonlocal callbacks
         callbacks += 1
 
-    sync = BookSynchronizer(SYMBOL, exchange.fetch, metrics=metrics, on_update=on_book, retry=NO_WAIT)
+    def on_state(state: BookState) -> None:
+        assert state is sync.state  # called once the state is set
+        assert state is not reported[-1]  # only on a change
+        reported.append(state)
+
+    sync = BookSynchronizer(
+        SYMBOL, exchange.fetch, metrics=metrics, on_update=on_book, on_state=on_state, retry=NO_WAIT
+    )
     assert sync.state is BookState.SYNCING
     previous: BookUpdate | None = None
     for action, *args in steps:
@@ -189,6 +198,7 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
             assert sync.state is BookState.SYNCING
         if state_of(sync) is BookState.LIVE:
             assert_matches(sync, exchange)
+        assert reported[-1] is state_of(sync)  # every change was reported
 
     # A clean stream from here on: the book must come back LIVE and right.
     exchange.fail_next = 0
@@ -207,8 +217,10 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
     assert_matches(sync, exchange)
     assert callbacks > 0
     assert metrics.value(f"book.{SYMBOL}.resyncs") == sync.resync_count
+    assert reported.count(BookState.SYNCING) == sync.resync_count + 1  # each LIVE -> SYNCING reported
     await sync.close()
     assert state_of(sync) is BookState.STALE
+    assert reported[-1] is BookState.STALE
 
 
 @given(st.lists(step, min_size=15, max_size=80))
@@ -325,3 +337,40 @@ async def test_live_book_applies_an_update_overlapping_its_version() -> None:
     assert sync.book.best_bid() == OrderBookEntry(1.0, 3.0)
     assert sync.book.version == version + 2
     await sync.close()
+
+
+async def test_on_state_reports_every_change_once() -> None:
+    exchange = FakeExchange()
+    reported: list[BookState] = []
+    sync = BookSynchronizer(
+        SYMBOL, exchange.fetch, metrics=MetricsRegistry(), on_state=reported.append, retry=NO_WAIT
+    )
+    exchange.event([(1.0, 1.0)], [])
+    first = exchange.push()
+    assert first is not None
+    sync.on_update(first)
+    sync.invalidate()  # already SYNCING: nothing to report
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert reported == [BookState.LIVE]
+    exchange.event([(2.0, 1.0)], [])
+    second = exchange.push()
+    assert second is not None
+    sync.on_update(second)  # LIVE hot path: no report
+    assert reported == [BookState.LIVE]
+    sync.invalidate()
+    assert reported == [BookState.LIVE, BookState.SYNCING]
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    exchange.event([(3.0, 1.0)], [])
+    assert exchange.push() is not None  # lost
+    exchange.event([(4.0, 1.0)], [])
+    fourth = exchange.push()
+    assert fourth is not None
+    sync.on_update(fourth)  # a gap
+    assert reported == [BookState.LIVE, BookState.SYNCING, BookState.LIVE, BookState.SYNCING]
+    await sync.close()
+    await sync.close()
+    sync.invalidate()  # a closed book stays STALE
+    assert sync.state is BookState.STALE
+    assert reported == [BookState.LIVE, BookState.SYNCING, BookState.LIVE, BookState.SYNCING, BookState.STALE]

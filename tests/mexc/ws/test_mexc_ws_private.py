@@ -112,9 +112,19 @@ async def test_order_lifecycle_drops_and_expired_keys_are_delivered_exactly_once
             assert keys[0] not in new_keys
 
             # 4. Keep-alive rejected (key silently invalid, socket still open): moved to a new key.
+            counters = (
+                "mexc.ws.private.listen_keys_created",
+                "ws.mexc_private.rotations",
+                "mexc.ws.private.reconciliations",
+            )
+            before = {name: metrics.value(name) for name in counters}
             sim.accounts.expire_listen_key(new_keys[0])
             await wait_until(lambda: metrics.value("mexc.ws.private.listen_key_rejected") >= 2, 5)
+            for name in counters:  # a new key, the socket rotated onto it, what was missed fetched
+                await wait_until(lambda name=name: metrics.value(name) > before[name], 10)
             await wait_until(lambda: ws.is_connected() and not ws.reconciling, 10)
+            assert new_keys[0] not in sim.accounts.listen_keys_of(me.uid)
+            assert sim.accounts.listen_keys_of(me.uid)
             order3 = await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
             sell_into(sim, other.uid, "1")
             await wait_until(lambda: len(seen.fills) == 5, 5)

@@ -136,6 +136,13 @@ async def test_45_subscriptions_use_two_connections_and_blocked_raises() -> None
                 await ws.subscribe([bad])
             assert info.value.channel == bad
             await wait_until(lambda: bad not in ws.subscriptions, 5)
+            # Two refused trade channels of one pair: de-duplication is switched off again once
+            # both are forgotten (the refusal goes through the normal unsubscribe bookkeeping).
+            bad_pair = [bad, bad.replace("@100ms@", "@10ms@")]
+            with pytest.raises(SubscriptionError):
+                await ws.subscribe(bad_pair)
+            await wait_until(lambda: not set(bad_pair) & ws.subscriptions, 5)
+            await wait_until(lambda: not ws._router.deduplicating, 5)
 
             # Unsubscribing frees the slots: the second connection closes when empty.
             await ws.unsubscribe_book_ticker(SYMBOLS)
@@ -177,10 +184,13 @@ async def test_trades_have_no_duplicates_or_gaps_across_rotation_and_reconnect(
             collector = asyncio.create_task(collect())
             await ws.subscribe_trades(symbols)
             await asyncio.sleep(0.3)
+            # Every replacement (rotation) or reconnected socket first gets the channel's last push again.
+            sim.faults.repeat_deals_on_subscribe(2)
             start_ids = {pair: {t.trade_id for t in sim.engine.history[pair].trades} for pair in pairs}
             await asyncio.sleep(3.0)  # several rotations
             rotations = sum(metrics.value(f"ws.{conn.name}.rotations") for conn in ws.connections)
             assert rotations >= 2
+            assert metrics.value("mexc.ws.trades.duplicates") > 0  # the repeats did arrive, and were dropped
             assert metrics.value("mexc.ws.trades.possible_gaps") == 0  # a rotation loses nothing
 
             # Compare the rotation phase with the simulator's tape: every trade exactly once.

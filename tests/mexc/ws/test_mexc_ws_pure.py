@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
 
 import orjson
 import pytest
@@ -18,10 +20,15 @@ from exchanges.models import (
     BookState,
     BookTicker,
     BookUpdate,
+    Fill,
     Kline,
     KlineInterval,
+    Order,
     OrderBook,
     OrderBookEntry,
+    OrderId,
+    OrderStatus,
+    OrderType,
     Side,
     Symbol,
     Ticker,
@@ -35,7 +42,8 @@ from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import LocalBooks
 from exchanges_mexc.ws.codec import PING_MESSAGE, MexcSubscriptionCodec
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
-from exchanges_mexc.ws.dispatch import PublicRouter
+from exchanges_mexc.ws.dispatch import FRAME_SAMPLE_EVERY, PublicRouter, sampled_frame_handler
+from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 from exchanges_mexc.ws.streams import EventStream
 
@@ -218,7 +226,9 @@ async def test_stream_fans_out_to_handler_and_iterators_in_order() -> None:
     assert rest == list(range(5))
 
 
-@pytest.mark.parametrize(("policy", "kept"), [("drop_oldest", [7, 8, 9]), ("drop_newest", [0, 1, 2])])
+@pytest.mark.parametrize(
+    ("policy", "kept"), [("drop_oldest", [7, 8, 9]), ("drop_newest", [0, 1, 2]), ("block", [7, 8, 9])]
+)
 async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[int]) -> None:
     metrics = MetricsRegistry()
     stream: EventStream[int] = EventStream("n", metrics, maxsize=3, policy=policy)
@@ -228,6 +238,8 @@ async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[in
     await stream.close()
     assert [n async for n in iterator] == kept
     assert metrics.value("mexc.ws.n.dropped") == 7
+    with pytest.raises(ValueError, match="overflow policy must be one of"):
+        EventStream("bad", metrics, policy="drop_all")
 
 
 @pytest.mark.parametrize(("policy", "kept"), [("drop_oldest", [6, 7, 8, 9]), ("drop_newest", [0, 1, 2, 3])])
@@ -246,6 +258,19 @@ async def test_publish_many_applies_the_policy_per_event(policy: str, kept: list
     assert [n async for n in iterator] == kept
     assert metrics.value("mexc.ws.n.published") == 10
     assert metrics.value("mexc.ws.n.dropped") == 12  # 6 for the handler, 6 for the iterator
+
+
+async def test_publish_many_filters_and_bounds_each_iterator() -> None:
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=3)
+    evens = stream.iterate(lambda n: n % 2 == 0)
+    small = stream.iterate(maxsize=2)
+    stream.publish_many([1, 3])  # nothing for evens
+    stream.publish_many([0, 1, 2, 3, 4, 5, 6, 7, 8])
+    await stream.close()
+    assert [n async for n in evens] == [4, 6, 8]  # filtered first, then bounded (drop_oldest)
+    assert [n async for n in small] == [7, 8]
+    assert metrics.value("mexc.ws.n.dropped") == 2 + 9
 
 
 async def test_handler_kinds_are_all_awaited_in_order() -> None:
@@ -287,7 +312,7 @@ def test_trade_dedupe_checks_a_frame_at_once() -> None:
     assert dedupe.filter_new(frame) is frame  # all new: the same list, nothing copied
     again = [frame[1], Trade(btc, 2.0, 1.0, Side.SELL, 11, "c")]
     assert dedupe.filter_new(again) == [again[1]]  # one repeat: checked trade by trade
-    assert dedupe.duplicates == 1
+    assert dedupe.filter_new(again) == []  # both known now
     no_ids = [Trade(btc, 3.0, 1.0, Side.BUY, 12), Trade(btc, 3.0, 1.0, Side.BUY, 13)]
     assert dedupe.filter_new(no_ids) is no_ids
     assert dedupe.filter_new(no_ids[1:]) == []  # fallback key (time, price, quantity, side)
@@ -305,28 +330,36 @@ def _deals_frame(ids: range) -> bytes:
     return wrapper.SerializeToString()
 
 
-async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
-    """Steady state: no check. A window (rotation/reconnect) is seeded with recent frames and checks all."""
-    metrics = MetricsRegistry()
+def _router(
+    metrics: MetricsRegistry,
+    trades: EventStream[Trade] | None = None,
+    book_tickers: EventStream[BookTicker] | None = None,
+) -> PublicRouter:
     mapper = MexcSymbolMapper()
     mapper.register(Symbol("BTC", "USDT"))
 
     async def no_snapshot(symbol: Symbol) -> OrderBook:
         raise AssertionError("no book here")
 
-    trades: EventStream[Trade] = EventStream("trades", metrics)
     books: EventStream[OrderBook] = EventStream("orderbooks", metrics)
-    router = PublicRouter(
+    return PublicRouter(
         MexcFrameDecoder(mapper, metrics),
         metrics=metrics,
         books=LocalBooks(no_snapshot, metrics=metrics, stream=books),
         acks=AckTracker(metrics, prefix="mexc.ws"),
-        trades=trades,
+        trades=trades or EventStream[Trade]("trades", metrics),
         orderbooks=books,
-        book_tickers=EventStream[BookTicker]("book_tickers", metrics),
+        book_tickers=book_tickers or EventStream[BookTicker]("book_tickers", metrics),
         tickers=EventStream[Ticker]("tickers", metrics),
         klines=EventStream[Kline]("klines", metrics),
     )
+
+
+async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
+    """Steady state: no check. A window (rotation/reconnect) is seeded with recent frames and checks all."""
+    metrics = MetricsRegistry()
+    trades: EventStream[Trade] = EventStream("trades", metrics)
+    router = _router(metrics, trades=trades)
     seen = trades.iterate()
     first, second, third = _deals_frame(range(3)), _deals_frame(range(3, 6)), _deals_frame(range(6, 9))
     router.on_frame(first)
@@ -352,6 +385,42 @@ async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
     assert metrics.value("mexc.ws.trades.dedupe_windows") == 1  # overlap windows only
 
 
+def _book_ticker_frame(version: int, bids: list[float]) -> bytes:
+    wrapper = PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper(
+        channel="spot@public.bookTicker.batch.v3.api.pb@BTCUSDT", symbol="BTCUSDT", sendTime=1
+    )
+    for bid in bids:
+        wrapper.publicBookTickerBatch.items.add(
+            bidPrice=str(bid), bidQuantity="1", askPrice="200", askQuantity="1"
+        )
+    wrapper.publicBookTickerBatch.version = str(version)
+    return wrapper.SerializeToString()
+
+
+async def test_router_passes_a_book_ticker_batch_whole_and_drops_stale_versions() -> None:
+    metrics = MetricsRegistry()
+    stream: EventStream[BookTicker] = EventStream("book_tickers", metrics)
+    published: list[list[float]] = []
+    original = stream.publish_many
+
+    def publish_many(items: list[BookTicker]) -> None:  # one hand-over per frame
+        published.append([ticker.bid_price for ticker in items])
+        original(items)
+
+    stream.publish_many = publish_many  # type: ignore[method-assign]
+    seen = stream.iterate()
+    router = _router(metrics, book_tickers=stream)
+    router.on_frame(_book_ticker_frame(5, [100.0, 101.0, 102.0]))
+    router.on_frame(_book_ticker_frame(5, [100.0, 101.0, 102.0]))  # repeated (overlap): stale
+    router.on_frame(_book_ticker_frame(4, [99.0]))  # older: stale
+    router.on_frame(_book_ticker_frame(6, [103.0, 104.0]))
+    await stream.close()
+    assert published == [[100.0, 101.0, 102.0], [103.0, 104.0]]
+    assert [ticker.bid_price async for ticker in seen] == [100.0, 101.0, 102.0, 103.0, 104.0]
+    assert metrics.value("mexc.ws.book_tickers.stale") == 3 + 1
+    assert metrics.value("mexc.ws.book_tickers.published") == 5
+
+
 async def test_dropped_iterator_unsubscribes() -> None:
     stream: EventStream[int] = EventStream("n", MetricsRegistry())
     iterator = stream.iterate()
@@ -368,15 +437,20 @@ async def test_dropped_iterator_unsubscribes() -> None:
 def test_trade_dedupe_by_id_then_by_content() -> None:
     btc = Symbol("BTC", "USDT")
     dedupe = TradeDeduper(capacity=3)
+
+    def is_new(trade: Trade) -> bool:
+        return dedupe.filter_new([trade]) == [trade]
+
     with_id = Trade(btc, 1.0, 2.0, Side.BUY, 10, "t1")
-    assert dedupe.is_new(with_id)
-    assert not dedupe.is_new(with_id._replace(timestamp=11))  # same id: duplicate
+    assert is_new(with_id)
+    assert not is_new(with_id._replace(timestamp=11))  # same id: duplicate
     no_id = Trade(btc, 1.0, 2.0, Side.BUY, 10)
-    assert dedupe.is_new(no_id)
-    assert not dedupe.is_new(no_id)
-    assert dedupe.is_new(no_id._replace(side=Side.SELL))
-    assert dedupe.is_new(no_id._replace(symbol=Symbol("ETH", "USDT")))  # per-symbol windows
-    assert dedupe.duplicates == 2
+    assert is_new(no_id)
+    assert not is_new(no_id)
+    assert is_new(no_id._replace(side=Side.SELL))
+    assert is_new(no_id._replace(symbol=Symbol("ETH", "USDT")))  # per-symbol windows
+    dedupe.remember([Trade(btc, 5.0, 2.0, Side.BUY, 20, "seeded")])  # seeding: known from now on
+    assert not is_new(Trade(btc, 5.0, 2.0, Side.BUY, 20, "seeded"))
     gate = VersionGate()
     assert gate.is_new(btc, 5)
     assert not gate.is_new(btc, 5)
@@ -385,35 +459,74 @@ def test_trade_dedupe_by_id_then_by_content() -> None:
     assert gate.is_new(btc, 6)
 
 
-async def test_book_manager_trims_overlapping_updates_instead_of_resyncing() -> None:
-    btc = Symbol("BTC", "USDT")
-    snapshots = 0
+async def test_local_books_gauges_publishes_and_invalidation_of_a_live_book() -> None:
+    """What LocalBooks adds to the synchronizer (whose overlap/gap rules test_book_sync.py covers)."""
+    btc, eth = Symbol("BTC", "USDT"), Symbol("ETH", "USDT")
+    snapshot_version = 10
 
     async def fetch(symbol: Symbol) -> OrderBook:
-        nonlocal snapshots
-        snapshots += 1
-        return OrderBook(symbol, (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),), 0, 10)
+        bids, asks = (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),)
+        return OrderBook(symbol, bids, asks, 0, snapshot_version)
 
     metrics = MetricsRegistry()
     stream: EventStream[OrderBook] = EventStream("orderbooks", metrics)
-    books = LocalBooks(fetch, metrics=metrics, stream=stream)
+    seen: list[OrderBook] = []
+    stream.set_handler(seen.append)
+
+    async def published() -> list[OrderBook]:
+        await stream.drain(1.0)
+        got = seen[:]
+        seen.clear()
+        return got
+
+    books = LocalBooks(fetch, metrics=metrics, stream=stream, publish_depth=1)
+
+    def gauges() -> tuple[float, float, float, float]:
+        snap = metrics.snapshot()
+        return (
+            snap["mexc.ws.books.live"],
+            snap["mexc.ws.books.syncing"],
+            snap[f"mexc.ws.book.{btc}.state"],
+            snap[f"mexc.ws.book.{eth}.state"],
+        )
+
     sync = books.add(btc)
+    assert books.add(btc) is sync
+    books.add(eth)
+    assert btc in books
+    assert gauges() == (0, 2, 0, 0)
     books.on_depth(BookUpdate(btc, [(98.0, 2.0)], [], 9, 11, 1))
     async with asyncio.timeout(2):
         await sync.wait_live()
-    assert sync.book.version == 11
-    books.on_depth(BookUpdate(btc, [(98.0, 3.0)], [], 10, 13, 2))  # overlaps 10..11: applied
-    books.on_depth(BookUpdate(btc, [(98.0, 4.0)], [], 12, 13, 3))  # entirely old: dropped
-    assert sync.state is BookState.LIVE
-    assert sync.book.version == 13
-    assert sync.book.bids() == [(99.0, 1.0), (98.0, 3.0)]
-    books.on_depth(BookUpdate(btc, [], [], 15, 16, 4))  # gap
-    assert books.books[btc].state is BookState.SYNCING
+    assert gauges() == (1, 1, 1, 0)
+    books.on_depth(BookUpdate(btc, [(100.0, 1.0)], [], 12, 12, 2))  # LIVE: applied and published
+    books.on_depth(BookUpdate(Symbol("XRP", "USDT"), [], [], 1, 1, 3))  # no such book
+    assert metrics.value("mexc.ws.books.unrouted") == 1
+    first, second = await published()
+    assert (first.symbol, first.version, first.bids) == (btc, 11, (OrderBookEntry(99.0, 1.0),))
+    assert (second.version, second.bids) == (12, (OrderBookEntry(100.0, 1.0),))  # top publish_depth
+
+    snapshot_version = 12
+    books.invalidate([btc, Symbol("XRP", "USDT")])  # e.g. its connection reconnected
+    assert sync.state is BookState.SYNCING
     assert sync.resync_count == 1
-    books.invalidate([btc])
-    assert books.books[btc].state is BookState.SYNCING
+    assert metrics.value(f"mexc.ws.book.{btc}.invalidations") == 1
+    assert gauges() == (0, 2, 0, 0)
+    books.on_depth(BookUpdate(btc, [(100.5, 1.0)], [], 13, 13, 4))  # SYNCING: buffered, not published
+    assert await published() == []
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert gauges() == (1, 1, 1, 0)
+    (again,) = await published()  # once, after the new snapshot and the buffered update
+    assert (again.version, again.bids) == (13, (OrderBookEntry(100.5, 1.0),))
+
+    await books.remove(btc)
+    assert btc not in books
+    assert gauges() == (0, 1, -1, 0)
+    books.invalidate([btc])  # removed: ignored
+    assert metrics.value(f"mexc.ws.book.{btc}.invalidations") == 1
     await books.close()
-    assert snapshots >= 1
+    assert gauges() == (0, 0, -1, -1)
 
 
 def test_handler_installed_outside_a_loop_starts_on_first_publish() -> None:
@@ -429,3 +542,61 @@ def test_handler_installed_outside_a_loop_starts_on_first_publish() -> None:
 
     asyncio.run(run())
     assert seen == [1, 2]
+
+
+def test_frames_are_counted_and_every_nth_is_timed() -> None:
+    metrics = MetricsRegistry()
+    routed: list[bytes | str] = []
+    on_frame = sampled_frame_handler(routed.append, metrics.counter("f"), metrics.histogram("h"))
+    for n in range(2 * FRAME_SAMPLE_EVERY + 1):
+        on_frame(str(n))
+    assert routed == [str(n) for n in range(2 * FRAME_SAMPLE_EVERY + 1)]
+    assert metrics.value("f") == 2 * FRAME_SAMPLE_EVERY + 1
+    assert metrics.histogram("h").count == 3  # frames 1, 1 + N and 1 + 2N
+
+    def failing(frame: bytes | str) -> None:
+        raise ValueError(frame)
+
+    on_frame = sampled_frame_handler(failing, metrics.counter("g"), metrics.histogram("h2"))
+    with pytest.raises(ValueError, match="x"):
+        on_frame("x")  # a timed frame that fails is still recorded
+    assert metrics.histogram("h2").count == 1
+
+
+async def test_private_duplicates_and_stale_orders_are_counted_not_delivered() -> None:
+    config = ExchangeConfig(name="mexc_spot", rest_url="http://x", ws_url="ws://x")
+    metrics = MetricsRegistry()
+    rest: Any = object()  # never called: no start()
+    ws = MexcPrivateSpotWebsocket(config, rest=rest, metrics=metrics, symbol_mapper=MexcSymbolMapper())
+    fills = ws.fill_stream.iterate()
+    orders = ws.order_stream.iterate()
+    btc = Symbol("BTC", "USDT")
+    fill = Fill(
+        btc, OrderId("o1"), "t1", Side.BUY, Decimal(1), Decimal(1), Decimal(1), Decimal(0), None, False, 5
+    )
+
+    def order(status: OrderStatus, filled: str) -> Order:
+        return Order(
+            btc, OrderId("o1"), Side.BUY, OrderType.LIMIT, status, Decimal(2), filled_quantity=Decimal(filled)
+        )
+
+    ws._release_held(force=False)  # as after start(): pushes are delivered, not held
+    for event in (
+        fill,
+        fill,  # duplicate
+        order(OrderStatus.NEW, "0"),
+        order(OrderStatus.PARTIALLY_FILLED, "1"),
+        order(OrderStatus.PARTIALLY_FILLED, "1"),  # duplicate
+        order(OrderStatus.NEW, "0"),  # older than the state held: stale
+    ):
+        ws._deliver(event, force=False)
+    ws._deliver(fill, force=True)  # a held push released after the baseline: delivered anyway
+    assert metrics.value("mexc.ws.private.duplicates") == 3
+    await ws.fill_stream.close()
+    await ws.order_stream.close()
+    assert [f.trade_id async for f in fills] == ["t1", "t1"]
+    assert [(o.status, o.filled_quantity) async for o in orders] == [
+        (OrderStatus.NEW, Decimal(0)),
+        (OrderStatus.PARTIALLY_FILLED, Decimal(1)),
+    ]
+    assert ws.orders[OrderId("o1")].status is OrderStatus.PARTIALLY_FILLED
