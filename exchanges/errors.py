@@ -14,6 +14,8 @@
     │   ├── SymbolNotSupported             unknown or API-untradable symbol
     │   └── ExchangeServerError            retryable for reads; 5xx
     ├── ExchangeConnectionError            retryable; network, TLS, timeout, closed socket
+    ├── ProtocolError                      an answer or push of the wrong shape or with an invalid value
+    ├── ExchangeClosedError                the exchange object was closed; create a new one
     ├── OrderOutcomeError                  a write whose answer was lost (symbol, client_order_id, cause)
     │   ├── OrderOutcomeUnknown            it may or may not have happened; reconcile first
     │   └── OrderNotPlaced                 reconciliation proved it was NOT executed
@@ -128,6 +130,34 @@ class ExchangeConnectionError(ExchangeError):
     """The network failed: refused connection, TLS error, timeout, closed socket."""
 
     retryable = True
+
+
+class ProtocolError(ExchangeError):
+    """The exchange's answer or push had the wrong shape or an invalid value (missing field, wrong type,
+    non-finite, negative, or zero where zero is meaningless).
+
+    ``source`` names the endpoint or channel, ``field`` the offending field (None when the whole message
+    is unusable). Never published to users as data. Not retryable by itself: a read may be repeated by
+    the caller, while for a write it means the outcome is unknown and must be reconciled.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        field: str | None = None,
+        exchange: str | None = None,
+    ) -> None:
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}", exchange=exchange)
+        self.source = source
+        self.field = field
+        self.reason = message
+
+
+class ExchangeClosedError(ExchangeError):
+    """The exchange object was closed; every later call raises this. Create a new exchange instead."""
 
 
 class OrderOutcomeError(ExchangeError):
