@@ -46,7 +46,7 @@ from exchanges.config import Credentials
 from exchanges.factory import FullExchangeFactory
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import OrderType, Side
-from exchanges.transport.rest_metrics import TransportMetrics
+from exchanges.transport._rest_metrics import TransportMetrics
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.market import parse_depth_snapshot
 from exchanges_mexc.rest.private import MexcPrivateSpotRest

@@ -43,6 +43,10 @@ from exchanges.models import BookState, BookUpdate, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
 from exchanges.strategies import ReconnectionPolicy
 
+__all__ = [
+    "BookSynchronizer",
+]
+
 logger = logging.getLogger("exchanges.book_sync")
 
 _LIVE = BookState.LIVE

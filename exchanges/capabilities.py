@@ -29,6 +29,19 @@ from exchanges.models import (
     WithdrawalRequest,
 )
 
+__all__ = [
+    "ALL_CAPABILITIES",
+    "Amount",
+    "SupportsBalance",
+    "SupportsOrderBookStream",
+    "SupportsTickerStream",
+    "SupportsTradeStream",
+    "SupportsTrading",
+    "SupportsUserStream",
+    "SupportsWithdrawal",
+    "capabilities_of",
+]
+
 Amount = Decimal | str | int | float
 """Order inputs accept any of these; they are quantized with Decimal before sending."""
 

@@ -33,7 +33,21 @@ from typing import Any
 import attrs
 
 from exchanges.errors import ConfigurationError
-from exchanges.transport.ws_queue import OVERFLOW_POLICIES
+from exchanges.transport._ws_queue import OVERFLOW_POLICIES
+
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_CONFIG_FILE",
+    "SETTABLE_FIELDS",
+    "Credentials",
+    "ExchangeConfig",
+    "coerce_settings",
+    "env_prefix",
+    "load_credentials",
+    "load_exchange_config",
+    "mask_key",
+    "read_config_file",
+]
 
 logger = logging.getLogger("exchanges.config")
 

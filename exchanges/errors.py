@@ -31,6 +31,30 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+__all__ = [
+    "AuthenticationError",
+    "ClockSkewError",
+    "ConfigurationError",
+    "ExchangeAPIError",
+    "ExchangeClosedError",
+    "ExchangeConnectionError",
+    "ExchangeError",
+    "ExchangeNotFound",
+    "ExchangeServerError",
+    "InsufficientBalance",
+    "InvalidOrder",
+    "OrderNotFound",
+    "OrderNotPlaced",
+    "OrderOutcomeError",
+    "OrderOutcomeUnknown",
+    "PluginError",
+    "ProtocolError",
+    "RateLimitError",
+    "SubscriptionError",
+    "SymbolNotSupported",
+    "TradingDisabled",
+]
+
 
 class ExchangeError(Exception):
     """Base class of every error this framework raises."""

@@ -25,6 +25,11 @@ from exchanges.models import Symbol
 from exchanges.plugins import ExchangesPluginManager
 from exchanges.registry import ExchangeSpec
 
+__all__ = [
+    "FullExchangeFactory",
+    "SymbolLike",
+]
+
 logger = logging.getLogger("exchanges.factory")
 
 E = TypeVar("E", bound=ExchangeLifecycle)

@@ -15,6 +15,13 @@ import attrs
 
 from exchanges.models import BalanceUpdate, BookTicker, Fill, Kline, Order, OrderBook, Ticker, Trade
 
+__all__ = [
+    "Handler",
+    "PrivateStreamHandlers",
+    "PublicStreamHandlers",
+    "call_handler",
+]
+
 T = TypeVar("T")
 Handler = Callable[[T], Awaitable[None] | None]
 """A sync or async callable taking one event."""

@@ -22,8 +22,15 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from exchanges.cli.command import CliCommand
+    from exchanges.cli._command import CliCommand
     from exchanges.registry import ExchangeRegistry
+
+__all__ = [
+    "PROJECT_NAME",
+    "ExchangesHookSpecs",
+    "hookimpl",
+    "hookspec",
+]
 
 PROJECT_NAME = "exchanges"
 """pluggy project name and entry-point group."""

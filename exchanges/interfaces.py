@@ -26,6 +26,12 @@ from exchanges.models import (
     Trade,
 )
 
+__all__ = [
+    "ExchangeLifecycle",
+    "PrivateExchange",
+    "PublicExchange",
+]
+
 
 class ExchangeLifecycle(abc.ABC):
     """Start, stop, observe. Shared lifecycle only: no market or account operation lives here."""

@@ -12,6 +12,14 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+__all__ = [
+    "Counter",
+    "Gauge",
+    "LatencyHistogram",
+    "MetricsRegistry",
+    "ratio",
+]
+
 # Bucket upper bounds in seconds: 1 us .. ~100 s, 4 buckets per decade.
 _BOUNDS: tuple[float, ...] = tuple(10 ** (exp / 4) for exp in range(-24, 9))
 

@@ -21,6 +21,39 @@ from typing import NamedTuple, NewType
 
 import attrs
 
+__all__ = [
+    "AssetBalance",
+    "AssetName",
+    "BalanceUpdate",
+    "BookState",
+    "BookTicker",
+    "BookUpdate",
+    "ConnectionState",
+    "Deposit",
+    "DepositAddress",
+    "DepositStatus",
+    "Fill",
+    "Kline",
+    "KlineInterval",
+    "NetworkInfo",
+    "Order",
+    "OrderBook",
+    "OrderBookEntry",
+    "OrderId",
+    "OrderStatus",
+    "OrderType",
+    "Side",
+    "Symbol",
+    "SymbolInfo",
+    "Ticker",
+    "TimeInForce",
+    "Trade",
+    "TradeFee",
+    "Withdrawal",
+    "WithdrawalRequest",
+    "WithdrawalStatus",
+]
+
 AssetName = NewType("AssetName", str)
 """An upper-case asset ticker such as ``"BTC"``."""
 

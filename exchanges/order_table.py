@@ -12,6 +12,10 @@ from collections import OrderedDict
 
 from exchanges.models import Order, OrderId
 
+__all__ = [
+    "OrderTable",
+]
+
 
 class OrderTable(dict[OrderId, Order]):
     """``order_id -> Order``; open orders are never evicted, finished ones beyond the cap are."""

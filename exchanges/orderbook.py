@@ -42,6 +42,10 @@ from exchanges.models import BookState, BookUpdate, OrderBook, OrderBookEntry, S
 if TYPE_CHECKING:
     from exchanges.book_sync import BookSynchronizer
 
+__all__ = [
+    "LocalOrderBook",
+]
+
 __all__ = ["BookSynchronizer", "LocalOrderBook"]
 
 logger = logging.getLogger("exchanges.orderbook")

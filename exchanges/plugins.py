@@ -20,7 +20,14 @@ from exchanges.hookspecs import PROJECT_NAME, ExchangesHookSpecs
 from exchanges.registry import ExchangeRegistry
 
 if TYPE_CHECKING:
-    from exchanges.cli.command import CliCommand
+    from exchanges.cli._command import CliCommand
+
+__all__ = [
+    "DISABLE_ENV_VAR",
+    "ENTRY_POINT_GROUP",
+    "RESERVED_COMMANDS",
+    "ExchangesPluginManager",
+]
 
 logger = logging.getLogger("exchanges.plugins")
 
@@ -147,7 +154,7 @@ class ExchangesPluginManager:
     def cli_commands(self) -> list[CliCommand]:
         """Subcommands contributed by plugins; a duplicate command name is a failure of the later plugin."""
         if self._commands is None:
-            from exchanges.cli.command import CliCommand
+            from exchanges.cli._command import CliCommand
 
             commands: dict[str, CliCommand] = {}
 

@@ -44,6 +44,12 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+__all__ = [
+    "EndpointCost",
+    "PoolLimit",
+    "RateLimiter",
+]
+
 logger = logging.getLogger("exchanges.ratelimit")
 
 # Sleeps shorter than this are rounded up: the loop may wake a hair early (clock resolution) and

@@ -19,6 +19,15 @@ from exchanges.errors import ExchangeNotFound, PluginError
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 
+__all__ = [
+    "ExchangeRegistry",
+    "ExchangeSpec",
+    "PrivateFactory",
+    "PublicFactory",
+    "SimulatorFactory",
+    "SimulatorSession",
+]
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 PublicFactory = Callable[[ExchangeConfig, Sequence[Symbol]], PublicExchange]

@@ -5,20 +5,26 @@ A plugin passes its own implementation wherever an exchange behaves differently:
 * :class:`ConnectionStrategy`: how to open a WebSocket (headers, compression, sizes), how to keep it
   alive, when to rotate it, and whether and how fast to reconnect.
 * :class:`RetryStrategy`: which failed REST requests to try again and after how long.
-* :class:`MessageParsingStrategy`: how a raw frame becomes events.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from typing import Protocol, TypeVar, runtime_checkable
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from exchanges.errors import ExchangeError, RateLimitError
 
-T_co = TypeVar("T_co", covariant=True)
+__all__ = [
+    "ConnectionStrategy",
+    "DefaultConnectionStrategy",
+    "ExponentialBackoffRetry",
+    "ReconnectionPolicy",
+    "RetryStrategy",
+    "WsConnectOptions",
+]
 
 
 @attrs.frozen(slots=True)
@@ -173,15 +179,3 @@ class ExponentialBackoffRetry:
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             delay = max(delay, float(error.retry_after))
         return delay
-
-
-@runtime_checkable
-class MessageParsingStrategy(Protocol[T_co]):
-    """Turns one raw WebSocket frame into the events it carries (a frame may carry several, e.g. a
-    batch of trades; a control frame or unknown data gives its own record or none).
-
-    Implementations never raise on bad input: they count and log it and return an empty list.
-    The MEXC plugin's ``MexcFrameDecoder`` is one.
-    """
-
-    def decode(self, frame: bytes | bytearray | memoryview | str) -> Sequence[T_co]: ...

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from urllib.parse import quote
 
-from exchanges.transport.rest_support import is_unreserved
+from exchanges.transport.rest import is_unreserved
 from exchanges_mexc.constants import API_KEY_HEADER, DEFAULT_RECV_WINDOW_MS, MAX_RECV_WINDOW_MS
 
 Params = Sequence[tuple[str, str]]

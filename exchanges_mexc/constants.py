@@ -19,6 +19,8 @@ import attrs
 EXCHANGE_NAME = "mexc_spot"
 REST_BASE_URL = "https://api.mexc.com"
 WS_BASE_URL = "wss://wbs-api.mexc.com/ws"
+SIM_PORT = 8800
+"""Default port of ``exchanges sim`` and of the plugin's ``sim`` profile URLs."""
 
 API_KEY_HEADER = "X-MEXC-APIKEY"
 DEFAULT_RECV_WINDOW_MS = 5000

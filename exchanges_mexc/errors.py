@@ -36,7 +36,7 @@ from exchanges.errors import (
     SymbolNotSupported,
     TradingDisabled,
 )
-from exchanges.transport.rest_support import error_envelope, parse_retry_after
+from exchanges.transport.rest import error_envelope, parse_retry_after
 from exchanges_mexc.constants import EXCHANGE_NAME, SUCCESS_CODES
 from exchanges_mexc.parsing.values import code_opt
 

@@ -20,10 +20,8 @@ from exchanges.hookspecs import hookimpl
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 from exchanges.registry import ExchangeRegistry, ExchangeSpec, SimulatorSession
-from exchanges_mexc.constants import EXCHANGE_NAME, REST_BASE_URL, WS_BASE_URL
+from exchanges_mexc.constants import EXCHANGE_NAME, REST_BASE_URL, SIM_PORT, WS_BASE_URL
 
-SIM_PORT = 8800
-"""Default port of ``exchanges sim`` and of the ``sim`` profile's URLs."""
 SIM_PROFILE = {
     "environment": "sim",
     "rest_url": f"http://127.0.0.1:{SIM_PORT}",

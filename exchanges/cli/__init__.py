@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from exchanges.cli.command import CliCommand, CommandResult
+from exchanges.cli._command import CliCommand, CommandResult
 from exchanges.errors import ExchangeError
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _builtin_commands() -> list[CliCommand]:
-    from exchanges.cli import account_cmds, list_cmd, market_cmds
+    from exchanges.cli import _account_cmds, _list_cmd, _market_cmds
 
-    return [list_cmd.COMMAND, *market_cmds.COMMANDS, *account_cmds.COMMANDS]
+    return [_list_cmd.COMMAND, *_market_cmds.COMMANDS, *_account_cmds.COMMANDS]
 
 
 def build_parser(commands: Sequence[CliCommand]) -> argparse.ArgumentParser:

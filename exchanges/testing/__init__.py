@@ -16,11 +16,11 @@
 
 Every inherited ``test_*`` method then checks one part of the contract of
 :mod:`exchanges.interfaces` and :mod:`exchanges.capabilities`. The kit needs pytest and
-pytest-asyncio (the ``test`` extra). The ``assert_*`` helpers in :mod:`exchanges.testing.checks`
+pytest-asyncio (the ``test`` extra). The ``assert_*`` helpers in :mod:`exchanges.testing._checks`
 can be used on their own.
 """
 
-from exchanges.testing.checks import (
+from exchanges.testing._checks import (
     assert_valid_balances,
     assert_valid_book_ticker,
     assert_valid_order,
@@ -30,8 +30,8 @@ from exchanges.testing.checks import (
     assert_valid_trades,
     wait_for_condition,
 )
-from exchanges.testing.private import PrivateExchangeConformance
-from exchanges.testing.public import PublicExchangeConformance
+from exchanges.testing._private import PrivateExchangeConformance
+from exchanges.testing._public import PublicExchangeConformance
 
 __all__ = [
     "PrivateExchangeConformance",

@@ -5,3 +5,5 @@ Nothing here names an exchange: plugins pass signers, error classifiers, rate-li
 subscription codecs and connection strategies. Import from the submodules; this package
 imports nothing itself, so loading one transport never pulls in the other.
 """
+
+__all__: list[str] = []

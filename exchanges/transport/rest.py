@@ -50,16 +50,22 @@ from exchanges.errors import (
 from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
-from exchanges.transport.rest_metrics import CountingConnector, EndpointMetrics, TransportMetrics
-from exchanges.transport.rest_support import (
+from exchanges.transport._rest_metrics import CountingConnector, EndpointMetrics, TransportMetrics
+from exchanges.transport._rest_support import (
     DefaultErrorClassifier,
     ErrorClassifier,
     Params,
     RequestSigner,
     encode_query,
+    error_envelope,
+    is_unreserved,
     normalise_params,
+    parse_retry_after,
+    plain_decimal,
 )
 
+# The stated plugin API of the REST side: the transport, the hooks a plugin implements (signer,
+# error classifier) and the pure wire helpers a plugin's own signer/classifier reuses.
 __all__ = [
     "DefaultErrorClassifier",
     "EndpointCost",
@@ -69,6 +75,11 @@ __all__ = [
     "RateLimiter",
     "RequestSigner",
     "RestTransport",
+    "encode_query",
+    "error_envelope",
+    "is_unreserved",
+    "parse_retry_after",
+    "plain_decimal",
 ]
 
 logger = logging.getLogger("exchanges.transport.rest")

@@ -1,6 +1,6 @@
 """An exchange-neutral reconnecting WebSocket: subscriptions, keep-alive, rotation, bounded queue.
 
-Data path: socket reader task -> bounded :class:`~exchanges.transport.ws_queue.FrameQueue` ->
+Data path: socket reader task -> bounded :class:`~exchanges.transport._ws_queue.FrameQueue` ->
 dispatch task -> ``on_frame(frame)`` (sync). The transport never interprets payloads: acks,
 pongs and errors are the plugin's business, parsed from the frames it receives.
 
@@ -25,7 +25,7 @@ Lifecycle and guarantees:
   versions, trade ids) is the plugin's job**, helped by the overlap windows below.
   ``on_connected`` is not called after a rotation (nothing was lost), unless the old socket died
   during it.
-* Overlap windows (``on_overlap``, :mod:`exchanges.transport.ws_overlap`): the plugin is told when
+* Overlap windows (``on_overlap``, :mod:`exchanges.transport._ws_overlap`): the plugin is told when
   frames may repeat (a rotation or a reconnect, plus ``overlap_grace`` seconds), so that it can
   de-duplicate only then.
 * State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
@@ -51,10 +51,21 @@ from exchanges.errors import ExchangeConnectionError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import ConnectionStrategy
-from exchanges.transport.ws_connection import FrameReader, WsConnection, open_socket
-from exchanges.transport.ws_metrics import WsMetrics
-from exchanges.transport.ws_overlap import OverlapWindow
-from exchanges.transport.ws_queue import FrameQueue, deliver_frames
+from exchanges.transport._ws_connection import FrameReader, WsConnection, open_socket
+from exchanges.transport._ws_metrics import WsMetrics
+from exchanges.transport._ws_overlap import OverlapWindow
+from exchanges.transport._ws_pool import WebSocketPool
+from exchanges.transport._ws_queue import OVERFLOW_POLICIES, FrameQueue, deliver_frames
+
+# The stated plugin API of the WebSocket side.
+__all__ = [
+    "OVERFLOW_POLICIES",
+    "FrameHandler",
+    "ReconnectingWebSocket",
+    "SubscriptionCodec",
+    "UrlSource",
+    "WebSocketPool",
+]
 
 logger = logging.getLogger("exchanges.transport.ws")
 

@@ -23,9 +23,16 @@ from exchanges.capabilities import (
     SupportsUserStream,
 )
 from exchanges.cli import CliCommand
-from exchanges.cli.common import CliError
-from exchanges.cli.live import MarketView, stop_on_signals
-from exchanges.cli.render import Screen, format_table, render_balances, render_fills, render_orders
+from exchanges.cli.toolkit import (
+    CliError,
+    MarketView,
+    Screen,
+    format_table,
+    render_balances,
+    render_fills,
+    render_orders,
+    stop_on_signals,
+)
 from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.interfaces import PrivateExchange, PublicExchange

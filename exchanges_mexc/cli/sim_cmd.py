@@ -17,11 +17,10 @@ import logging
 import sys
 
 from exchanges.cli import CliCommand
-from exchanges.cli.common import CliError
-from exchanges.cli.live import stop_on_signals
+from exchanges.cli.toolkit import CliError, stop_on_signals
 from exchanges_mexc.composite.simulator import DEMO_BALANCES, SIM_SYMBOLS, WARMUP_EVENTS
 from exchanges_mexc.constants import EXCHANGE_NAME as NAME
-from exchanges_mexc.plugin import SIM_PORT
+from exchanges_mexc.constants import SIM_PORT
 
 logger = logging.getLogger("exchanges.mexc.cli.sim")
 

@@ -10,7 +10,6 @@ Modules, split by concern:
 * :mod:`.reference` exchangeInfo -> SymbolInfo, defaultSymbols
 * :mod:`.control`   WebSocket control messages (acks, PONG, refusals, invalid listen key)
 * :mod:`.frames`    WebSocket frames: dual-format detection, MexcFrameDecoder
-* :mod:`.protobuf_parser` the spec's MexcProtobufParser (symbol scan, type detection, wrapper parse)
 
 No dict leaves this package: callers get model records only. ``MessageToDict`` is never used.
 """
@@ -73,7 +72,6 @@ from .market import (
     trades_from_aggre_pb,
     trades_from_deals_pb,
 )
-from .protobuf_parser import MexcProtobufParser
 from .reference import parse_default_symbols, parse_exchange_info, parse_symbol_info
 
 __all__ = [
@@ -81,7 +79,6 @@ __all__ = [
     "ControlMessage",
     "Event",
     "MexcFrameDecoder",
-    "MexcProtobufParser",
     "balance_update_from_pb",
     "book_ticker_from_pb",
     "book_tickers_from_batch_pb",

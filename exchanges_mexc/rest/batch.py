@@ -12,21 +12,47 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
+from exchanges.capabilities import Amount
+from exchanges.config import ExchangeConfig
 from exchanges.errors import ExchangeError, ExchangeServerError, InvalidOrder, OrderOutcomeUnknown
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.models import Order, OrderType, Side, Symbol
+from exchanges.transport.rest import plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.account import parse_order_json
 from exchanges_mexc.parsing.values import code_opt
-from exchanges_mexc.rest.placement import describe, reconcile
+from exchanges_mexc.rest.placement import ReconcilePolicy, describe, reconcile
 from exchanges_mexc.rest.preflight import PreparedOrder
+from exchanges_mexc.rest.signed import MexcSignedClient
 from exchanges_mexc.rest.types import BatchResult, OrderRequest
 
-if TYPE_CHECKING:
-    from exchanges_mexc.rest.private import MexcPrivateSpotRest
+
+class BatchClient(Protocol):
+    """What a batch needs from the private REST client (``MexcPrivateSpotRest`` provides it); a
+    Protocol so this module does not import the client that imports it."""
+
+    config: ExchangeConfig
+    signed: MexcSignedClient
+    policy: ReconcilePolicy
+
+    async def prepare(
+        self,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        quantity: Amount | None = None,
+        price: Amount | None = None,
+        quote_quantity: Amount | None = None,
+        client_order_id: str | None = None,
+    ) -> PreparedOrder: ...
+
+    async def get_order(
+        self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order: ...
+
 
 logger = logging.getLogger("exchanges.mexc.rest.batch")
 
@@ -47,7 +73,7 @@ def _echo(prepared: PreparedOrder) -> dict[str, Any]:
     return echo
 
 
-async def place_batch(client: MexcPrivateSpotRest, requests: Sequence[OrderRequest]) -> list[BatchResult]:
+async def place_batch(client: BatchClient, requests: Sequence[OrderRequest]) -> list[BatchResult]:
     """See the module docstring. Raises InvalidOrder for an empty, oversized or multi-symbol batch."""
     if not requests or len(requests) > c.MAX_BATCH_ORDERS:
         raise InvalidOrder(
@@ -105,7 +131,7 @@ async def place_batch(client: MexcPrivateSpotRest, requests: Sequence[OrderReque
 
 
 async def _reconcile_item(
-    client: MexcPrivateSpotRest, prepared: PreparedOrder, sent_at: float, cause: BaseException
+    client: BatchClient, prepared: PreparedOrder, sent_at: float, cause: BaseException
 ) -> dict[str, Any]:
     try:
         order = await reconcile(
@@ -123,7 +149,7 @@ async def _reconcile_item(
 
 
 def _match_answers(
-    client: MexcPrivateSpotRest,
+    client: BatchClient,
     requests: Sequence[OrderRequest],
     sent: list[tuple[int, PreparedOrder]],
     data: Any,

@@ -16,7 +16,7 @@ import attrs
 
 from exchanges.errors import ExchangeAPIError, OrderOutcomeUnknown
 from exchanges.models import AssetName, Deposit, DepositAddress, NetworkInfo, Withdrawal, WithdrawalRequest
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.transport.rest import plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.capital import (
     parse_coin_config,

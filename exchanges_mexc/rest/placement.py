@@ -36,7 +36,7 @@ from exchanges.errors import (
     RateLimitError,
 )
 from exchanges.models import Order
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.rest.preflight import PreparedOrder
 

@@ -25,7 +25,7 @@ import attrs
 from exchanges.capabilities import Amount
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
 from exchanges.models import OrderType, Side, Symbol, SymbolInfo
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.errors import SideNotAllowed
 

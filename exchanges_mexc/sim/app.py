@@ -34,7 +34,8 @@ from exchanges_mexc.sim.http import SIM_KEY, dispatch
 from exchanges_mexc.sim.limits import RateLimits
 from exchanges_mexc.sim.market import SyntheticMarket
 from exchanges_mexc.sim.specs import SymbolSpec, make_spec
-from exchanges_mexc.sim.ws import WsHub, WsSettings
+from exchanges_mexc.sim.state import WsSettings
+from exchanges_mexc.sim.ws import WsHub
 
 log = logging.getLogger("exchanges.mexc.sim")
 

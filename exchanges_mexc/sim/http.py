@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -21,9 +21,7 @@ from exchanges_mexc.sim.accounts import SimAccount
 from exchanges_mexc.sim.auth import merged_params, verify
 from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.limits import weight_of
-
-if TYPE_CHECKING:
-    from exchanges_mexc.sim.app import MexcSimulator
+from exchanges_mexc.sim.state import SimState
 
 log = logging.getLogger("exchanges.mexc.sim.http")
 
@@ -32,7 +30,7 @@ log = logging.getLogger("exchanges.mexc.sim.http")
 class Ctx:
     """What a handler sees: the simulator, merged params and (signed endpoints) the account."""
 
-    sim: MexcSimulator
+    sim: SimState
     method: str
     path: str
     params: dict[str, str]
@@ -122,7 +120,7 @@ def too_many(retry_after: int) -> web.Response:
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """The single aiohttp handler for ``/api/v3/...``."""
-    sim: MexcSimulator = request.app[SIM_KEY]
+    sim: SimState = request.app[SIM_KEY]
     method, path = request.method, request.path
     sim.request_log.append((method, path))
     route = ROUTER.routes.get((method, path))
@@ -159,6 +157,6 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return json_response(result)
 
 
-def failure_timeout(sim: MexcSimulator) -> float:
+def failure_timeout(sim: SimState) -> float:
     """How long a scripted timeout holds the answer back."""
     return sim.faults.timeout_seconds

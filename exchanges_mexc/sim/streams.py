@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from exchanges_mexc.sim import pushes
 from exchanges_mexc.sim.accounts import BalanceChange
@@ -22,10 +21,7 @@ from exchanges_mexc.sim.book import Order, fmt
 from exchanges_mexc.sim.channels import ChannelState, tz_offset_minutes
 from exchanges_mexc.sim.engine import EngineListener, PrivateDeal
 from exchanges_mexc.sim.history import MINUTE, WS_INTERVALS, PublicTrade, window_end, window_start
-
-if TYPE_CHECKING:
-    from exchanges_mexc.sim.app import MexcSimulator
-    from exchanges_mexc.sim.ws import WsHub
+from exchanges_mexc.sim.state import PushHub, SimState
 
 log = logging.getLogger("exchanges.mexc.sim.streams")
 DAY = 24 * 60 * MINUTE
@@ -34,7 +30,7 @@ DAY = 24 * 60 * MINUTE
 class Streams(EngineListener):
     """Feeds channel states from engine events and runs the push loops."""
 
-    def __init__(self, sim: MexcSimulator, hub: WsHub) -> None:
+    def __init__(self, sim: SimState, hub: PushHub) -> None:
         self.sim = sim
         self.hub = hub
         sim.engine.listeners.append(self)

@@ -17,33 +17,16 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
 
 from exchanges_mexc.sim.channels import PRIVATE, ChannelState, blocked, parse_channel
+from exchanges_mexc.sim.state import SimState, WsSettings
 from exchanges_mexc.sim.streams import Streams
 
-if TYPE_CHECKING:
-    from exchanges_mexc.sim.app import MexcSimulator
-
 log = logging.getLogger("exchanges.mexc.sim.ws")
-
-
-@dataclass(frozen=True, slots=True)
-class WsSettings:
-    """Connection rules (seconds)."""
-
-    idle_timeout: float = 60.0
-    no_sub_timeout: float = 30.0
-    max_lifetime: float | None = None
-    max_subscriptions: int = 30
-    max_messages_per_second: int = 100
-    ticker_interval: float = 3.0
-    kline_interval: float = 1.0
-    max_queue: int = 20_000
 
 
 class Conn:
@@ -95,7 +78,7 @@ class Conn:
 class WsHub:
     """All WebSocket connections of the simulator."""
 
-    def __init__(self, sim: MexcSimulator, settings: WsSettings) -> None:
+    def __init__(self, sim: SimState, settings: WsSettings) -> None:
         self.sim = sim
         self.settings = settings
         self.conns: set[Conn] = set()

@@ -1,6 +1,6 @@
 """MexcPublicSpotWebsocket: MEXC spot market-data streams over a pool of reconnecting sockets.
 
-Channels are spread over a :class:`~exchanges.transport.ws_pool.WebSocketPool` of at most
+Channels are spread over a :class:`~exchanges.transport.ws.WebSocketPool` of at most
 ``config.ws_max_subscriptions`` (MEXC: 30) channels per connection, subscribed and unsubscribed at
 run time. Every frame goes through :class:`exchanges_mexc.parsing.MexcFrameDecoder` and is routed
 by record type, on the transport's dispatch task (never the socket reader):
@@ -51,8 +51,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
-from exchanges.transport.ws import ReconnectingWebSocket
-from exchanges.transport.ws_pool import WebSocketPool
+from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper

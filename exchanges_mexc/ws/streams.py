@@ -38,7 +38,7 @@ from typing import Generic, Self, TypeVar
 
 from exchanges.handlers import Handler
 from exchanges.metrics import Counter, MetricsRegistry
-from exchanges.transport.ws_queue import OVERFLOW_POLICIES
+from exchanges.transport.ws import OVERFLOW_POLICIES
 
 logger = logging.getLogger("exchanges.mexc.ws.streams")
 

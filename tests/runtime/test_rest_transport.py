@@ -30,8 +30,8 @@ from exchanges.errors import (
 from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry
+from exchanges.transport._rest_support import encode_query, normalise_params, parse_retry_after
 from exchanges.transport.rest import DefaultErrorClassifier, Params, RestTransport
-from exchanges.transport.rest_support import encode_query, normalise_params, parse_retry_after
 
 FAST_RETRY = ExponentialBackoffRetry(max_attempts=3, base_delay=0.01, jitter=0.0)
 

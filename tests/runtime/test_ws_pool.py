@@ -12,8 +12,7 @@ from aiohttp import web
 
 from exchanges.metrics import MetricsRegistry
 from exchanges.strategies import DefaultConnectionStrategy, ReconnectionPolicy
-from exchanges.transport.ws import ReconnectingWebSocket
-from exchanges.transport.ws_pool import WebSocketPool
+from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool
 
 
 class Codec:

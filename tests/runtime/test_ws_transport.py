@@ -18,8 +18,8 @@ from exchanges.errors import ExchangeConnectionError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import DefaultConnectionStrategy, ReconnectionPolicy
+from exchanges.transport._ws_queue import FrameQueue
 from exchanges.transport.ws import ReconnectingWebSocket
-from exchanges.transport.ws_queue import FrameQueue
 
 FAST = ReconnectionPolicy(initial_delay=0.01, max_delay=0.05)
 

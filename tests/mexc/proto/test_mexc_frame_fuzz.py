@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from exchanges.metrics import MetricsRegistry
 from exchanges_mexc._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
-from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder, MexcProtobufParser
+from exchanges_mexc.compat import MexcProtobufParser
+from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.symbols import MexcSymbolMapper
 
 

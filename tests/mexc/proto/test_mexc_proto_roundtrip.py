@@ -25,7 +25,8 @@ from exchanges.models import (
     Trade,
 )
 from exchanges_mexc._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
-from exchanges_mexc.parsing import MexcFrameDecoder, MexcProtobufParser
+from exchanges_mexc.compat import MexcProtobufParser
+from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.symbols import MexcSymbolMapper
 
 BASES = st.sampled_from(["BTC", "ETH", "MX", "PEPE", "1000SATS", "SOL"])

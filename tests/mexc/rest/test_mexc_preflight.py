@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
 from exchanges.models import OrderType, Side, Symbol, SymbolInfo
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.transport._rest_support import plain_decimal
 from exchanges_mexc.parsing.reference import parse_symbol_info
 from exchanges_mexc.rest.preflight import (
     check_client_order_id,

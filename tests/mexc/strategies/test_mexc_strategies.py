@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from exchanges.compat import MessageParsingStrategy
 from exchanges.config import ExchangeConfig
 from exchanges.metrics import MetricsRegistry
-from exchanges.strategies import ConnectionStrategy, MessageParsingStrategy
+from exchanges.strategies import ConnectionStrategy
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy

@@ -19,7 +19,7 @@ import aiohttp
 from exchanges.errors import ExchangeConnectionError
 from exchanges.metrics import Counter
 from exchanges.strategies import WsConnectOptions
-from exchanges.transport.ws_queue import FrameQueue
+from exchanges.transport._ws_queue import FrameQueue
 
 logger = logging.getLogger("exchanges.transport.ws")
 _BINARY = aiohttp.WSMsgType.BINARY

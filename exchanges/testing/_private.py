@@ -22,8 +22,8 @@ from exchanges.errors import OrderNotFound, SymbolNotSupported
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import AssetBalance, AssetName, OrderStatus, OrderType, Side, Symbol
 from exchanges.registry import ExchangeSpec
-from exchanges.testing.checks import assert_valid_balances, assert_valid_order, assert_valid_symbols_info
-from exchanges.testing.public import spec_for
+from exchanges.testing._checks import assert_valid_balances, assert_valid_order, assert_valid_symbols_info
+from exchanges.testing._public import spec_for
 
 PUBLIC_ONLY = (SupportsOrderBookStream, SupportsTradeStream, SupportsTickerStream)
 CLOSED_AFTER_CANCEL = (OrderStatus.CANCELED, OrderStatus.PARTIALLY_CANCELED)

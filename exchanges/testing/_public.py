@@ -24,7 +24,7 @@ from exchanges.errors import SymbolNotSupported
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import BookState, Kline, KlineInterval, Symbol
 from exchanges.registry import ExchangeSpec
-from exchanges.testing.checks import (
+from exchanges.testing._checks import (
     assert_valid_book_ticker,
     assert_valid_orderbook,
     assert_valid_symbols_info,

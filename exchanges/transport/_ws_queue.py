@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 
 from exchanges.metrics import Counter, Gauge
-from exchanges.transport.ws_overlap import OverlapWindow
+from exchanges.transport._ws_overlap import OverlapWindow
 
 logger = logging.getLogger("exchanges.transport.ws")
 

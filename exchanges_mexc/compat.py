@@ -1,4 +1,11 @@
-"""The seed spec's ``MexcProtobufParser``: raw-frame helpers plus frame -> events via MexcFrameDecoder.
+"""Compatibility names from the user spec that the connector's real path does not use.
+
+The spec describes a ``MexcProtobufParser`` class; the connector decodes frames with
+:class:`exchanges_mexc.parsing.MexcFrameDecoder` instead. This module keeps the spec's class for code
+written against the spec, and nothing in ``exchanges_mexc`` imports it. New code should use
+``MexcFrameDecoder`` directly.
+
+The spec's ``MexcProtobufParser``: raw-frame helpers plus frame -> events via MexcFrameDecoder.
 
 ``extract_symbol_from_protobuf`` and ``detect_message_type`` scan the wrapper's top-level fields (varint
 keys, length-delimited values) without a full parse: useful for routing and debugging. The decoding
@@ -10,10 +17,16 @@ from __future__ import annotations
 from typing import Final
 
 from exchanges.metrics import MetricsRegistry
-
-from .._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
-from ..symbols import MexcSymbolMapper
-from .frames import BODY_FIELDS, Event, Frame, MexcFrameDecoder, is_json_frame, printable_text
+from exchanges_mexc._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
+from exchanges_mexc.parsing.frames import (
+    BODY_FIELDS,
+    Event,
+    Frame,
+    MexcFrameDecoder,
+    is_json_frame,
+    printable_text,
+)
+from exchanges_mexc.symbols import MexcSymbolMapper
 
 __all__ = ["MexcProtobufParser"]
 

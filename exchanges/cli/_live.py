@@ -14,7 +14,7 @@ import signal
 from collections.abc import Iterator
 
 from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
-from exchanges.cli.render import Screen, render_book, render_ticker, render_trades
+from exchanges.cli._render import Screen, render_book, render_ticker, render_trades
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
 from exchanges.models import BookState, OrderBook, Symbol, Ticker, Trade

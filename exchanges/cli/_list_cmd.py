@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from exchanges.cli.command import CliCommand
+from exchanges.cli._command import CliCommand
 from exchanges.plugins import ExchangesPluginManager
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from exchanges.cli.list_cmd import format_table
+from exchanges.cli._list_cmd import format_table
 from exchanges.models import AssetBalance, AssetName, BookState, Fill, Order, OrderBook, Ticker, Trade
 
 __all__ = [

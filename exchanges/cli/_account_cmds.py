@@ -19,9 +19,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from exchanges.capabilities import SupportsBalance, SupportsTrading
-from exchanges.cli.command import CliCommand
-from exchanges.cli.common import CliError, Target, add_target_options, parse_symbol, run_guarded
-from exchanges.cli.render import render_balances, render_orders
+from exchanges.cli._command import CliCommand
+from exchanges.cli._common import CliError, Target, add_target_options, parse_symbol, run_guarded
+from exchanges.cli._render import render_balances, render_orders
 from exchanges.interfaces import PrivateExchange
 from exchanges.models import OrderType, Side
 

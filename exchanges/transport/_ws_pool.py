@@ -10,33 +10,46 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
 
-from exchanges.transport.ws import ReconnectingWebSocket
+
+class PooledConnection(Protocol):
+    """What the pool needs from a connection (:class:`~exchanges.transport.ws.ReconnectingWebSocket`
+    provides it); a Protocol so this module does not import the one that re-exports it."""
+
+    async def start(self) -> None: ...
+
+    async def subscribe(self, channels: Sequence[str]) -> None: ...
+
+    async def unsubscribe(self, channels: Sequence[str]) -> None: ...
+
+    async def close(self) -> None: ...
 
 
-class WebSocketPool:
+Conn = TypeVar("Conn", bound=PooledConnection)
+
+
+class WebSocketPool(Generic[Conn]):
     """Channel -> connection assignment over connections built by ``connection_factory``.
 
     The factory returns a new, not yet started ReconnectingWebSocket (with its own name, handler,
     codec...); the pool starts it when it needs it.
     """
 
-    def __init__(
-        self, connection_factory: Callable[[], ReconnectingWebSocket], max_per_connection: int
-    ) -> None:
+    def __init__(self, connection_factory: Callable[[], Conn], max_per_connection: int) -> None:
         if max_per_connection < 1:
             raise ValueError(f"max_per_connection must be at least 1, got {max_per_connection}")
         self._factory = connection_factory
         self.max_per_connection = max_per_connection
-        self.connections: list[ReconnectingWebSocket] = []
-        self._owner: dict[str, ReconnectingWebSocket] = {}
+        self.connections: list[Conn] = []
+        self._owner: dict[str, Conn] = {}
         self._lock = asyncio.Lock()
 
     @property
     def subscriptions(self) -> frozenset[str]:
         return frozenset(self._owner)
 
-    def connection_for(self, channel: str) -> ReconnectingWebSocket | None:
+    def connection_for(self, channel: str) -> Conn | None:
         return self._owner.get(channel)
 
     async def subscribe(self, channels: Sequence[str]) -> None:
@@ -59,7 +72,7 @@ class WebSocketPool:
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
         async with self._lock:
-            by_conn: dict[int, tuple[ReconnectingWebSocket, list[str]]] = {}
+            by_conn: dict[int, tuple[Conn, list[str]]] = {}
             for channel in dict.fromkeys(channels):
                 conn = self._owner.pop(channel, None)
                 if conn is not None:
@@ -76,10 +89,10 @@ class WebSocketPool:
             self._owner.clear()
             await asyncio.gather(*(conn.close() for conn in connections), return_exceptions=True)
 
-    async def _assign(self, conn: ReconnectingWebSocket, batch: list[str]) -> None:
+    async def _assign(self, conn: Conn, batch: list[str]) -> None:
         for channel in batch:
             self._owner[channel] = conn
         await conn.subscribe(batch)
 
-    def _load(self, conn: ReconnectingWebSocket) -> int:
+    def _load(self, conn: Conn) -> int:
         return sum(1 for owner in self._owner.values() if owner is conn)

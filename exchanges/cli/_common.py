@@ -35,7 +35,7 @@ from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 from exchanges.plugins import ExchangesPluginManager
 
-logger = logging.getLogger("exchanges.cli.common")
+logger = logging.getLogger("exchanges.cli._common")
 
 EXIT_ERROR = 1
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from exchanges.cli.command import CliCommand
-from exchanges.cli.common import Target, add_target_options, parse_symbol, run_guarded
-from exchanges.cli.live import MarketView, stop_on_signals
-from exchanges.cli.render import Screen, fmt_num, format_table, render_book, render_ticker
+from exchanges.cli._command import CliCommand
+from exchanges.cli._common import Target, add_target_options, parse_symbol, run_guarded
+from exchanges.cli._live import MarketView, stop_on_signals
+from exchanges.cli._render import Screen, fmt_num, format_table, render_book, render_ticker
 
 
 def _positive_float(text: str) -> float:
