@@ -13,11 +13,11 @@ Both draw their faults from a :class:`FaultSchedule` (reproducible from its seed
 docs/testing-with-chaos.md.
 """
 
-from exchanges.testing.chaos.faults import Forwarding, HttpFault, InjectedFault, TcpFault, WsFault
-from exchanges.testing.chaos.http import ChaosProxy
-from exchanges.testing.chaos.schedule import SEED_VARIABLE, FaultSchedule, HttpDecision, TcpDecision
-from exchanges.testing.chaos.tcp import TcpChaosProxy
-from exchanges.testing.chaos.urls import rewrite_url
+from exchanges.testing.chaos._faults import Forwarding, HttpFault, InjectedFault, TcpFault, WsFault
+from exchanges.testing.chaos._http import ChaosProxy
+from exchanges.testing.chaos._schedule import SEED_VARIABLE, FaultSchedule, HttpDecision, TcpDecision
+from exchanges.testing.chaos._tcp import TcpChaosProxy
+from exchanges.testing.chaos._urls import rewrite_url
 
 __all__ = [
     "SEED_VARIABLE",

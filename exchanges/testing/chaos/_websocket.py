@@ -14,8 +14,8 @@ import random
 import aiohttp
 from aiohttp import web
 
-from exchanges.testing.chaos.faults import WsFault
-from exchanges.testing.chaos.schedule import FaultSchedule
+from exchanges.testing.chaos._faults import WsFault
+from exchanges.testing.chaos._schedule import FaultSchedule
 
 log = logging.getLogger("exchanges.testing.chaos")
 

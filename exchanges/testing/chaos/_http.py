@@ -23,10 +23,10 @@ import aiohttp
 import yarl
 from aiohttp import web
 
-from exchanges.testing.chaos.faults import Forwarding, HttpFault
-from exchanges.testing.chaos.schedule import FaultSchedule, HttpDecision
-from exchanges.testing.chaos.urls import rewrite_url
-from exchanges.testing.chaos.websocket import WsLink
+from exchanges.testing.chaos._faults import Forwarding, HttpFault
+from exchanges.testing.chaos._schedule import FaultSchedule, HttpDecision
+from exchanges.testing.chaos._urls import rewrite_url
+from exchanges.testing.chaos._websocket import WsLink
 
 log = logging.getLogger("exchanges.testing.chaos")
 

@@ -21,9 +21,9 @@ import socket
 import struct
 from types import TracebackType
 
-from exchanges.testing.chaos.faults import TcpFault
-from exchanges.testing.chaos.schedule import FaultSchedule, TcpDecision
-from exchanges.testing.chaos.urls import rewrite_url
+from exchanges.testing.chaos._faults import TcpFault
+from exchanges.testing.chaos._schedule import FaultSchedule, TcpDecision
+from exchanges.testing.chaos._urls import rewrite_url
 
 log = logging.getLogger("exchanges.testing.chaos")
 

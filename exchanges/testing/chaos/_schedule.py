@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import attrs
 
-from exchanges.testing.chaos.faults import Forwarding, HttpFault, InjectedFault, TcpFault, WsFault
+from exchanges.testing.chaos._faults import Forwarding, HttpFault, InjectedFault, TcpFault, WsFault
 
 _Fault = TypeVar("_Fault", TcpFault, HttpFault, WsFault)
 
