@@ -9,41 +9,61 @@ behaviour.)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
+from exchanges.errors import ExchangeError
 from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
 from exchanges.models import (
+    AccountType,
+    Amount,
     AssetBalance,
     AssetName,
     BookState,
+    BookTicker,
+    Deposit,
+    DepositAddress,
     Fill,
+    Kline,
+    KlineInterval,
+    NetworkInfo,
     Order,
     OrderBook,
+    OrderRequest,
     OrderType,
     Side,
     Symbol,
     Ticker,
     Trade,
+    TradeFee,
+    Transfer,
     Withdrawal,
+    WithdrawalPlan,
     WithdrawalRequest,
 )
 
 __all__ = [
     "ALL_CAPABILITIES",
     "Amount",
+    "SupportsAllTickers",
     "SupportsBalance",
+    "SupportsBatchOrders",
+    "SupportsBookTickerStream",
+    "SupportsDeposits",
+    "SupportsKlineHistory",
+    "SupportsKlineStream",
     "SupportsOrderBookStream",
+    "SupportsPagedHistory",
+    "SupportsSafeWithdrawal",
+    "SupportsTestOrder",
     "SupportsTickerStream",
     "SupportsTradeStream",
     "SupportsTrading",
+    "SupportsTradingFees",
+    "SupportsTransfer",
     "SupportsUserStream",
     "SupportsWithdrawal",
     "capabilities_of",
 ]
-
-Amount = Decimal | str | int | float
-"""Order inputs accept any of these; they are quantized with Decimal before sending."""
 
 
 @runtime_checkable
@@ -170,6 +190,140 @@ class SupportsTickerStream(Protocol):
     def iter_tickers(self) -> AsyncIterator[Ticker]: ...
 
 
+# -------------------------------------------------------------------------- market data breadth
+
+
+@runtime_checkable
+class SupportsAllTickers(Protocol):
+    async def get_tickers(self) -> dict[Symbol, Ticker]:
+        """24 h statistics of every listed symbol, in one request where the exchange allows."""
+        ...
+
+    async def get_book_tickers(self) -> dict[Symbol, BookTicker]:
+        """Best bid and ask of every listed symbol."""
+        ...
+
+
+@runtime_checkable
+class SupportsBookTickerStream(Protocol):
+    async def start_book_ticker_stream(
+        self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
+    ) -> None:
+        """Best bid/ask pushes per symbol (``handlers.book_ticker_handler`` and ``iter_book_tickers``)."""
+        ...
+
+    async def stop_book_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None: ...
+
+    def iter_book_tickers(self) -> AsyncIterator[BookTicker]: ...
+
+
+@runtime_checkable
+class SupportsKlineStream(Protocol):
+    async def start_kline_stream(
+        self,
+        symbols: Sequence[Symbol],
+        interval: KlineInterval,
+        handlers: PublicStreamHandlers | None = None,
+    ) -> None:
+        """Candle pushes (the forming candle, updated) per symbol at ``interval``."""
+        ...
+
+    async def stop_kline_stream(self, symbols: Sequence[Symbol] | None = None) -> None: ...
+
+    def iter_klines(self) -> AsyncIterator[Kline]: ...
+
+
+@runtime_checkable
+class SupportsKlineHistory(Protocol):
+    def iter_kline_history(
+        self,
+        symbol: Symbol,
+        interval: KlineInterval,
+        start_time: int,
+        end_time: int | None = None,
+    ) -> AsyncIterator[Kline]:
+        """Every candle opening in ``[start_time, end_time)``, oldest first, paged under the
+        exchange's per-request limit (each candle exactly once)."""
+        ...
+
+
+# -------------------------------------------------------------------------- trading and account breadth
+
+
+@runtime_checkable
+class SupportsBatchOrders(Protocol):
+    async def place_batch_orders(self, requests: Sequence[OrderRequest]) -> list[Order | ExchangeError]:
+        """Place several orders in one request: one result per request, in order, each the placed
+        ``Order`` or the typed error that refused it (checked locally first; refused items are not sent)."""
+        ...
+
+
+@runtime_checkable
+class SupportsTestOrder(Protocol):
+    async def test_order(self, request: OrderRequest) -> None:
+        """Validate ``request`` locally and with the exchange without placing it (raises when refused)."""
+        ...
+
+
+@runtime_checkable
+class SupportsTradingFees(Protocol):
+    async def get_trading_fees(self, symbol: Symbol) -> TradeFee:
+        """The account's maker and taker rates for ``symbol``."""
+        ...
+
+
+@runtime_checkable
+class SupportsPagedHistory(Protocol):
+    def iter_order_history(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None
+    ) -> AsyncIterator[Order]:
+        """Every order of ``symbol`` created in the window, oldest first, paged through the
+        exchange's time windows (each order once)."""
+        ...
+
+    def iter_my_trades(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None
+    ) -> AsyncIterator[Fill]:
+        """Every fill of ``symbol`` in the window, oldest first, paged (each fill once)."""
+        ...
+
+
+@runtime_checkable
+class SupportsDeposits(Protocol):
+    async def get_deposit_address(self, asset: AssetName | str, network: str | None = None) -> DepositAddress:
+        """Where to send ``asset`` (on ``network``: the exchange's id or a common name such as ERC20)."""
+        ...
+
+    async def get_deposit_history(
+        self,
+        asset: AssetName | str | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> list[Deposit]:
+        """Deposits, newest first."""
+        ...
+
+
+@runtime_checkable
+class SupportsSafeWithdrawal(Protocol):
+    async def get_withdrawal_networks(self, asset: AssetName | str) -> list[NetworkInfo]:
+        """Every network ``asset`` can be withdrawn on, with its rules (fee, min, max, multiple, memo)."""
+        ...
+
+    async def plan_withdrawal(self, request: WithdrawalRequest) -> WithdrawalPlan:
+        """Run every pre-send check and return what would be sent; raises the refusal's typed error."""
+        ...
+
+
+@runtime_checkable
+class SupportsTransfer(Protocol):
+    async def transfer(
+        self, asset: AssetName | str, amount: Amount, from_account: AccountType, to_account: AccountType
+    ) -> Transfer:
+        """Move ``amount`` of ``asset`` between the user's own accounts (e.g. SPOT -> FUTURES)."""
+        ...
+
+
 ALL_CAPABILITIES: dict[str, type] = {
     "trading": SupportsTrading,
     "balance": SupportsBalance,
@@ -178,6 +332,17 @@ ALL_CAPABILITIES: dict[str, type] = {
     "orderbook_stream": SupportsOrderBookStream,
     "trade_stream": SupportsTradeStream,
     "ticker_stream": SupportsTickerStream,
+    "all_tickers": SupportsAllTickers,
+    "book_ticker_stream": SupportsBookTickerStream,
+    "kline_stream": SupportsKlineStream,
+    "kline_history": SupportsKlineHistory,
+    "batch_orders": SupportsBatchOrders,
+    "test_order": SupportsTestOrder,
+    "trading_fees": SupportsTradingFees,
+    "paged_history": SupportsPagedHistory,
+    "deposits": SupportsDeposits,
+    "safe_withdrawal": SupportsSafeWithdrawal,
+    "transfer": SupportsTransfer,
 }
 """Capability names as the registry and the CLI show them."""
 

@@ -16,6 +16,7 @@
     ├── ExchangeConnectionError            retryable; network, TLS, timeout, closed socket
     ├── ProtocolError                      an answer or push of the wrong shape or with an invalid value
     ├── ExchangeClosedError                the exchange object was closed; create a new one
+    ├── WithdrawalRefused                  a pre-send withdrawal check failed (``rule``); nothing was sent
     ├── OrderOutcomeError                  a write whose answer was lost (symbol, client_order_id, cause)
     │   ├── OrderOutcomeUnknown            it may or may not have happened; reconcile first
     │   └── OrderNotPlaced                 reconciliation proved it was NOT executed
@@ -182,6 +183,17 @@ class ProtocolError(ExchangeError):
 
 class ExchangeClosedError(ExchangeError):
     """The exchange object was closed; every later call raises this. Create a new exchange instead."""
+
+
+class WithdrawalRefused(ExchangeError):
+    """A withdrawal refused before anything was sent. ``rule`` names the check that failed
+    (``unknown_network``, ``ambiguous_network``, ``network_required``, ``withdraw_disabled``,
+    ``memo_required``, ``below_minimum``, ``above_maximum``, ``not_above_fee``, ``amount_multiple``,
+    ``address_not_allowed``); the message says the numbers."""
+
+    def __init__(self, message: str, *, rule: str, exchange: str | None = None) -> None:
+        super().__init__(message, exchange=exchange)
+        self.rule = rule
 
 
 class OrderOutcomeError(ExchangeError):

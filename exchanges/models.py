@@ -472,3 +472,68 @@ class NetworkInfo:
     withdraw_min: Decimal
     withdraw_max: Decimal | None = None
     min_confirmations: int = 0
+    withdraw_multiple: Decimal | None = None
+    """Withdrawal amounts must be a multiple of this (None or 0: no rule beyond the asset's precision)."""
+    memo_required: bool = False
+    """The destination needs a memo/tag (shared deposit address, e.g. XRP, EOS, TON)."""
+    contract: str | None = None
+    """The token contract on this network, when the exchange says."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Requests and account movements (breadth of the private API)
+# --------------------------------------------------------------------------------------------------
+
+Amount = Decimal | str | int | float
+"""Order inputs accept any of these; they are quantized with Decimal before sending."""
+
+
+@attrs.frozen(slots=True)
+class OrderRequest:
+    """One order as a value: what ``place_batch_orders`` and ``test_order`` take."""
+
+    symbol: Symbol
+    side: Side
+    order_type: OrderType
+    quantity: Amount | None = None
+    price: Amount | None = None
+    quote_quantity: Amount | None = None
+    client_order_id: str | None = None
+
+
+class AccountType(enum.Enum):
+    """The user's own accounts money can move between with ``transfer``."""
+
+    SPOT = "SPOT"
+    FUTURES = "FUTURES"
+
+
+@attrs.frozen(slots=True)
+class Transfer:
+    """A completed internal transfer between two of the user's own accounts."""
+
+    transfer_id: str
+    asset: AssetName
+    amount: Decimal
+    from_account: AccountType
+    to_account: AccountType
+    timestamp: int = 0
+
+
+@attrs.frozen(slots=True)
+class WithdrawalPlan:
+    """What a withdrawal would send after every pre-send check passed (``dry_run=True`` returns it).
+
+    ``network`` is the exchange's id the request is sent with; ``receive_amount`` is ``amount - fee``.
+    ``params`` are the exact request parameters (without signature, timestamp or client id).
+    """
+
+    asset: AssetName
+    network: str
+    network_name: str
+    address: str
+    amount: Decimal
+    fee: Decimal
+    receive_amount: Decimal
+    memo: str | None = None
+    params: tuple[tuple[str, str], ...] = ()

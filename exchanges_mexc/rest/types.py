@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from exchanges.capabilities import Amount
 from exchanges.errors import ExchangeError
-from exchanges.models import Order, OrderType, Side, Symbol, TradeFee
-
-
-@attrs.frozen(slots=True)
-class OrderRequest:
-    """One order of a batch (``place_batch_orders``): the same arguments as ``place_order``."""
-
-    symbol: Symbol
-    side: Side
-    order_type: OrderType
-    quantity: Amount | None = None
-    price: Amount | None = None
-    quote_quantity: Amount | None = None
-    client_order_id: str | None = None
+from exchanges.models import Amount, Order, OrderRequest, TradeFee
 
 
 @attrs.frozen(slots=True)
