@@ -29,6 +29,14 @@ def fmt(value: Decimal | None) -> str:
     return text or "0"
 
 
+def fixed(value: Decimal | None, places: int) -> str:
+    """Decimal text padded to exactly ``places`` decimals, as MEXC pushes prices and quantities
+    (``"84270.00"``, ``"0.00638700"``); ``""`` for None."""
+    if value is None:
+        return ""
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f") if places > 0 else format(value, "f")
+
+
 @dataclass(slots=True, eq=False)
 class Order:
     """One order; mutable while open. ``locked``/``lock_asset`` track funds still reserved for it."""

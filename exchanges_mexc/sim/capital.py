@@ -20,6 +20,7 @@ from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.book import fmt
 from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.specs import CoinSpec, make_coin
+from exchanges_mexc.sim.transfers import TransferRecord, Transfers
 
 APPLY, AUDITING, WAIT, PROCESSING, SUCCESS, FAILED, CANCEL = 1, 2, 3, 4, 7, 8, 9
 NEXT_STATUS = {APPLY: AUDITING, AUDITING: WAIT, WAIT: PROCESSING, PROCESSING: SUCCESS}
@@ -136,6 +137,7 @@ class Capital:
         self.withdrawals: dict[str, WithdrawalRecord] = {}
         self.deposits: list[DepositRecord] = []
         self._tx = itertools.count(1)
+        self.transfers = Transfers(accounts, clock)
 
     def add_coin(self, coin: str | CoinSpec) -> CoinSpec:
         """List a coin (preset networks for USDT/BTC/ETH, one generic network otherwise)."""
@@ -171,6 +173,8 @@ class Capital:
             raise SimError(730002, "Your input param is invalid")
         if not net.withdraw_enable:
             raise SimError(10206, "transfer is disabled")
+        if net.same_address and not params.get("memo"):
+            raise SimError(730002, "Your input param is invalid")
         remark = params.get("remark")
         if remark is not None and len(remark) > 200:
             raise SimError(10268, "remark length is too long")
@@ -248,6 +252,21 @@ class Capital:
     def withdraw_history(self, uid: int, query: HistoryQuery) -> list[dict[str, Any]]:
         """Newest first, filtered by coin/status/time (default last 7 days), at most ``limit``."""
         return [r.to_json() for r in self._filter(uid, query, list(self.withdrawals.values()), "apply_time")]
+
+    def transfer(self, uid: int, params: dict[str, str]) -> TransferRecord:
+        """SPOT <-> FUTURES (see :mod:`exchanges_mexc.sim.transfers`)."""
+        for name in ("fromAccountType", "toAccountType", "asset", "amount"):
+            if not params.get(name):
+                raise missing(name)
+        asset = params["asset"].upper()
+        return self.transfers.transfer(
+            uid,
+            asset,
+            _amount(params["amount"]),
+            params["fromAccountType"],
+            params["toAccountType"],
+            listed=asset in self.coins,
+        )
 
     # -- deposits -------------------------------------------------------------------------------
     def deposit(

@@ -23,6 +23,8 @@ from exchanges_mexc.sim.rules import LIMIT_LIKE, OrderRequest, validate
 from exchanges_mexc.sim.specs import SymbolSpec
 
 MAX_OPEN_ORDERS = 500
+TRADE_ID_BASE = 505979017439002624
+"""Trade numbers start here so ids look like MEXC's (18 digits, ``"<n>X0_<n>X0"``)."""
 
 
 class PrivateDeal(NamedTuple):
@@ -338,7 +340,8 @@ class MatchingEngine:
             order.status = "PARTIALLY_FILLED"
         book.reduce(maker, qty)
         trade_seq = next(self._trade_ids)
-        trade_id = f"{maker.order_id[5:]}X{trade_seq}"
+        trade_num = TRADE_ID_BASE + trade_seq
+        trade_id = f"{trade_num}X0_{trade_num}X0"  # MEXC's pair form, compared as a string
         trade = PublicTrade(price, qty, now, taker.side, trade_id)
         self.history[spec.symbol].record(trade)
         self_trade = buyer.uid == seller.uid

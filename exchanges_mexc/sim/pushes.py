@@ -13,12 +13,14 @@ from decimal import Decimal
 
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
 from exchanges_mexc.sim.accounts import BalanceChange
-from exchanges_mexc.sim.book import Order, fmt
+from exchanges_mexc.sim.book import Order, fixed, fmt
 from exchanges_mexc.sim.engine import PrivateDeal
 from exchanges_mexc.sim.history import Candle, PublicTrade
 
 Wrapper = PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper
 Levels = Sequence[tuple[Decimal, Decimal]]
+Places = tuple[int, int]
+"""(price decimals, quantity decimals) of a symbol: market pushes pad numbers to them, like MEXC."""
 
 TRADE_TYPE = {"BUY": 1, "SELL": 2}
 ORDER_TYPE = {"LIMIT": 1, "LIMIT_MAKER": 2, "IMMEDIATE_OR_CANCEL": 3, "FILL_OR_KILL": 4, "MARKET": 5}
@@ -37,15 +39,17 @@ def _wrapper(channel: str, symbol: str | None, send_time: int) -> Wrapper:
     return wrapper
 
 
-def aggre_deals(channel: str, symbol: str, interval: str, trades: Iterable[PublicTrade], now: int) -> bytes:
+def aggre_deals(
+    channel: str, symbol: str, interval: str, trades: Iterable[PublicTrade], now: int, places: Places
+) -> bytes:
     """``publicAggreDeals`` (314)."""
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicAggreDeals
     body.eventType = f"spot@public.aggre.deals.v3.api.pb@{interval}"
     for t in trades:
         body.deals.add(
-            price=fmt(t.price),
-            quantity=fmt(t.qty),
+            price=fixed(t.price, places[0]),
+            quantity=fixed(t.qty, places[1]),
             tradeType=TRADE_TYPE[t.taker_side],
             time=t.time,
             tradeId=t.trade_id,
@@ -63,15 +67,16 @@ def aggre_depth(
     to_v: int,
     last_order: int,
     now: int,
+    places: Places,
 ) -> bytes:
     """``publicAggreDepths`` (313): absolute quantities of changed levels, version range."""
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicAggreDepths
     body.eventType = f"spot@public.aggre.depth.v3.api.pb@{interval}"
     for price, qty in asks:
-        body.asks.add(price=fmt(price), quantity=fmt(qty))
+        body.asks.add(price=fixed(price, places[0]), quantity=fixed(qty, places[1]))
     for price, qty in bids:
-        body.bids.add(price=fmt(price), quantity=fmt(qty))
+        body.bids.add(price=fixed(price, places[0]), quantity=fixed(qty, places[1]))
     body.fromVersion = str(from_v)
     body.toVersion = str(to_v)
     body.lastOrderCreateTime = last_order
@@ -79,16 +84,23 @@ def aggre_depth(
 
 
 def limit_depth(
-    channel: str, symbol: str, asks: Levels, bids: Levels, version: int, last_order: int, now: int
+    channel: str,
+    symbol: str,
+    asks: Levels,
+    bids: Levels,
+    version: int,
+    last_order: int,
+    now: int,
+    places: Places,
 ) -> bytes:
     """``publicLimitDepths`` (303): top-N snapshot."""
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicLimitDepths
     body.eventType = "spot@public.limit.depth.v3.api.pb"
     for price, qty in asks:
-        body.asks.add(price=fmt(price), quantity=fmt(qty))
+        body.asks.add(price=fixed(price, places[0]), quantity=fixed(qty, places[1]))
     for price, qty in bids:
-        body.bids.add(price=fmt(price), quantity=fmt(qty))
+        body.bids.add(price=fixed(price, places[0]), quantity=fixed(qty, places[1]))
     body.version = str(version)
     body.lastOrderCreateTime = last_order
     return wrapper.SerializeToString()
@@ -98,27 +110,33 @@ BestTuple = tuple[Decimal | None, Decimal, Decimal | None, Decimal]  # OrderBook
 
 
 def aggre_book_ticker(
-    channel: str, symbol: str, best: BestTuple, version: int, last_order: int, now: int
+    channel: str, symbol: str, best: BestTuple, version: int, last_order: int, now: int, places: Places
 ) -> bytes:
     """``publicAggreBookTicker`` (315)."""
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicAggreBookTicker
     bid, bid_qty, ask, ask_qty = best
-    body.bidPrice, body.bidQuantity = fmt(bid), fmt(bid_qty)
-    body.askPrice, body.askQuantity = fmt(ask), fmt(ask_qty)
+    body.bidPrice, body.bidQuantity = fixed(bid, places[0]), fixed(bid_qty, places[1])
+    body.askPrice, body.askQuantity = fixed(ask, places[0]), fixed(ask_qty, places[1])
     body.version = str(version)
     body.lastOrderCreateTime = last_order
     return wrapper.SerializeToString()
 
 
 def book_ticker_batch(
-    channel: str, symbol: str, best: BestTuple, version: int, last_order: int, now: int
+    channel: str, symbol: str, best: BestTuple, version: int, last_order: int, now: int, places: Places
 ) -> bytes:
     """``publicBookTickerBatch`` (311) with one item."""
     wrapper = _wrapper(channel, symbol, now)
     body = wrapper.publicBookTickerBatch
     bid, bid_qty, ask, ask_qty = best
-    body.items.add(bidPrice=fmt(bid), bidQuantity=fmt(bid_qty), askPrice=fmt(ask), askQuantity=fmt(ask_qty))
+    price_places, qty_places = places
+    body.items.add(
+        bidPrice=fixed(bid, price_places),
+        bidQuantity=fixed(bid_qty, qty_places),
+        askPrice=fixed(ask, price_places),
+        askQuantity=fixed(ask_qty, qty_places),
+    )
     body.version = str(version)
     body.lastOrderCreateTime = last_order
     return wrapper.SerializeToString()

@@ -78,6 +78,13 @@ async def new_deposit_address(ctx: Ctx) -> Any:
     return _addresses(ctx, ctx.require("network"))
 
 
+@route("POST", "/api/v3/capital/transfer", signed=True)
+async def transfer(ctx: Ctx) -> Any:
+    """Move an asset between the caller's SPOT and FUTURES accounts; ``[{"tranId": ...}]``."""
+    record = ctx.sim.capital.transfer(ctx.uid, ctx.params)
+    return [{"tranId": record.tran_id}]
+
+
 def _history_query(ctx: Ctx) -> HistoryQuery:
     """coin/status/startTime/endTime/limit (33333 for a non-integer; limit capped at 1000)."""
     start, end = ctx.int_param("startTime", None), ctx.int_param("endTime", None)

@@ -197,7 +197,7 @@ class CoinSpec:
                     "withdrawMin": n.withdraw_min,
                     "sameAddress": n.same_address,
                     "contract": n.contract,
-                    "withdrawTips": None,
+                    "withdrawTips": "Please enter the MEMO" if n.same_address else None,
                     "depositTips": None,
                     "netWork": n.network,
                 }
@@ -210,6 +210,20 @@ _COIN_PRESETS: dict[str, tuple[NetworkSpec, ...]] = {
     "USDT": (
         NetworkSpec("TRX", "Tron(TRC20)", withdraw_fee="1", withdraw_min="10", contract="TR7NHqje"),
         NetworkSpec("ETH", "Ethereum(ERC20)", withdraw_fee="3", withdraw_min="10", contract="0xdac17f95"),
+        NetworkSpec(
+            "BSC", "BNB Smart Chain(BEP20)", withdraw_fee="0.5", withdraw_min="5", contract="0x55d398"
+        ),
+        NetworkSpec("SOL", "Solana(SOL)", withdraw_fee="1", withdraw_min="5", withdraw_enable=False),
+    ),
+    "XRP": (
+        NetworkSpec(
+            "XRP",
+            "Ripple(XRP)",
+            withdraw_fee="0.2",
+            withdraw_min="5",
+            withdraw_multiple="0.01",
+            same_address=True,
+        ),
     ),
     "BTC": (NetworkSpec("BTC", "Bitcoin(BTC)", withdraw_fee="0.0001", withdraw_min="0.001"),),
     "ETH": (NetworkSpec("ETH", "Ethereum(ERC20)", withdraw_fee="0.001", withdraw_min="0.01"),),

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from exchanges_mexc.sim import pushes
 from exchanges_mexc.sim.accounts import BalanceChange
-from exchanges_mexc.sim.book import Order, fmt
+from exchanges_mexc.sim.book import Order, fixed, fmt
 from exchanges_mexc.sim.channels import ChannelState, tz_offset_minutes
 from exchanges_mexc.sim.engine import EngineListener, PrivateDeal
 from exchanges_mexc.sim.history import MINUTE, WS_INTERVALS, PublicTrade, window_end, window_start
@@ -120,10 +120,17 @@ class Streams(EngineListener):
                     book.version,
                     book.last_order_time,
                     now,
+                    self.places(symbol),
                 )
             else:
                 frame = pushes.book_ticker_batch(
-                    state.channel, symbol, book.top(), book.version, book.last_order_time, now
+                    state.channel,
+                    symbol,
+                    book.top(),
+                    book.version,
+                    book.last_order_time,
+                    now,
+                    self.places(symbol),
                 )
             self.hub.publish(state, frame)
 
@@ -137,7 +144,10 @@ class Streams(EngineListener):
             symbol = key.symbol
             if key.kind == "deals" and state.trades:
                 trades, state.trades = state.trades, []
-                self.hub.publish(state, pushes.aggre_deals(state.channel, symbol, interval, trades, now))
+                self.hub.publish(
+                    state,
+                    pushes.aggre_deals(state.channel, symbol, interval, trades, now, self.places(symbol)),
+                )
             elif key.kind == "depth" and state.dirty:
                 self._push_depth(state, symbol, interval, now)
             elif key.kind == "bookTicker":
@@ -146,7 +156,13 @@ class Streams(EngineListener):
                 if best != state.last_best:
                     state.last_best = best
                     frame = pushes.aggre_book_ticker(
-                        state.channel, symbol, best, book.version, book.last_order_time, now
+                        state.channel,
+                        symbol,
+                        best,
+                        book.version,
+                        book.last_order_time,
+                        now,
+                        self.places(symbol),
                     )
                     self.hub.publish(state, frame)
 
@@ -164,9 +180,23 @@ class Streams(EngineListener):
         to_v = max(to_v, from_v)
         state.next_from = to_v + 1
         frame = pushes.aggre_depth(
-            state.channel, symbol, interval, asks, bids, from_v, to_v, book.last_order_time, now
+            state.channel,
+            symbol,
+            interval,
+            asks,
+            bids,
+            from_v,
+            to_v,
+            book.last_order_time,
+            now,
+            self.places(symbol),
         )
         self.hub.publish(state, frame)
+
+    def places(self, symbol: str) -> pushes.Places:
+        """(price, quantity) decimals of ``symbol``: MEXC pads pushed numbers to them."""
+        spec = self.sim.engine.specs[symbol]
+        return spec.quote_precision, spec.base_precision
 
     def _tick_kline(self) -> None:
         now = self.sim.now_ms()
@@ -212,6 +242,7 @@ class Streams(EngineListener):
             return fmt(((last - open_price) / open_price).quantize(Decimal("0.0001"))) if open_price else "0"
 
         zoned_offset = tz_offset_minutes(tz)
+        quote_places = self.places(symbol)[0]
         prev_open = day_open(480, 1)
         return {
             "symbol": symbol,
@@ -220,7 +251,7 @@ class Streams(EngineListener):
             "zonedRate": rate(day_open(zoned_offset)),
             "high": fmt(high),
             "low": fmt(low),
-            "volume": fmt(rolling.quote_volume if rolling else Decimal(0)),
+            "volume": fixed(rolling.quote_volume if rolling else Decimal(0), quote_places),
             "quantity": fmt(rolling.volume if rolling else Decimal(0)),
             "lastCloseRate": rate(prev_open),
             "lastCloseZonedRate": rate(day_open(zoned_offset, 1)),

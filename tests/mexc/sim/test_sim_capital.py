@@ -16,7 +16,7 @@ from exchanges_mexc.sim.config import load_sim_file
 async def test_withdraw_lifecycle_and_cancel(sim: MexcSimulator, client: Any) -> None:
     status, coins = await client.signed("GET", "/api/v3/capital/config/getall")
     usdt = next(c for c in coins if c["coin"] == "USDT")
-    assert {n["netWork"] for n in usdt["networkList"]} == {"TRX", "ETH"}
+    assert {n["netWork"] for n in usdt["networkList"]} == {"TRX", "ETH", "BSC", "SOL"}
     status, err = await client.signed(
         "POST", "/api/v3/capital/withdraw", coin="USDT", address="T1", amount="1", netWork="TRX"
     )
