@@ -86,6 +86,7 @@ WITHDRAW_CANCEL = Endpoint("DELETE", "/api/v3/capital/withdraw", 1, signed=True)
 WITHDRAW_HISTORY = Endpoint("GET", "/api/v3/capital/withdraw/history", 1, signed=True)
 DEPOSIT_HISTORY = Endpoint("GET", "/api/v3/capital/deposit/hisrec", 1, signed=True)
 DEPOSIT_ADDRESS = Endpoint("GET", "/api/v3/capital/deposit/address", 10, signed=True)
+TRANSFER = Endpoint("POST", "/api/v3/capital/transfer", 1, signed=True)
 
 # --- listen keys (signed; weight undocumented, CCXT uses 1) ----------------------------------------
 LISTEN_KEY_CREATE = Endpoint("POST", "/api/v3/userDataStream", 1, signed=True)
@@ -123,6 +124,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     WITHDRAW_HISTORY,
     DEPOSIT_HISTORY,
     DEPOSIT_ADDRESS,
+    TRANSFER,
     LISTEN_KEY_CREATE,
     LISTEN_KEY_LIST,
     LISTEN_KEY_KEEPALIVE,

@@ -173,6 +173,13 @@ class MexcErrorClassifier:
             text = f"MEXC error{context} without a MEXC error body"
         return cls(text, status=status, code=code, exchange=self.exchange)
 
+    def classify_error(self, error_code: int, message: str = "") -> type[ExchangeError]:
+        """The spec's form: the exception *class* MEXC ``error_code`` maps to (``message`` is accepted
+        for the spec's signature; MEXC's codes alone decide). Raise it with ``from_code`` for a message."""
+        if error_code in RATE_LIMIT_CODES:
+            return RateLimitError
+        return CODE_CLASSES.get(error_code, ExchangeAPIError)
+
     def from_envelope(self, data: Mapping[str, Any], where: str = "") -> ExchangeAPIError:
         """The exception for a ``{code, msg}`` error envelope received with HTTP 2xx."""
         msg = data.get("msg")

@@ -19,33 +19,50 @@ from the user stream), each in its latest known state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar, overload
 
-from exchanges.capabilities import Amount
 from exchanges.config import Credentials, ExchangeConfig, mask_key
-from exchanges.errors import AuthenticationError, ExchangeError
+from exchanges.errors import AuthenticationError, ExchangeClosedError, ExchangeError
 from exchanges.handlers import Handler, PrivateStreamHandlers, call_handler
 from exchanges.interfaces import PrivateExchange
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
+    AccountType,
+    Amount,
     AssetBalance,
     AssetName,
     BalanceUpdate,
+    Deposit,
+    DepositAddress,
     Fill,
+    NetworkInfo,
     Order,
     OrderId,
+    OrderRequest,
     OrderType,
     Side,
     Symbol,
     SymbolInfo,
+    TradeFee,
+    Transfer,
     Withdrawal,
+    WithdrawalPlan,
     WithdrawalRequest,
 )
 from exchanges.order_table import OrderTable
 from exchanges_mexc.composite.health import check_private_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
+from exchanges_mexc.composite.open_orders import MAX_CANDIDATES_WARNING, open_order_candidates
 from exchanges_mexc.composite.orders import OrdersView
+from exchanges_mexc.composite.paging import (
+    DAY_MS,
+    MAX_ORDER_HISTORY_MS,
+    MAX_TRADE_HISTORY_MS,
+    iter_windows,
+)
+from exchanges_mexc.composite.wallet import MexcWallet
+from exchanges_mexc.constants import EXCHANGE_NAME, MAX_ALL_ORDERS_LIMIT, MAX_MY_TRADES_LIMIT
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.reconcile import is_older
@@ -64,6 +81,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         self._api_key_masked = mask_key(credentials.api_key)
         self.metrics = MetricsRegistry()
         self.rest = MexcPrivateSpotRest(config, credentials, metrics=self.metrics)
+        self.wallet = MexcWallet(self.rest)
         self._user_ws: MexcPrivateSpotWebsocket | None = None
         self._own_orders = OrderTable()  # open orders + the most recent finished ones
         self._symbols: set[Symbol] = set()
@@ -102,7 +120,19 @@ class MexcCompositePrivateExchange(PrivateExchange):
     def closed(self) -> bool:
         return self._closed
 
+    def _require_open(self) -> None:
+        """Every call after :meth:`close` raises ExchangeClosedError (nothing reopens a connection)."""
+        if self._closed:
+            raise ExchangeClosedError(
+                f"{self.name} private exchange is closed: create a new one", exchange=EXCHANGE_NAME
+            )
+
+    def has_credentials(self) -> bool:
+        """True: a private exchange always holds an API key (the spec's check before private calls)."""
+        return bool(self._api_key_masked)
+
     async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        self._require_open()
         return await self.rest.get_symbols_info()
 
     # ------------------------------------------------------------------ order tracking
@@ -174,6 +204,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         client_order_id: str | None,
     ) -> Order:
         """Pre-flight check (refusals logged here at ERROR), then one safe send (logged by the REST layer)."""
+        self._require_open()
         await self._watch_symbol(symbol)
         try:
             prepared = await self.rest.prepare(
@@ -187,22 +218,41 @@ class MexcCompositePrivateExchange(PrivateExchange):
         return self._track(await self.rest.place_prepared(prepared))
 
     async def cancel_order(self, symbol: Symbol, order_id: str) -> Order:
+        self._require_open()
         return self._track(await self.rest.cancel_order(symbol, order_id))
 
     async def cancel_all_orders(self, symbol: Symbol) -> list[Order]:
+        self._require_open()
         return self._track_all(await self.rest.cancel_all_orders(symbol))
 
     async def get_open_orders(self, symbol: Symbol | None = None) -> list[Order]:
-        """Open orders of ``symbol``; with None, of every tracked symbol (MEXC needs a symbol per call)."""
+        """Open orders of ``symbol``; with None, every open order of the account.
+
+        MEXC lists open orders per symbol only, so None asks every symbol that may hold one: those
+        this instance has seen, plus every listed symbol whose base or quote asset has a locked balance
+        (see :mod:`~exchanges_mexc.composite.open_orders` for the cost: one account request plus one
+        request per candidate symbol). Pass a symbol when you know it.
+        """
+        self._require_open()
         if symbol is not None:
             self._symbols.add(symbol)
             return self._track_all(await self.rest.get_open_orders(symbol))
+        balances = await self.rest.get_account()
+        listed = await self.rest.get_symbols_info()
+        candidates = open_order_candidates(balances, listed, self.tracked_symbols)
+        if len(candidates) > MAX_CANDIDATES_WARNING:
+            logger.warning(
+                "get_open_orders() without a symbol asks %d symbols (locked balances); pass a symbol to save "
+                "requests",
+                len(candidates),
+            )
         result: list[Order] = []
-        for tracked in sorted(self.tracked_symbols, key=str):
-            result.extend(self._track_all(await self.rest.get_open_orders(tracked)))
+        for candidate in candidates:
+            result.extend(self._track_all(await self.rest.get_open_orders(candidate)))
         return result
 
     async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
+        self._require_open()
         return self._track(await self.rest.get_order_status(symbol, order_id))
 
     async def get_order_history(
@@ -213,6 +263,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         limit: int = 500,
     ) -> list[Order]:
         """Orders of ``symbol`` (MEXC: default the last 24 h, at most 7 days back)."""
+        self._require_open()
         return await self.rest.get_order_history(symbol, start_time, end_time, limit)
 
     async def get_my_trades(
@@ -222,28 +273,178 @@ class MexcCompositePrivateExchange(PrivateExchange):
         end_time: int | None = None,
         limit: int = 100,
     ) -> list[Fill]:
+        self._require_open()
         return await self.rest.get_my_trades(symbol, start_time, end_time, limit)
 
     # ------------------------------------------------------------------ balances
 
     async def get_balances(self) -> dict[AssetName, AssetBalance]:
         """Every asset with a non-zero free or locked balance."""
+        self._require_open()
         return await self.rest.get_balances()
 
     async def get_asset_balance(self, asset: AssetName) -> AssetBalance:
         """One asset's balance; a zero balance when the account holds none."""
+        self._require_open()
         return await self.rest.get_asset_balance(asset)
 
     # ------------------------------------------------------------------ withdrawals
 
-    async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
-        """Submit a withdrawal (``request.network`` is MEXC's ``netWork`` id); a lost answer is looked up."""
-        return await self.rest.withdraw(request)
+    @overload
+    async def withdraw(
+        self, request: WithdrawalRequest, *, dry_run: Literal[False] = False
+    ) -> Withdrawal: ...
+
+    @overload
+    async def withdraw(self, request: WithdrawalRequest, *, dry_run: Literal[True]) -> WithdrawalPlan: ...
+
+    async def withdraw(
+        self, request: WithdrawalRequest, *, dry_run: bool = False
+    ) -> Withdrawal | WithdrawalPlan:
+        """Check every withdrawal rule, then submit (see :mod:`~exchanges_mexc.composite.wallet`).
+
+        ``request.network`` may be MEXC's id (``TRX``) or a common name (``TRC20``). A refused check
+        raises :class:`~exchanges.errors.WithdrawalRefused` and sends nothing; ``dry_run=True`` returns
+        the :class:`~exchanges.models.WithdrawalPlan` instead of sending. A lost answer is looked up.
+        """
+        self._require_open()
+        if dry_run:
+            return await self.wallet.plan_withdrawal(request)
+        return await self.wallet.withdraw(request)
+
+    async def plan_withdrawal(self, request: WithdrawalRequest) -> WithdrawalPlan:
+        """Every pre-send check; the plan that would be sent (same as ``withdraw(..., dry_run=True)``)."""
+        self._require_open()
+        return await self.wallet.plan_withdrawal(request)
+
+    async def get_withdrawal_networks(self, asset: AssetName | str) -> list[NetworkInfo]:
+        """Every network ``asset`` moves on, with fee, min, max, multiple and memo rules."""
+        self._require_open()
+        return await self.wallet.get_withdrawal_networks(asset)
+
+    async def get_deposit_address(self, asset: AssetName | str, network: str | None = None) -> DepositAddress:
+        """Where to deposit ``asset`` (``network``: MEXC id or common name; None: the first network)."""
+        self._require_open()
+        return await self.wallet.get_deposit_address(asset, network)
+
+    async def get_deposit_history(
+        self, asset: AssetName | str | None = None, start_time: int | None = None, end_time: int | None = None
+    ) -> list[Deposit]:
+        """Deposits, newest first (MEXC: default the last 7 days, windows of at most 7 days)."""
+        self._require_open()
+        return await self.wallet.get_deposit_history(asset, start_time, end_time)
+
+    async def transfer(
+        self, asset: AssetName | str, amount: Amount, from_account: AccountType, to_account: AccountType
+    ) -> Transfer:
+        """Move funds between your own SPOT and FUTURES accounts (MEXC ``/api/v3/capital/transfer``)."""
+        self._require_open()
+        return await self.wallet.transfer(asset, amount, from_account, to_account)
+
+    # ------------------------------------------------------------------ batches, tests, fees, paging
+
+    async def place_batch_orders(self, requests: Sequence[OrderRequest]) -> list[Order | ExchangeError]:
+        """Up to 20 orders of one symbol in one request (MEXC ``batchOrders``); one result per request,
+        in order: the placed Order, or the typed error that refused it. Every item is checked and
+        quantized first; refused items are not sent. A lost answer is reconciled per client order id."""
+        self._require_open()
+        if requests:
+            await self._watch_symbol(requests[0].symbol)
+        results = await self.rest.place_batch_orders(requests)
+        out: list[Order | ExchangeError] = []
+        for result in results:
+            if result.order is not None:
+                out.append(self._track(result.order))
+            else:
+                assert result.error is not None
+                out.append(result.error)
+        return out
+
+    async def test_order(self, request: OrderRequest) -> None:
+        """Validate ``request`` locally and with MEXC (``POST /api/v3/order/test``) without placing it."""
+        self._require_open()
+        await self.rest.test_order(
+            request.symbol,
+            request.side,
+            request.order_type,
+            request.quantity,
+            request.price,
+            request.quote_quantity,
+            request.client_order_id,
+        )
+
+    async def get_trading_fees(self, symbol: Symbol) -> TradeFee:
+        """The account's maker/taker rates for ``symbol`` (MEXC ``/api/v3/tradeFee``)."""
+        self._require_open()
+        return await self.rest.get_trade_fee(symbol)
+
+    def iter_order_history(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None
+    ) -> AsyncIterator[Order]:
+        """Every order of ``symbol`` created in the window, oldest first, each once. MEXC answers only
+        the last 7 days (default start), at most 1000 per request: walked one day at a time, a full
+        answer split in halves."""
+        self._require_open()
+
+        async def fetch(lo: int, hi: int) -> list[Order]:
+            return await self.rest.get_all_orders(symbol, lo, hi, MAX_ALL_ORDERS_LIMIT)
+
+        return self._paged(
+            fetch,
+            start_time,
+            end_time,
+            MAX_ORDER_HISTORY_MS,
+            MAX_ALL_ORDERS_LIMIT,
+            lambda o: o.order_id,
+            lambda o: o.timestamp,
+        )
+
+    def iter_my_trades(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None
+    ) -> AsyncIterator[Fill]:
+        """Every fill of ``symbol`` in the window, oldest first, each once. MEXC keeps about one month
+        (default start), at most 100 per request: walked one day at a time, a full answer split."""
+        self._require_open()
+
+        async def fetch(lo: int, hi: int) -> list[Fill]:
+            return await self.rest.get_my_trades(symbol, lo, hi, MAX_MY_TRADES_LIMIT)
+
+        return self._paged(
+            fetch,
+            start_time,
+            end_time,
+            MAX_TRADE_HISTORY_MS,
+            MAX_MY_TRADES_LIMIT,
+            lambda f: f.trade_id,
+            lambda f: f.timestamp,
+        )
+
+    def _paged(
+        self,
+        fetch: Callable[[int, int], Awaitable[list[T]]],
+        start_time: int | None,
+        end_time: int | None,
+        max_back_ms: int,
+        limit: int,
+        key: Callable[[T], object],
+        timestamp: Callable[[T], int],
+    ) -> AsyncIterator[T]:
+        async def run() -> AsyncIterator[T]:
+            end = end_time if end_time is not None else self.rest.signed.clock.now_ms()
+            start = start_time if start_time is not None else end - max_back_ms + 1
+            async for item in iter_windows(
+                fetch, start, end, limit=limit, window_ms=DAY_MS, key=key, timestamp=timestamp
+            ):
+                yield item
+
+        return run()
 
     async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
+        self._require_open()
         return await self.rest.get_withdrawal_status(withdrawal_id)
 
     async def cancel_withdrawal(self, withdrawal_id: str) -> str:
+        self._require_open()
         return await self.rest.cancel_withdrawal(withdrawal_id)
 
     # ------------------------------------------------------------------ user stream
@@ -253,8 +454,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
 
         Calling it again while running only replaces the handlers.
         """
-        if self._closed:
-            raise RuntimeError("MexcCompositePrivateExchange is closed")
+        self._require_open()
         wrapped = self._wrap_handlers(handlers or PrivateStreamHandlers())
         if self._user_ws is not None:
             self._user_ws.set_handlers(wrapped)

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from exchanges.config import ExchangeConfig
-from exchanges.errors import SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, SymbolNotSupported
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
@@ -39,7 +39,8 @@ from exchanges.models import (
 )
 from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
-from exchanges_mexc.constants import EXCHANGE_NAME
+from exchanges_mexc.composite.paging import iter_klines_paged
+from exchanges_mexc.constants import EXCHANGE_NAME, MAX_KLINES_LIMIT
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
@@ -80,6 +81,8 @@ class MexcCompositePublicExchange(PublicExchange):
         self._book_symbols: set[Symbol] = set()
         self._trade_symbols: set[Symbol] = set()
         self._ticker_symbols: set[Symbol] = set()
+        self._book_ticker_symbols: set[Symbol] = set()
+        self._kline_symbols: dict[Symbol, KlineInterval] = {}
         self._known: frozenset[Symbol] | None = None
         self._initialized = False
         self._closed = False
@@ -120,6 +123,8 @@ class MexcCompositePublicExchange(PublicExchange):
         self._book_symbols.clear()
         self._trade_symbols.clear()
         self._ticker_symbols.clear()
+        self._book_ticker_symbols.clear()
+        self._kline_symbols.clear()
         logger.debug("MEXC public exchange closed")
 
     @property
@@ -128,13 +133,22 @@ class MexcCompositePublicExchange(PublicExchange):
 
     # ------------------------------------------------------------------ helpers
 
+    def _require_open(self) -> None:
+        """Every call after :meth:`close` raises ExchangeClosedError (nothing reopens a connection)."""
+        if self._closed:
+            raise ExchangeClosedError(
+                f"{self.name} public exchange is closed: create a new one", exchange=EXCHANGE_NAME
+            )
+
     def _check_symbol(self, symbol: Symbol) -> None:
         """Refuse a symbol MEXC does not list before sending anything (once the rules are loaded)."""
+        self._require_open()
         known = self._known
         if known is not None and symbol not in known:
             raise unknown_symbols_error([symbol])
 
     async def _check_symbols(self, symbols: Sequence[Symbol]) -> list[Symbol]:
+        self._require_open()
         wanted = list(dict.fromkeys(symbols))
         if self._known is None:
             self._known = frozenset(await self.rest.get_exchange_info())
@@ -150,8 +164,7 @@ class MexcCompositePublicExchange(PublicExchange):
     @property
     def ws(self) -> MexcPublicSpotWebsocket:
         """The WebSocket client, created on first use (connections open with the first subscription)."""
-        if self._closed:
-            raise RuntimeError("MexcCompositePublicExchange is closed")
+        self._require_open()
         if self._ws is None:
             ws = MexcPublicSpotWebsocket(self.config, rest=self.rest, metrics=self.metrics)
             self._ws = ws
@@ -170,6 +183,7 @@ class MexcCompositePublicExchange(PublicExchange):
     # ------------------------------------------------------------------ REST market data
 
     async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        self._require_open()
         infos = await self.rest.get_exchange_info()
         self._known = frozenset(infos)
         return infos
@@ -203,10 +217,43 @@ class MexcCompositePublicExchange(PublicExchange):
         return await self.rest.get_klines(symbol, interval, limit, start_time, end_time)
 
     async def get_server_time(self) -> int:
+        self._require_open()
         return await self.rest.get_server_time()
 
     async def ping(self) -> bool:
+        self._require_open()
         return await self.rest.ping()
+
+    async def get_tickers(self) -> dict[Symbol, Ticker]:
+        """24 h statistics of every listed symbol in one request (MEXC weight 40), keyed by Symbol."""
+        self._require_open()
+        return await self.rest.get_tickers()
+
+    async def get_book_tickers(self) -> dict[Symbol, BookTicker]:
+        """Best bid and ask of every listed symbol in one request, keyed by Symbol."""
+        self._require_open()
+        return await self.rest.get_book_tickers()
+
+    def iter_kline_history(
+        self,
+        symbol: Symbol,
+        interval: KlineInterval,
+        start_time: int,
+        end_time: int | None = None,
+    ) -> AsyncIterator[Kline]:
+        """Every candle opening in ``[start_time, end_time)`` (None: up to now), oldest first, paged
+        1000 candles per request (MEXC's maximum). ``async for kline in ...``."""
+        self._check_symbol(symbol)
+
+        async def page(start: int, end: int, limit: int) -> list[Kline]:
+            return await self.rest.get_klines(symbol, interval, limit, start, end)
+
+        async def run() -> AsyncIterator[Kline]:
+            until = end_time if end_time is not None else await self.rest.get_server_time() + 1
+            async for kline in iter_klines_paged(page, start_time, until, MAX_KLINES_LIMIT):
+                yield kline
+
+        return run()
 
     # ------------------------------------------------------------------ order book stream
 
@@ -246,10 +293,12 @@ class MexcCompositePublicExchange(PublicExchange):
 
     def get_local_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book now; raises KeyError naming the fix when ``symbol`` is not streamed."""
+        self._require_open()
         return self._streamed_book(symbol).get_orderbook(symbol, depth)
 
     def orderbook_state(self, symbol: Symbol) -> BookState:
         """SYNCING / LIVE / STALE of the local book; KeyError when ``symbol`` is not streamed."""
+        self._require_open()
         return self._streamed_book(symbol).orderbook_state(symbol)
 
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
@@ -294,12 +343,72 @@ class MexcCompositePublicExchange(PublicExchange):
     def iter_tickers(self) -> AsyncIterator[Ticker]:
         return self.ws.tickers()
 
+    # ------------------------------------------------------------------ book ticker stream
+
+    async def start_book_ticker_stream(
+        self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
+    ) -> None:
+        """Best bid/ask per symbol (MEXC ``aggre.bookTicker``), to ``book_ticker_handler`` and
+        :meth:`iter_book_tickers`."""
+        wanted = await self._check_symbols(symbols)
+        self._merge_handlers(handlers)
+        await self.ws.subscribe_book_ticker(wanted)
+        self._book_ticker_symbols.update(wanted)
+
+    async def stop_book_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
+        await self._stop_stream(
+            self._book_ticker_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_book_ticker
+        )
+
+    def iter_book_tickers(self) -> AsyncIterator[BookTicker]:
+        """Book tickers from now on, through a bounded queue."""
+        return self.ws.book_tickers()
+
+    # ------------------------------------------------------------------ kline stream
+
+    async def start_kline_stream(
+        self,
+        symbols: Sequence[Symbol],
+        interval: KlineInterval,
+        handlers: PublicStreamHandlers | None = None,
+    ) -> None:
+        """The forming candle of each symbol at ``interval``, pushed as it changes (MEXC ``kline``).
+        One interval per symbol: starting a symbol again with another interval switches it."""
+        wanted = await self._check_symbols(symbols)
+        self._merge_handlers(handlers)
+        switching = [s for s in wanted if self._kline_symbols.get(s, interval) != interval]
+        for symbol in switching:
+            await self.ws.unsubscribe_klines([symbol], self._kline_symbols.pop(symbol))
+        await self.ws.subscribe_klines(wanted, interval)
+        for symbol in wanted:
+            self._kline_symbols[symbol] = interval
+
+    async def stop_kline_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
+        """Stop the candles of ``symbols`` (None: all)."""
+        chosen = [
+            s for s in (list(self._kline_symbols) if symbols is None else symbols) if s in self._kline_symbols
+        ]
+        for symbol in chosen:
+            interval = self._kline_symbols.pop(symbol)
+            if self._ws is not None:
+                await self._ws.unsubscribe_klines([symbol], interval)
+
+    def iter_klines(self) -> AsyncIterator[Kline]:
+        """Candle pushes from now on, through a bounded queue."""
+        return self.ws.klines()
+
     # ------------------------------------------------------------------ observability
 
     @property
     def streaming(self) -> bool:
         """True while at least one stream is subscribed."""
-        return bool(self._book_symbols or self._trade_symbols or self._ticker_symbols)
+        return bool(
+            self._book_symbols
+            or self._trade_symbols
+            or self._ticker_symbols
+            or self._book_ticker_symbols
+            or self._kline_symbols
+        )
 
     def get_performance_metrics(self) -> dict[str, Any]:
         """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus ``details``."""
@@ -313,6 +422,7 @@ class MexcCompositePublicExchange(PublicExchange):
 
     async def health_check(self) -> dict[str, bool]:
         """``rest_connectivity``, ``websocket_connectivity``, ``protobuf_parsing`` and ``overall``."""
+        self._require_open()
         health: dict[str, bool] = {}
         health["rest_connectivity"] = await self.rest.ping()
         if self._ws is not None and self._ws.connections:

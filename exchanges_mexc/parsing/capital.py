@@ -30,6 +30,7 @@ __all__ = [
     "parse_deposit_address",
     "parse_deposit_addresses",
     "parse_deposits",
+    "parse_transfer_id",
     "parse_withdraw_response",
     "parse_withdrawal",
     "parse_withdrawals",
@@ -156,6 +157,18 @@ def parse_coin_config(data: Any) -> list[NetworkInfo]:
                     withdraw_min=dec(g("withdrawMin")),
                     withdraw_max=dec_opt(g("withdrawMax")),
                     min_confirmations=to_int(g("minConfirm")),
+                    withdraw_multiple=dec_opt(g("withdrawIntegerMultiple")),
+                    memo_required=g("sameAddress") is True,
+                    contract=text_opt(g("contract")),
                 )
             )
     return result
+
+
+def parse_transfer_id(data: Any) -> str:
+    """POST /api/v3/capital/transfer -> the ``tranId`` (MEXC answers ``[{"tranId": ...}]`` or the object)."""
+    item = data[0] if isinstance(data, list) and data else data
+    tran_id = text_opt(item.get("tranId")) if isinstance(item, Mapping) else None
+    if not tran_id:
+        raise ValueError(f"transfer answer without tranId: {str(data)[:200]}")
+    return tran_id

@@ -22,6 +22,7 @@ from exchanges_mexc.parsing.capital import (
     parse_coin_config,
     parse_deposit_addresses,
     parse_deposits,
+    parse_transfer_id,
     parse_withdraw_response,
     parse_withdrawals,
 )
@@ -161,3 +162,16 @@ class MexcCapitalRest:
         """Every network of every asset with its deposit/withdraw rules (``network`` = the ``netWork`` id)."""
         data: Any = await self.signed.request(c.COIN_CONFIG)
         return parse_coin_config(data)
+
+    async def transfer(self, asset: str, amount: str, from_account: str, to_account: str) -> str:
+        """Move ``amount`` of ``asset`` between the user's SPOT and FUTURES accounts; returns ``tranId``."""
+        params = [
+            ("fromAccountType", from_account),
+            ("toAccountType", to_account),
+            ("asset", asset.upper()),
+            ("amount", amount),
+        ]
+        data = await self.signed.request(c.TRANSFER, params, timeout=self.signed.config.order_timeout)
+        tran_id = parse_transfer_id(data)
+        logger.info("MEXC transfer %s %s %s -> %s: %s", amount, asset, from_account, to_account, tran_id)
+        return tran_id

@@ -18,7 +18,13 @@ from exchanges.capabilities import (
     SupportsWithdrawal,
 )
 from exchanges.config import Credentials
-from exchanges.errors import AuthenticationError, InvalidOrder, OrderNotFound, SymbolNotSupported
+from exchanges.errors import (
+    AuthenticationError,
+    ExchangeClosedError,
+    InvalidOrder,
+    OrderNotFound,
+    SymbolNotSupported,
+)
 from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.interfaces import PrivateExchange
@@ -240,6 +246,6 @@ async def test_close_is_idempotent(private: PrivateExchange) -> None:
     await composite.close()
     await composite.close()
     assert composite.closed
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ExchangeClosedError, match="closed"):
         await composite.start_user_stream()
     await asyncio.sleep(0)

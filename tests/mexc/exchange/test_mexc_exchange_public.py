@@ -17,7 +17,7 @@ from exchanges.capabilities import (
     SupportsUserStream,
     SupportsWithdrawal,
 )
-from exchanges.errors import ExchangeConnectionError, SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, ExchangeConnectionError, SymbolNotSupported
 from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
@@ -206,7 +206,7 @@ async def test_close_is_idempotent_and_stops_streams(public: PublicExchange) -> 
     await public.close()
     await public.close()
     assert public.closed
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ExchangeClosedError, match="closed"):
         public.iter_trades()
 
 

@@ -1,0 +1,81 @@
+"""Auto-paging over MEXC's per-request limits and time windows, as async generators.
+
+* Candles (``/api/v3/klines``): at most 1000 per request; the next page starts one millisecond after
+  the last candle's open time, so each candle is yielded once, oldest first.
+* Orders (``/api/v3/allOrders``) and fills (``/api/v3/myTrades``): MEXC answers at most 1000 orders /
+  100 fills per request and only within a bounded window (orders: the last 7 days; fills: about one
+  month). The range is walked in windows of ``window_ms`` (one day by default); a window that comes
+  back full is split in half and asked again, so nothing is cut off by the per-request limit.
+
+Every generator yields records oldest first and each at most once (keyed by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+from exchanges.models import Kline
+
+T = TypeVar("T")
+
+DAY_MS = 24 * 3600 * 1000
+MAX_ORDER_HISTORY_MS = 7 * DAY_MS
+"""MEXC allOrders answers only the last 7 days."""
+MAX_TRADE_HISTORY_MS = 30 * DAY_MS
+"""MEXC myTrades answers only about the last month."""
+
+KlinePage = Callable[[int, int, int], Awaitable[list[Kline]]]
+"""``(start_ms, end_ms, limit) -> candles`` oldest first."""
+
+
+async def iter_klines_paged(
+    fetch: KlinePage, start_time: int, end_time: int, limit: int
+) -> AsyncIterator[Kline]:
+    """Every candle opening in ``[start_time, end_time)``, oldest first, ``limit`` per request."""
+    cursor = start_time
+    last_open = -1
+    while cursor < end_time:
+        page = await fetch(cursor, end_time - 1, limit)
+        fresh = [k for k in page if cursor <= k.open_time < end_time and k.open_time > last_open]
+        for kline in fresh:
+            yield kline
+        if not fresh or len(page) < limit:
+            return
+        last_open = fresh[-1].open_time
+        cursor = last_open + 1
+
+
+WindowFetch = Callable[[int, int], Awaitable[list[T]]]
+"""``(start_ms, end_ms) -> records`` of that inclusive window (at most the endpoint's limit)."""
+
+
+async def iter_windows(
+    fetch: WindowFetch[T],
+    start_time: int,
+    end_time: int,
+    *,
+    limit: int,
+    window_ms: int,
+    key: Callable[[T], object],
+    timestamp: Callable[[T], int],
+) -> AsyncIterator[T]:
+    """Walk ``[start_time, end_time]`` in windows; split a window whose answer is full (``limit``)."""
+    seen: set[object] = set()
+    pending = [(start_time, min(end_time, start_time + window_ms - 1))]
+    next_start = pending[0][1] + 1
+    while pending:
+        lo, hi = pending.pop(0)
+        rows = await fetch(lo, hi)
+        if len(rows) >= limit and hi > lo:
+            mid = lo + (hi - lo) // 2
+            pending[:0] = [(lo, mid), (mid + 1, hi)]
+            continue
+        for row in sorted(rows, key=timestamp):
+            ident = key(row)
+            if ident not in seen:
+                seen.add(ident)
+                yield row
+        if not pending and next_start <= end_time:
+            pending.append((next_start, min(end_time, next_start + window_ms - 1)))
+            next_start = pending[0][1] + 1

@@ -1,0 +1,179 @@
+"""Safe withdrawals, networks, deposit addresses and transfers through the factory, against the simulator.
+
+Every refusal must be a typed WithdrawalRefused naming its rule and numbers, with no withdraw request in
+the simulator's request log.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from exchanges.capabilities import SupportsDeposits, SupportsSafeWithdrawal, SupportsTransfer
+from exchanges.errors import InvalidOrder, WithdrawalRefused
+from exchanges.interfaces import PrivateExchange
+from exchanges.models import AccountType, AssetName, WithdrawalPlan, WithdrawalRequest
+from exchanges_mexc.exchange import MexcCompositePrivateExchange
+from exchanges_mexc.sim import MexcSimulator, SimAccount
+from exchanges_mexc.sim.specs import CoinSpec, NetworkSpec
+
+WITHDRAW_PATHS = {"/api/v3/capital/withdraw", "/api/v3/capital/withdraw/apply"}
+
+
+def composite(exchange: PrivateExchange) -> MexcCompositePrivateExchange:
+    assert isinstance(exchange, MexcCompositePrivateExchange)
+    return exchange
+
+
+@pytest.fixture(autouse=True)
+def list_xrp(sim: MexcSimulator) -> None:
+    """XRP: a network that needs a memo (``sameAddress``) and amounts in steps of 0.01."""
+    sim.capital.add_coin("XRP")
+
+
+def withdraw_requests(sim: MexcSimulator) -> list[tuple[str, str]]:
+    return [(m, p) for m, p in sim.request_log if p in WITHDRAW_PATHS]
+
+
+def usdt(
+    amount: str, network: str | None, address: str = "TAddr1", memo: str | None = None
+) -> WithdrawalRequest:
+    return WithdrawalRequest(
+        asset=AssetName("USDT"), amount=Decimal(amount), address=address, network=network, memo=memo
+    )
+
+
+async def test_capabilities_declared(private: PrivateExchange) -> None:
+    for capability in (SupportsDeposits, SupportsSafeWithdrawal, SupportsTransfer):
+        assert isinstance(private, capability)
+
+
+async def test_networks_list_rules(private: PrivateExchange) -> None:
+    networks = {n.network: n for n in await composite(private).get_withdrawal_networks("usdt")}
+    assert set(networks) == {"TRX", "ETH", "BSC", "SOL"}
+    assert networks["TRX"].name == "Tron(TRC20)"
+    assert networks["TRX"].withdraw_fee == Decimal("1")
+    assert networks["TRX"].withdraw_min == Decimal("10")
+    assert networks["SOL"].withdraw_enabled is False
+    xrp = await composite(private).get_withdrawal_networks("XRP")
+    assert [n.memo_required for n in xrp] == [True]
+    assert xrp[0].withdraw_multiple == Decimal("0.01")
+
+
+@pytest.mark.parametrize("name", ["TRC20", "trc20", "TRX", "Tron(TRC20)"])
+async def test_common_network_names_resolve_to_mexc_ids(private: PrivateExchange, name: str) -> None:
+    plan = await composite(private).withdraw(usdt("50", name), dry_run=True)
+    assert isinstance(plan, WithdrawalPlan)
+    assert plan.network == "TRX"
+    assert plan.fee == Decimal("1")
+    assert plan.receive_amount == Decimal("49")
+    assert ("netWork", "TRX") in plan.params
+
+
+async def test_dry_run_sends_nothing_and_real_send_uses_the_id(
+    private: PrivateExchange, sim: MexcSimulator
+) -> None:
+    exchange = composite(private)
+    plan = await exchange.withdraw(usdt("50", "BEP20"), dry_run=True)
+    assert plan.network == "BSC"
+    assert withdraw_requests(sim) == []
+    withdrawal = await exchange.withdraw(usdt("50", "ERC20", address="0xabc"))
+    assert withdrawal.network == "ETH"
+    assert withdraw_requests(sim) == [("POST", "/api/v3/capital/withdraw")]
+
+
+@pytest.mark.parametrize(
+    ("request_", "rule", "numbers"),
+    [
+        (usdt("50", "TRC21"), "unknown_network", ["TRC21", "TRX", "ETH"]),
+        (usdt("50", None), "network_required", ["TRX", "BSC"]),
+        (usdt("50", "SOL"), "withdraw_disabled", ["SOL"]),
+        (usdt("5", "TRC20"), "below_minimum", ["5", "10"]),
+        (usdt("2000000", "TRC20"), "above_maximum", ["2000000", "1000000"]),
+        (usdt("10.0000001", "TRC20"), "amount_multiple", ["10.0000001", "0.000001"]),
+        (
+            WithdrawalRequest(asset=AssetName("XRP"), amount=Decimal("20"), address="rXrp1"),
+            "memo_required",
+            ["XRP", "memo"],
+        ),
+    ],
+)
+async def test_refusals_are_typed_and_send_nothing(
+    private: PrivateExchange, sim: MexcSimulator, request_: WithdrawalRequest, rule: str, numbers: list[str]
+) -> None:
+    with pytest.raises(WithdrawalRefused) as caught:
+        await composite(private).withdraw(request_)
+    assert caught.value.rule == rule
+    for number in numbers:
+        assert number in str(caught.value)
+    assert withdraw_requests(sim) == []
+
+
+async def test_fee_rule(private: PrivateExchange, sim: MexcSimulator) -> None:
+    sim.capital.add_coin(
+        CoinSpec("FEE", "FEE", (NetworkSpec("FEE", "Fee(FEE)", withdraw_fee="5", withdraw_min="1"),))
+    )
+    with pytest.raises(WithdrawalRefused) as caught:
+        await composite(private).withdraw(
+            WithdrawalRequest(asset=AssetName("FEE"), amount=Decimal("3"), address="F1", network="FEE")
+        )
+    assert caught.value.rule == "not_above_fee"
+    assert "3" in str(caught.value)
+    assert "5" in str(caught.value)
+    assert withdraw_requests(sim) == []
+
+
+async def test_allowlist(private: PrivateExchange, sim: MexcSimulator) -> None:
+    exchange = composite(private)
+    object.__setattr__(exchange.rest.config, "extra", {"withdrawal_allowlist": {"USDT": ["TGood"]}})
+    with pytest.raises(WithdrawalRefused) as caught:
+        await exchange.withdraw(usdt("50", "TRC20", address="TBad"))
+    assert caught.value.rule == "address_not_allowed"
+    assert "TBad" in str(caught.value)
+    assert withdraw_requests(sim) == []
+    plan = await exchange.withdraw(usdt("50", "TRC20", address="TGood"), dry_run=True)
+    assert plan.address == "TGood"
+
+
+async def test_memo_passes_through(private: PrivateExchange, sim: MexcSimulator, account: SimAccount) -> None:
+    sim.capital.deposit(account, "XRP", "100")
+    withdrawal = await composite(private).withdraw(
+        WithdrawalRequest(asset=AssetName("XRP"), amount=Decimal("20"), address="rXrp1", memo="12345")
+    )
+    assert withdrawal.withdrawal_id
+    assert len(withdraw_requests(sim)) == 1
+
+
+async def test_deposit_address_and_history(
+    private: PrivateExchange, sim: MexcSimulator, account: SimAccount
+) -> None:
+    exchange = composite(private)
+    tron = await exchange.get_deposit_address("USDT", "TRC20")
+    assert tron.network == "TRX"
+    assert tron.address.startswith("T")
+    eth = await exchange.get_deposit_address("USDT", "ERC20")
+    assert eth.address.startswith("0x")
+    with pytest.raises(WithdrawalRefused):
+        await exchange.get_deposit_address("USDT", "NOPE20")
+    sim.capital.deposit(account, "USDT", "25", "TRX")
+    history = await exchange.get_deposit_history("USDT")
+    assert [d.amount for d in history] == [Decimal("25")]
+    assert history[0].network == "TRX"
+
+
+async def test_transfer_spot_futures_roundtrip(private: PrivateExchange, sim: MexcSimulator) -> None:
+    exchange = composite(private)
+    before = (await exchange.get_asset_balance(AssetName("USDT"))).free
+    done = await exchange.transfer("USDT", "100", AccountType.SPOT, AccountType.FUTURES)
+    assert done.transfer_id
+    assert done.amount == Decimal("100")
+    assert (await exchange.get_asset_balance(AssetName("USDT"))).free == before - 100
+    await exchange.transfer("USDT", Decimal("40"), AccountType.FUTURES, AccountType.SPOT)
+    assert (await exchange.get_asset_balance(AssetName("USDT"))).free == before - 60
+    with pytest.raises(InvalidOrder):
+        await exchange.transfer("USDT", "1", AccountType.SPOT, AccountType.SPOT)
+    with pytest.raises(InvalidOrder):
+        await exchange.transfer("USDT", "-1", AccountType.SPOT, AccountType.FUTURES)
+    transfers = [p for _, p in sim.request_log if p == "/api/v3/capital/transfer"]
+    assert len(transfers) == 2
