@@ -54,6 +54,7 @@ __all__ = [
     "SubscriptionError",
     "SymbolNotSupported",
     "TradingDisabled",
+    "WithdrawalRefused",
 ]
 
 

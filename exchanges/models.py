@@ -22,6 +22,8 @@ from typing import NamedTuple, NewType
 import attrs
 
 __all__ = [
+    "AccountType",
+    "Amount",
     "AssetBalance",
     "AssetName",
     "BalanceUpdate",
@@ -40,6 +42,7 @@ __all__ = [
     "OrderBook",
     "OrderBookEntry",
     "OrderId",
+    "OrderRequest",
     "OrderStatus",
     "OrderType",
     "Side",
@@ -49,7 +52,9 @@ __all__ = [
     "TimeInForce",
     "Trade",
     "TradeFee",
+    "Transfer",
     "Withdrawal",
+    "WithdrawalPlan",
     "WithdrawalRequest",
     "WithdrawalStatus",
 ]

@@ -35,7 +35,7 @@ from exchanges.models import (
     WithdrawalPlan,
     WithdrawalRequest,
 )
-from exchanges.transport.rest_support import plain_decimal
+from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 
