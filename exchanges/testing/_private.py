@@ -11,21 +11,38 @@ import pytest_asyncio
 
 from exchanges.capabilities import (
     ALL_CAPABILITIES,
+    SupportsAllTickers,
     SupportsBalance,
+    SupportsBatchOrders,
+    SupportsDeposits,
     SupportsOrderBookStream,
+    SupportsPagedHistory,
+    SupportsSafeWithdrawal,
+    SupportsTestOrder,
     SupportsTickerStream,
     SupportsTradeStream,
     SupportsTrading,
+    SupportsTradingFees,
+    SupportsTransfer,
     SupportsUserStream,
 )
-from exchanges.errors import OrderNotFound, SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, OrderNotFound, SymbolNotSupported
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import AssetBalance, AssetName, OrderStatus, OrderType, Side, Symbol
 from exchanges.registry import ExchangeSpec
+from exchanges.testing._breadth import (
+    check_batch_orders,
+    check_deposits,
+    check_paged_history,
+    check_safe_withdrawal,
+    check_test_order,
+    check_trading_fees,
+    check_transfer,
+)
 from exchanges.testing._checks import assert_valid_balances, assert_valid_order, assert_valid_symbols_info
 from exchanges.testing._public import spec_for
 
-PUBLIC_ONLY = (SupportsOrderBookStream, SupportsTradeStream, SupportsTickerStream)
+PUBLIC_ONLY = (SupportsOrderBookStream, SupportsTradeStream, SupportsTickerStream, SupportsAllTickers)
 CLOSED_AFTER_CANCEL = (OrderStatus.CANCELED, OrderStatus.PARTIALLY_CANCELED)
 
 
@@ -64,6 +81,11 @@ class PrivateExchangeConformance:
     @pytest.fixture
     def unknown_symbol(self) -> Symbol:
         return Symbol("NOSUCHCOIN", "NOSUCHQUOTE")
+
+    @pytest.fixture
+    def transfer_amount(self) -> Decimal:
+        """Moved SPOT -> FUTURES -> SPOT by the transfer check (in the quote asset of known_symbol)."""
+        return Decimal(1)
 
     @pytest.fixture
     def unknown_order_id(self) -> str:
@@ -172,6 +194,69 @@ class PrivateExchangeConformance:
                 unknown_symbol, Side.BUY, tradable_quantity, tradable_price
             )
 
+    # -- breadth -----------------------------------------------------------------------------------
+
+    async def test_batch_orders(
+        self,
+        private_exchange: PrivateExchange,
+        known_symbol: Symbol,
+        tradable_quantity: Decimal,
+        tradable_price: Decimal,
+    ) -> None:
+        if not isinstance(private_exchange, SupportsBatchOrders):
+            pytest.skip("no batch_orders capability")
+        await check_batch_orders(private_exchange, known_symbol, tradable_quantity, tradable_price)
+
+    async def test_test_order(
+        self,
+        private_exchange: PrivateExchange,
+        known_symbol: Symbol,
+        tradable_quantity: Decimal,
+        tradable_price: Decimal,
+    ) -> None:
+        if not isinstance(private_exchange, SupportsTestOrder):
+            pytest.skip("no test_order capability")
+        await check_test_order(private_exchange, known_symbol, tradable_quantity, tradable_price)
+
+    async def test_trading_fees(self, private_exchange: PrivateExchange, known_symbol: Symbol) -> None:
+        if not isinstance(private_exchange, SupportsTradingFees):
+            pytest.skip("no trading_fees capability")
+        await check_trading_fees(private_exchange, known_symbol)
+
+    async def test_paged_history(
+        self,
+        private_exchange: PrivateExchange,
+        known_symbol: Symbol,
+        tradable_quantity: Decimal,
+        tradable_price: Decimal,
+    ) -> None:
+        if not isinstance(private_exchange, SupportsPagedHistory):
+            pytest.skip("no paged_history capability")
+        placed = None
+        if isinstance(private_exchange, SupportsTrading):
+            placed = await private_exchange.place_limit_order(
+                known_symbol, Side.BUY, tradable_quantity, tradable_price
+            )
+            await private_exchange.cancel_order(known_symbol, placed.order_id)
+        await check_paged_history(private_exchange, known_symbol, placed)
+
+    async def test_deposits(self, private_exchange: PrivateExchange, known_symbol: Symbol) -> None:
+        if not isinstance(private_exchange, SupportsDeposits):
+            pytest.skip("no deposits capability")
+        await check_deposits(private_exchange, known_symbol.quote)
+
+    async def test_safe_withdrawal(self, private_exchange: PrivateExchange, known_symbol: Symbol) -> None:
+        if not isinstance(private_exchange, SupportsSafeWithdrawal):
+            pytest.skip("no safe_withdrawal capability")
+        await check_safe_withdrawal(private_exchange, known_symbol.quote)
+
+    async def test_transfer(
+        self, private_exchange: PrivateExchange, known_symbol: Symbol, transfer_amount: Decimal
+    ) -> None:
+        if not isinstance(private_exchange, SupportsTransfer):
+            pytest.skip("no transfer capability")
+        await check_transfer(private_exchange, known_symbol.quote, transfer_amount)
+
     # -- streams and lifecycle ---------------------------------------------------------------------
 
     async def test_user_stream_lifecycle(self, private_exchange: PrivateExchange) -> None:
@@ -184,3 +269,8 @@ class PrivateExchangeConformance:
     async def test_close_is_idempotent(self, private_exchange: PrivateExchange) -> None:
         await private_exchange.close()
         await private_exchange.close()
+
+    async def test_calls_after_close_raise(self, private_exchange: PrivateExchange) -> None:
+        await private_exchange.close()
+        with pytest.raises(ExchangeClosedError):
+            await private_exchange.get_symbols_info()

@@ -12,7 +12,12 @@ import pytest_asyncio
 
 from exchanges.capabilities import (
     ALL_CAPABILITIES,
+    SupportsAllTickers,
     SupportsBalance,
+    SupportsBatchOrders,
+    SupportsBookTickerStream,
+    SupportsKlineHistory,
+    SupportsKlineStream,
     SupportsOrderBookStream,
     SupportsTickerStream,
     SupportsTradeStream,
@@ -20,10 +25,11 @@ from exchanges.capabilities import (
     SupportsUserStream,
     SupportsWithdrawal,
 )
-from exchanges.errors import SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, SymbolNotSupported
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import BookState, Kline, KlineInterval, Symbol
 from exchanges.registry import ExchangeSpec
+from exchanges.testing._breadth import check_all_tickers, check_kline_history
 from exchanges.testing._checks import (
     assert_valid_book_ticker,
     assert_valid_orderbook,
@@ -33,7 +39,7 @@ from exchanges.testing._checks import (
     wait_for_condition,
 )
 
-PRIVATE_ONLY = (SupportsTrading, SupportsBalance, SupportsWithdrawal, SupportsUserStream)
+PRIVATE_ONLY = (SupportsTrading, SupportsBalance, SupportsWithdrawal, SupportsUserStream, SupportsBatchOrders)
 
 
 async def first_item(iterator: AsyncIterator[Any], seconds: float) -> Any:
@@ -222,8 +228,65 @@ class PublicExchangeConformance:
             await public_exchange.stop_ticker_stream([known_symbol])
         await public_exchange.stop_ticker_stream()
 
+    async def test_book_ticker_stream_lifecycle(
+        self,
+        public_exchange: PublicExchange,
+        known_symbol: Symbol,
+        stream_timeout: float,
+        expect_stream_data: bool,
+    ) -> None:
+        if not isinstance(public_exchange, SupportsBookTickerStream):
+            pytest.skip("no book_ticker_stream capability")
+        await public_exchange.start_book_ticker_stream([known_symbol])
+        try:
+            if expect_stream_data:
+                book = await first_item(public_exchange.iter_book_tickers(), stream_timeout)
+                assert_valid_book_ticker(book, known_symbol)
+        finally:
+            await public_exchange.stop_book_ticker_stream([known_symbol])
+        await public_exchange.stop_book_ticker_stream()
+
+    async def test_kline_stream_lifecycle(
+        self,
+        public_exchange: PublicExchange,
+        known_symbol: Symbol,
+        stream_timeout: float,
+        expect_stream_data: bool,
+    ) -> None:
+        if not isinstance(public_exchange, SupportsKlineStream):
+            pytest.skip("no kline_stream capability")
+        await public_exchange.start_kline_stream([known_symbol], KlineInterval.MINUTE_1)
+        try:
+            if expect_stream_data:
+                kline = await first_item(public_exchange.iter_klines(), stream_timeout)
+                assert isinstance(kline, Kline)
+                assert kline.symbol == known_symbol
+                assert kline.low <= kline.close <= kline.high
+        finally:
+            await public_exchange.stop_kline_stream([known_symbol])
+        await public_exchange.stop_kline_stream()
+
+    # -- breadth -----------------------------------------------------------------------------------
+
+    async def test_all_tickers(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        if not isinstance(public_exchange, SupportsAllTickers):
+            pytest.skip("no all_tickers capability")
+        await check_all_tickers(public_exchange, known_symbol)
+
+    async def test_kline_history(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
+        if not isinstance(public_exchange, SupportsKlineHistory):
+            pytest.skip("no kline_history capability")
+        await check_kline_history(public_exchange, known_symbol, await public_exchange.get_server_time())
+
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def test_close_is_idempotent(self, public_exchange: PublicExchange) -> None:
         await public_exchange.close()
         await public_exchange.close()
+
+    async def test_calls_after_close_raise(
+        self, public_exchange: PublicExchange, known_symbol: Symbol
+    ) -> None:
+        await public_exchange.close()
+        with pytest.raises(ExchangeClosedError):
+            await public_exchange.get_ticker(known_symbol)

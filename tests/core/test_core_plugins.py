@@ -202,8 +202,12 @@ def test_mexc_spec_is_registered() -> None:
     # the sim profile must never fall through to the real exchange: its defaults are loopback URLs
     assert str(sim["rest_url"]).startswith("http://127.0.0.1:")
     assert str(sim["ws_url"]).startswith("ws://127.0.0.1:")
-    assert set(spec.public_capabilities) == {"orderbook_stream", "trade_stream", "ticker_stream"}
-    assert set(spec.private_capabilities) == {"trading", "balance", "withdrawal", "user_stream"}
+    assert {"orderbook_stream", "trade_stream", "ticker_stream", "all_tickers", "kline_history"} <= set(
+        spec.public_capabilities
+    )
+    assert {"trading", "balance", "withdrawal", "user_stream", "safe_withdrawal", "transfer"} <= set(
+        spec.private_capabilities
+    )
     assert set(spec.public_capabilities) | set(spec.private_capabilities) <= set(ALL_CAPABILITIES)
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from exchanges.config import Credentials, ExchangeConfig
-from exchanges.errors import InvalidOrder, OrderNotFound, SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, InvalidOrder, OrderNotFound, SymbolNotSupported
 from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import (
@@ -103,6 +103,8 @@ class ToyExchange(PublicExchange):
         return [Trade(symbol, MID[symbol], 0.5, Side.BUY, now - 10 + i, str(i)) for i in range(min(limit, 3))]
 
     async def get_ticker(self, symbol: Symbol) -> Ticker:
+        if self.closed:
+            raise ExchangeClosedError("toy exchange is closed", exchange="toy")
         _check(symbol)
         mid = MID[symbol]
         return Ticker(symbol, mid, mid * 1.01, mid * 0.99, 10.0, mid * 10, 0.001, _now())
@@ -216,9 +218,11 @@ class ToyPrivateExchange(PrivateExchange):
         self._ids = itertools.count(1)
         self._balances = {AssetName("USDT"): AssetBalance(AssetName("USDT"), Decimal("1000"))}
         self.streaming = False
+        self.is_closed = False
 
     async def close(self) -> None:
         self.streaming = False
+        self.is_closed = True
 
     def get_performance_metrics(self) -> dict[str, Any]:
         return {}
@@ -227,6 +231,8 @@ class ToyPrivateExchange(PrivateExchange):
         return {"overall": True}
 
     async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
+        if self.is_closed:
+            raise ExchangeClosedError("toy exchange is closed", exchange="toy")
         return _infos()
 
     async def get_balances(self) -> dict[AssetName, AssetBalance]:
