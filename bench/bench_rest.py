@@ -6,11 +6,12 @@ composites from ``FullExchangeFactory`` (``create_public_exchange`` / ``create_p
 
 * ``GET /api/v3/depth?symbol=BTCUSDT&limit=100`` — ours: ``get_orderbook`` (rate
   limiter, retry policy, error classification, parsing into an ``OrderBook`` of floats); bare:
-  ``session.get`` + ``resp.read()`` + ``orjson.loads``; ccxt: ``fetch_order_book(symbol, 100)``.
+  ``session.get`` + ``resp.read()`` + ``msgspec.json.decode`` (untyped); ccxt:
+  ``fetch_order_book(symbol, 100)``.
 * signed ``POST /api/v3/order`` (LIMIT BUY) — ours: ``place_limit_order`` (pre-flight
   checks and Decimal quantization, client order id, HMAC signing, reconciliation guard, parsing into an
-  ``Order``); bare: build the query, HMAC-SHA256 it, ``session.post`` + read + ``orjson.loads``; ccxt:
-  ``create_order``.
+  ``Order``); bare: build the query, HMAC-SHA256 it, ``session.post`` + read +
+  ``msgspec.json.decode`` (untyped); ccxt: ``create_order``.
 
 Each run sends ``--number`` sequential requests per client after a warm-up, ours and bare
 interleaved in blocks of 50 (the host is shared: both must see the same load); "vs bare" is the
@@ -34,7 +35,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import orjson
+import msgspec
 from yarl import URL
 
 from bench.ccxt_env import start_runner
@@ -83,7 +84,11 @@ def _bare_calls(session: aiohttp.ClientSession, base: str) -> dict[str, Call]:
 
     async def depth() -> Any:
         async with session.get(depth_url) as resp:
-            return orjson.loads(await resp.read())
+            return msgspec.json.decode(await resp.read())
+
+    async def depth_body() -> Any:
+        async with session.get(depth_url) as resp:
+            return await resp.read()
 
     async def order() -> Any:
         query = urlencode(
@@ -101,9 +106,9 @@ def _bare_calls(session: aiohttp.ClientSession, base: str) -> dict[str, Call]:
         signature = hmac.new(key, query.encode(), hashlib.sha256).hexdigest()
         url = URL(f"{base}/api/v3/order?{query}&signature={signature}", encoded=True)
         async with session.post(url, headers=headers) as resp:
-            return orjson.loads(await resp.read())
+            return msgspec.json.decode(await resp.read())
 
-    return {"depth": depth, "order": order}
+    return {"depth": depth, "depth_body": depth_body, "order": order}
 
 
 async def one_run(base_url: str, number: int, ours_first: bool) -> dict[str, dict[str, float]]:
@@ -156,7 +161,7 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
         bare_traced = _bare_calls(traced, base_url)
 
         async def bare_parse() -> Any:
-            return parse_depth_snapshot(SYMBOL, await bare["depth"]())
+            return parse_depth_snapshot(SYMBOL, await bare["depth_body"]())
 
         params = {"symbol": "BTCUSDT", "limit": 100}
         cost = public.costs.cost(c.DEPTH)
@@ -166,16 +171,16 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
         order_params = prepared.params()
         plans: dict[str, dict[str, Call]] = {
             "depth": {
-                "bare aiohttp + orjson": bare["depth"],
+                "bare aiohttp + msgspec": bare["depth"],
                 "bare + aiohttp TraceConfig (what tracing would cost)": bare_traced["depth"],
                 "bare + our parse_depth_snapshot": bare_parse,
                 "our RestTransport.request (no parse)": lambda: public.transport.request(
-                    "GET", "/api/v3/depth", params, cost=cost
+                    "GET", "/api/v3/depth", params, cost=cost, raw=True
                 ),
                 "our get_orderbook (full)": lambda: public.get_orderbook(SYMBOL, 100),
             },
             "order": {
-                "bare aiohttp + HMAC + orjson": bare["order"],
+                "bare aiohttp + HMAC + msgspec": bare["order"],
                 "bare + aiohttp TraceConfig (what tracing would cost)": bare_traced["order"],
                 "our signed request (no pre-flight/parse)": lambda: private.signed.request(
                     c.ORDER_NEW, order_params
@@ -253,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"REST per-request time over loopback, {args.number:,} sequential requests per client per run",
         ["endpoint", "client", "per request", "overhead vs bare", "vs bare", "target"],
         note="median of runs ±half-IQR; 'vs bare' = median of per-run ratios (same run); "
-        "bare = aiohttp + orjson.loads (+ hand-rolled HMAC for the order)",
+        "bare = aiohttp + msgspec.json.decode (+ hand-rolled HMAC for the order)",
     )
     for what, label in WHAT.items():
         bare = summarize(samples[what]["bare"])

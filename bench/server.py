@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+import msgspec
 from aiohttp import WSMsgType, web
 
 from bench import frames as market
@@ -70,8 +70,8 @@ class BenchServer:
         self.next_base = 1_000_000_000
         self.order_id = 0
         self._depth_cache: dict[tuple[int, int], bytes] = {}
-        self._exchange_info = orjson.dumps(_exchange_info())
-        self._coin_config = orjson.dumps([_coin(c) for c in ("USDT", "BTC", "ETH")])
+        self._exchange_info = msgspec.json.encode(_exchange_info())
+        self._coin_config = msgspec.json.encode([_coin(c) for c in ("USDT", "BTC", "ETH")])
 
     # ------------------------------------------------------------------ control
     async def set_scenario(self, request: web.Request) -> web.Response:
@@ -131,7 +131,7 @@ class BenchServer:
                 self._depth_cache.clear()
             snap = ds.snapshot(limit)
             snap["timestamp"] = int(time.time() * 1000)
-            body = self._depth_cache[key] = orjson.dumps(snap)
+            body = self._depth_cache[key] = msgspec.json.encode(snap)
         self.scenario.snapshot_served.set()
         return web.Response(body=body, content_type="application/json")
 
@@ -152,7 +152,7 @@ class BenchServer:
         }
         if "newClientOrderId" in q:
             body["clientOrderId"] = q["newClientOrderId"]
-        return web.Response(body=orjson.dumps(body), content_type="application/json")
+        return web.Response(body=msgspec.json.encode(body), content_type="application/json")
 
     async def account(self, request: web.Request) -> web.Response:
         balances = [

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote, urlencode
 
-import orjson
+import msgspec
 
 from exchanges.errors import ExchangeAPIError, ExchangeError, ExchangeServerError, RateLimitError
 
@@ -71,8 +71,8 @@ def error_envelope(body: bytes) -> tuple[int | None, str | None]:
     if not body:
         return None, None
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
         return None, None
     if not isinstance(data, dict):
         return None, None

@@ -20,7 +20,8 @@ Safety rules, because an order sent twice costs real money:
 
 Parameters always travel in the query string, also for POST and DELETE (as MEXC expects); the URL is
 built with ``encoded=True`` so a signed query is sent exactly as signed. Bodies are decoded with
-orjson (an empty body is ``{}``). TLS verification is always on.
+msgspec (an empty body is ``{}``), or returned as bytes with ``raw=True`` so a plugin decodes them
+once, straight into its typed shapes. TLS verification is always on.
 
 Secrets: the query string (signature, API-key-derived values) never appears in log lines,
 exception messages or metric names; messages name only ``METHOD path``.
@@ -35,7 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-import orjson
+import msgspec
 from yarl import URL
 
 from exchanges.errors import (
@@ -183,8 +184,10 @@ class RestTransport:
         idempotent: bool | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - per-request HTTP timeout, part of the contract
         context: Mapping[str, Any] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Send a request and return its orjson-parsed body (``{}`` when empty).
+        """Send a request and return its JSON-decoded body (``{}`` when empty), or with ``raw=True`` the
+        2xx body's bytes undecoded (``b""`` when empty), for the caller's typed decoder.
 
         Raises the classified :class:`~exchanges.errors.ExchangeError` subclass,
         :class:`~exchanges.errors.ExchangeConnectionError`, or
@@ -202,7 +205,7 @@ class RestTransport:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, path, pairs, signed, cost, client_timeout, endpoint)
+                return await self._attempt(method, path, pairs, signed, cost, client_timeout, endpoint, raw)
             except ExchangeError as error:
                 if not (idempotent and self.retry.should_retry(attempt, error)):
                     if isinstance(error, _NotSent):  # nothing was sent: never an unknown outcome
@@ -262,6 +265,7 @@ class RestTransport:
         cost: EndpointCost | None,
         client_timeout: aiohttp.ClientTimeout,
         endpoint: EndpointMetrics,
+        raw: bool = False,
     ) -> Any:
         """One HTTP round trip: rate limit, sign, send, classify. Raises ExchangeError subclasses."""
         limiter = self.limiter
@@ -299,11 +303,13 @@ class RestTransport:
             raise ExchangeConnectionError(f"{method} {path}: {detail}", exchange=self.name) from exc
         endpoint.latency.record(time.perf_counter() - start)
         if 200 <= status < 300:
+            if raw:
+                return body
             if not body:
                 return {}
             try:
-                return orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
+                return msgspec.json.decode(body)
+            except msgspec.DecodeError as exc:
                 endpoint.errors.inc()
                 raise ExchangeServerError(
                     f"{method} {path}: response is not valid JSON", status=status, exchange=self.name

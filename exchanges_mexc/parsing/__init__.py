@@ -2,6 +2,8 @@
 
 Modules, split by concern:
 
+* :mod:`.shapes`    typed msgspec shapes of REST bodies; the one JSON decoding seam (-> ProtocolError)
+* :mod:`.checks`    the wire validation rules (finite, non-negative, non-zero where zero is meaningless)
 * :mod:`.values`    tolerant scalars (``""``/``null``, int-or-string numbers, Decimal from strings)
 * :mod:`.enums`     MEXC names/ints <-> model enums, kline interval spellings
 * :mod:`.market`    books, trades, candles, tickers (float NamedTuples)
@@ -11,7 +13,9 @@ Modules, split by concern:
 * :mod:`.control`   WebSocket control messages (acks, PONG, refusals, invalid listen key)
 * :mod:`.frames`    WebSocket frames: dual-format detection, MexcFrameDecoder
 
-No dict leaves this package: callers get model records only. ``MessageToDict`` is never used.
+No dict leaves this package: callers get model records only. ``MessageToDict`` is never used. Every
+public parse function returns valid records or raises :class:`exchanges.errors.ProtocolError` naming
+the endpoint or push body and the field; REST functions take the raw body (bytes).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from .account import (
     fill_from_pb,
     order_from_pb,
     parse_account,
-    parse_balance,
     parse_my_trade,
     parse_my_trades,
     parse_order_json,
+    parse_order_mapping,
     parse_orders_json,
     parse_trade_fee,
 )
@@ -59,11 +63,13 @@ from .market import (
     kline_from_pb,
     order_book_from_pb,
     parse_agg_trades,
+    parse_avg_price,
     parse_book_ticker_json,
     parse_book_tickers_json,
     parse_depth_snapshot,
     parse_klines,
     parse_rest_trades,
+    parse_server_time,
     parse_ticker_24h,
     parse_ticker_price,
     parse_ticker_prices,
@@ -98,7 +104,7 @@ __all__ = [
     "order_type",
     "parse_account",
     "parse_agg_trades",
-    "parse_balance",
+    "parse_avg_price",
     "parse_book_ticker_json",
     "parse_book_tickers_json",
     "parse_coin_config",
@@ -113,8 +119,10 @@ __all__ = [
     "parse_my_trade",
     "parse_my_trades",
     "parse_order_json",
+    "parse_order_mapping",
     "parse_orders_json",
     "parse_rest_trades",
+    "parse_server_time",
     "parse_symbol_info",
     "parse_ticker_24h",
     "parse_ticker_price",

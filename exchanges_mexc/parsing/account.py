@@ -8,9 +8,9 @@ through :mod:`.enums`. Every Decimal is built from the wire's string.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Final
 
 from exchanges.models import (
     AssetBalance,
@@ -26,7 +26,12 @@ from exchanges.models import (
     TradeFee,
 )
 
+from .._proto.PrivateAccountV3Api_pb2 import PrivateAccountV3Api
+from .._proto.PrivateDealsV3Api_pb2 import PrivateDealsV3Api
+from .._proto.PrivateOrdersV3Api_pb2 import PrivateOrdersV3Api
 from . import enums
+from .checks import fail, non_negative_dec, non_negative_time, positive_dec, protocol_error
+from .shapes import AccountInfo, MyTradeRow, OrderRow, TradeFeeRow, convert, decode, decode_any
 from .values import ZERO, dec, dec_opt, text_opt, to_int, to_int_opt
 
 __all__ = [
@@ -34,12 +39,23 @@ __all__ = [
     "fill_from_pb",
     "order_from_pb",
     "parse_account",
-    "parse_balance",
     "parse_my_trade",
     "parse_my_trades",
     "parse_order_json",
+    "parse_order_mapping",
     "parse_orders_json",
+    "parse_trade_fee",
 ]
+
+# REST endpoints, as named in ProtocolError.source (an order answer names its own request).
+ORDER_NEW: Final = "POST /api/v3/order"
+ORDER_QUERY: Final = "GET /api/v3/order"
+OPEN_ORDERS: Final = "GET /api/v3/openOrders"
+ACCOUNT: Final = "GET /api/v3/account"
+MY_TRADES: Final = "GET /api/v3/myTrades"
+TRADE_FEE: Final = "GET /api/v3/tradeFee"
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, ArithmeticError)
+"""What a builder can raise on a bad value (InvalidField is a ValueError); always re-raised typed."""
 
 
 _SIDES = dict(enums.SIDE_BY_TRADE_TYPE)
@@ -79,7 +95,13 @@ def _order(
     """The one Order builder. Zero prices/quantities that mean "not applicable" become None:
     a MARKET order's price, and a quote-sized MARKET order's base quantity."""
     if order_id is None or order_id == "":
-        raise ValueError("order without orderId")
+        fail("orderId", "missing")
+    for name, value in (("origQty", quantity), ("price", price), ("origQuoteOrderQty", quote_quantity)):
+        if value is not None:
+            non_negative_dec(value, name)
+    non_negative_dec(filled_quantity, "executedQty")
+    non_negative_dec(filled_quote_quantity, "cummulativeQuoteQty")
+    non_negative_time(timestamp, "time")
     if order_type is OrderType.MARKET:
         if price is not None and not price:
             price = None
@@ -125,9 +147,14 @@ def _fill(
     client_order_id: object,
 ) -> Fill:
     """The one Fill builder; a missing quote amount is price * quantity."""
-    price_d = dec(price)
-    quantity_d = dec(quantity)
+    if order_id is None or order_id == "":
+        fail("orderId", "missing")
+    non_negative_time(timestamp, "time")
+    price_d = positive_dec(dec(price), "price")
+    quantity_d = positive_dec(dec(quantity), "quantity")
     quote = dec_opt(quote_quantity)
+    if quote is not None:
+        non_negative_dec(quote, "quoteQty")
     fee_asset_text = text_opt(fee_asset)
     return Fill(
         symbol=symbol,
@@ -146,149 +173,205 @@ def _fill(
 
 
 def _balance(asset: object, free: object, locked: object) -> AssetBalance:
-    """The one AssetBalance builder."""
-    return AssetBalance(asset=_asset(asset), free=dec(free), locked=dec(locked))
+    """The one AssetBalance builder: free and locked finite and >= 0."""
+    return AssetBalance(
+        asset=_asset(asset),
+        free=non_negative_dec(dec(free), "free"),
+        locked=non_negative_dec(dec(locked), "locked"),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
-# REST JSON (API.md §4.1, §14)
+# REST JSON (bytes decoded by .shapes; API.md §4.1, §14)
 # ------------------------------------------------------------------------------------------------
 
 
-def parse_order_json(data: Mapping[str, Any], symbol: Symbol) -> Order:
-    """Any order JSON -> Order: POST /order (no status: the order was accepted, so NEW), GET /order,
-    open/all orders items and DELETE /order (its ``origClientOrderId`` is the order's client id; its
-    ``clientOrderId`` names the cancel request)."""
-    g = data.get
-    status_raw = g("status")
-    filled = dec(g("executedQty"))
-    filled_quote = dec(g("cummulativeQuoteQty"))
+def _order_from_row(row: OrderRow, symbol: Symbol) -> Order:
+    status_raw = row.status
     return _order(
         symbol,
-        g("orderId"),
-        enums.side(g("side")),
-        enums.order_type(g("type")),
+        row.orderId,
+        enums.side(row.side),
+        enums.order_type(row.type),
         OrderStatus.NEW if status_raw in (None, "") else enums.order_status(status_raw),
-        quantity=dec_opt(g("origQty")),
-        price=dec_opt(g("price")),
-        client_order_id=g("origClientOrderId") or g("clientOrderId") or g("newClientOrderId"),
-        quote_quantity=dec_opt(g("origQuoteOrderQty")),
-        filled_quantity=filled,
-        filled_quote_quantity=filled_quote,
+        quantity=dec_opt(row.origQty),
+        price=dec_opt(row.price),
+        client_order_id=row.origClientOrderId or row.clientOrderId or row.newClientOrderId,
+        quote_quantity=dec_opt(row.origQuoteOrderQty),
+        filled_quantity=dec(row.executedQty),
+        filled_quote_quantity=dec(row.cummulativeQuoteQty),
         average_price=None,
-        timestamp=to_int(g("time") or g("transactTime") or g("updateTime")),
-        update_time=to_int_opt(g("updateTime")),
+        timestamp=to_int(row.time or row.transactTime or row.updateTime),
+        update_time=to_int_opt(row.updateTime),
     )
 
 
-def parse_orders_json(rows: Iterable[Mapping[str, Any]], symbol: Symbol) -> list[Order]:
+def parse_order_json(body: bytes, symbol: Symbol, source: str = ORDER_NEW) -> Order:
+    """Any order answer -> Order: POST /order (no status: the order was accepted, so NEW), GET /order,
+    and DELETE /order (its ``origClientOrderId`` is the order's client id; its ``clientOrderId`` names
+    the cancel request). ``source`` names the request in the ProtocolError raised for an unusable body
+    (``[]``, ``null``, ``{}``, ``side`` missing...), which for a POST means "outcome unknown"."""
+    row: OrderRow = decode(body, OrderRow, source)
+    try:
+        return _order_from_row(row, symbol)
+    except _PARSE_ERRORS as error:
+        raise protocol_error(source, error) from None
+
+
+def parse_order_mapping(data: Mapping[str, object], symbol: Symbol, source: str) -> Order:
+    """An already-decoded order object (one item of a batch answer, merged with its request) -> Order;
+    same checks and errors as :func:`parse_order_json`."""
+    row: OrderRow = convert(data, OrderRow, source)
+    try:
+        return _order_from_row(row, symbol)
+    except _PARSE_ERRORS as error:
+        raise protocol_error(source, error) from None
+
+
+def parse_orders_json(body: bytes, symbol: Symbol, source: str = OPEN_ORDERS) -> list[Order]:
     """openOrders / allOrders / DELETE openOrders lists."""
-    return [parse_order_json(row, symbol) for row in rows]
+    rows: list[OrderRow] = decode(body, list[OrderRow], source)
+    try:
+        return [_order_from_row(row, symbol) for row in rows]
+    except _PARSE_ERRORS as error:
+        raise protocol_error(source, error) from None
 
 
-def parse_my_trade(data: Mapping[str, Any], symbol: Symbol) -> Fill:
-    """GET /api/v3/myTrades item -> Fill (side from ``isBuyer``)."""
-    g = data.get
+def _my_trade(row: MyTradeRow, symbol: Symbol) -> Fill:
     return _fill(
         symbol,
-        g("orderId"),
-        g("id"),
-        Side.BUY if g("isBuyer") is True else Side.SELL,
-        g("price"),
-        g("qty"),
-        g("quoteQty"),
-        g("commission"),
-        g("commissionAsset"),
-        g("isMaker") is True,
-        to_int(g("time")),
-        g("clientOrderId"),
+        row.orderId,
+        row.id,
+        Side.BUY if row.isBuyer else Side.SELL,
+        row.price,
+        row.qty,
+        row.quoteQty,
+        row.commission,
+        row.commissionAsset,
+        row.isMaker,
+        row.time,
+        row.clientOrderId,
     )
 
 
-def parse_my_trades(rows: Iterable[Mapping[str, Any]], symbol: Symbol) -> list[Fill]:
-    return [parse_my_trade(row, symbol) for row in rows]
+def parse_my_trade(body: bytes, symbol: Symbol) -> Fill:
+    """One GET /api/v3/myTrades item -> Fill (side from ``isBuyer``)."""
+    row: MyTradeRow = decode(body, MyTradeRow, MY_TRADES)
+    try:
+        return _my_trade(row, symbol)
+    except _PARSE_ERRORS as error:
+        raise protocol_error(MY_TRADES, error) from None
 
 
-def parse_balance(data: Mapping[str, Any]) -> AssetBalance:
-    """One ``balances`` item ``{"asset","free","locked"}``."""
-    return _balance(data["asset"], data.get("free"), data.get("locked"))
+def parse_my_trades(body: bytes, symbol: Symbol) -> list[Fill]:
+    """GET /api/v3/myTrades -> fills."""
+    rows: list[MyTradeRow] = decode(body, list[MyTradeRow], MY_TRADES)
+    try:
+        return [_my_trade(row, symbol) for row in rows]
+    except _PARSE_ERRORS as error:
+        raise protocol_error(MY_TRADES, error) from None
 
 
-def parse_trade_fee(symbol: Symbol, data: Mapping[str, Any]) -> TradeFee:
+def parse_trade_fee(symbol: Symbol, body: bytes) -> TradeFee:
     """``GET /api/v3/tradeFee``: ``{"data": {"makerCommission": .., "takerCommission": ..}, "code": 0}``.
 
-    Accepts the bare inner object too (older captures).
+    Accepts the bare inner object too (older captures); ``{}`` is an error, never zero fees.
     """
-    body = data.get("data", data)
-    if not isinstance(body, Mapping):
-        body = {}
-    return TradeFee(symbol, dec(body.get("makerCommission")), dec(body.get("takerCommission")))
+    data = decode_any(body, TRADE_FEE)
+    inner = data.get("data", data) if isinstance(data, dict) else data
+    row: TradeFeeRow = convert(inner, TradeFeeRow, TRADE_FEE)
+    try:
+        maker = dec_opt(row.makerCommission)
+        taker = dec_opt(row.takerCommission)
+        if maker is None or taker is None:
+            fail("makerCommission" if maker is None else "takerCommission", "missing")
+        # A maker rate may be negative (a rebate); a taker rate may not.
+        return TradeFee(symbol, maker, non_negative_dec(taker, "takerCommission"))
+    except _PARSE_ERRORS as error:
+        raise protocol_error(TRADE_FEE, error) from None
 
 
-def parse_account(data: Mapping[str, Any]) -> dict[AssetName, AssetBalance]:
+def parse_account(body: bytes) -> dict[AssetName, AssetBalance]:
     """GET /api/v3/account -> {asset: balance} for every listed balance."""
-    balances = (parse_balance(item) for item in data.get("balances") or ())
+    data: AccountInfo = decode(body, AccountInfo, ACCOUNT)
+    try:
+        balances = [_balance(item.asset, item.free, item.locked) for item in data.balances]
+    except _PARSE_ERRORS as error:
+        raise protocol_error(ACCOUNT, error) from None
     return {balance.asset: balance for balance in balances}
 
 
 # ------------------------------------------------------------------------------------------------
-# Private pushes (API.md §9.6, §10)
+# Private pushes (API.md §9.6, §10), typed against the generated classes. Each raises ProtocolError
+# (source = the push body) for a push that is not a valid record.
 # ------------------------------------------------------------------------------------------------
 
 
-def order_from_pb(symbol: Symbol, body: Any, ts: int) -> Order:
+def order_from_pb(symbol: Symbol, body: PrivateOrdersV3Api, ts: int) -> Order:
     """privateOrders (304) -> Order: int enums (orderType 1..5, tradeType 1/2, status 1..5).
 
     Protobuf strings are never null, so Decimals are built inline (``""`` -> None / 0)."""
-    d = Decimal
-    avg = body.avgPrice
-    quantity = body.quantity
-    price = body.price
-    amount = body.amount
-    filled = body.cumulativeQuantity
-    filled_quote = body.cumulativeAmount
-    return _order(
-        symbol,
-        body.id,
-        _SIDES[body.tradeType],
-        _ORDER_TYPES[body.orderType],
-        _STATUSES[body.status],
-        quantity=d(quantity) if quantity else None,
-        price=d(price) if price else None,
-        client_order_id=body.clientId,
-        quote_quantity=d(amount) if amount else None,
-        filled_quantity=d(filled) if filled else ZERO,
-        filled_quote_quantity=d(filled_quote) if filled_quote else ZERO,
-        average_price=(d(avg) or None) if avg else None,
-        timestamp=body.createTime,
-        update_time=ts or None,
-    )
+    try:
+        d = Decimal
+        avg = body.avgPrice
+        quantity = body.quantity
+        price = body.price
+        amount = body.amount
+        filled = body.cumulativeQuantity
+        filled_quote = body.cumulativeAmount
+        average = d(avg) if avg else None
+        if average is not None:
+            non_negative_dec(average, "avgPrice")
+        return _order(
+            symbol,
+            body.id,
+            _SIDES[body.tradeType],
+            _ORDER_TYPES[body.orderType],
+            _STATUSES[body.status],
+            quantity=d(quantity) if quantity else None,
+            price=d(price) if price else None,
+            client_order_id=body.clientId,
+            quote_quantity=d(amount) if amount else None,
+            filled_quantity=d(filled) if filled else ZERO,
+            filled_quote_quantity=d(filled_quote) if filled_quote else ZERO,
+            average_price=average or None,
+            timestamp=body.createTime,
+            update_time=ts or None,
+        )
+    except _PARSE_ERRORS as error:
+        raise protocol_error("privateOrders", error) from None
 
 
-def fill_from_pb(symbol: Symbol, body: Any) -> Fill:
+def fill_from_pb(symbol: Symbol, body: PrivateDealsV3Api) -> Fill:
     """privateDeals (306) -> Fill."""
-    return _fill(
-        symbol,
-        body.orderId,
-        body.tradeId,
-        enums.side(body.tradeType),
-        body.price,
-        body.quantity,
-        body.amount,
-        body.feeAmount,
-        body.feeCurrency,
-        body.isMaker,
-        body.time,
-        body.clientOrderId,
-    )
+    try:
+        return _fill(
+            symbol,
+            body.orderId,
+            body.tradeId,
+            enums.side(body.tradeType),
+            body.price,
+            body.quantity,
+            body.amount,
+            body.feeAmount,
+            body.feeCurrency,
+            body.isMaker,
+            body.time,
+            body.clientOrderId,
+        )
+    except _PARSE_ERRORS as error:
+        raise protocol_error("privateDeals", error) from None
 
 
-def balance_update_from_pb(body: Any, ts: int) -> BalanceUpdate:
+def balance_update_from_pb(body: PrivateAccountV3Api, ts: int) -> BalanceUpdate:
     """privateAccount (307): one asset's new free/locked amounts, the changes and the reason."""
-    return BalanceUpdate(
-        balance=_balance(body.vcoinName, body.balanceAmount, body.frozenAmount),
-        free_change=dec(body.balanceAmountChange, ZERO),
-        locked_change=dec(body.frozenAmountChange, ZERO),
-        reason=body.type,
-        timestamp=body.time or ts,
-    )
+    try:
+        return BalanceUpdate(
+            balance=_balance(body.vcoinName, body.balanceAmount, body.frozenAmount),
+            free_change=dec(body.balanceAmountChange, ZERO),
+            locked_change=dec(body.frozenAmountChange, ZERO),
+            reason=body.type,
+            timestamp=body.time or ts,
+        )
+    except _PARSE_ERRORS as error:
+        raise protocol_error("privateAccount", error) from None

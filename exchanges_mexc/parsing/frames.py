@@ -6,17 +6,22 @@ Data flow (DESIGN.md): frame -> first byte ``{``/``[`` means a JSON control mess
 become :class:`~.control.ControlMessage` too.
 
 :class:`MexcFrameDecoder` never raises: a frame it cannot decode is counted, logged at DEBUG with its
-first bytes, and yields no events.
+first bytes, and yields no events. A push that decodes but carries an invalid value (NaN, a negative
+or zero price, a missing version...: :class:`~exchanges.errors.ProtocolError` from the builders) is
+counted as ``invalid``, logged at WARNING at most once per :data:`INVALID_LOG_INTERVAL` seconds, and
+never published.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, cast
 
-import orjson
+import msgspec
 
+from exchanges.errors import ProtocolError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     BalanceUpdate,
@@ -35,7 +40,7 @@ from ..symbols import MexcSymbolMapper
 from . import account, market
 from .control import ControlMessage, control_from_json, control_from_text
 
-__all__ = ["BODY_FIELDS", "Event", "MexcFrameDecoder", "is_json_frame"]
+__all__ = ["BODY_FIELDS", "INVALID_LOG_INTERVAL", "Event", "MexcFrameDecoder", "is_json_frame"]
 
 logger = logging.getLogger("exchanges.mexc.parsing")
 
@@ -75,6 +80,9 @@ BODY_FIELDS: Final[dict[int, str]] = {
 }
 """Wrapper oneof ``body`` field numbers -> names (API.md §10)."""
 
+INVALID_LOG_INTERVAL: Final = 10.0
+"""Seconds between two WARNING lines about invalid pushes (the counter counts every one)."""
+
 _OPEN_BRACE: Final = 0x7B  # "{"
 _OPEN_BRACKET: Final = 0x5B  # "["
 
@@ -110,8 +118,9 @@ class MexcFrameDecoder:
     Kline / Ticker / Order / Fill / BalanceUpdate for the others, several for batch bodies, one
     ControlMessage for a JSON or text frame, and ``[]`` for a frame it could not use.
 
-    Counters in ``metrics`` (names ``<prefix>.protobuf|json|errors|unknown``): protobuf frames decoded,
-    JSON/text control frames, frames that failed to decode, frames with an unknown or empty body.
+    Counters in ``metrics`` (names ``<prefix>.protobuf|json|errors|invalid|unknown``): protobuf frames
+    decoded, JSON/text control frames, frames that failed to decode, pushes dropped because a value was
+    invalid (ProtocolError), frames with an unknown or empty body.
     """
 
     def __init__(
@@ -126,6 +135,9 @@ class MexcFrameDecoder:
         self._protobuf = self.metrics.counter(f"{prefix}.protobuf")
         self._json = self.metrics.counter(f"{prefix}.json")
         self._errors = self.metrics.counter(f"{prefix}.errors")
+        self._invalid = self.metrics.counter(f"{prefix}.invalid")
+        self._invalid_logged_at = -INVALID_LOG_INTERVAL
+        self._invalid_unlogged = 0
         self._unknown = self.metrics.counter(f"{prefix}.unknown")
         self._to_symbol = self.mapper.to_symbol
         # A fresh wrapper per frame, never a reused one: upb keeps every parse's data in the message's
@@ -168,11 +180,17 @@ class MexcFrameDecoder:
     def unknown_count(self) -> int:
         return self._unknown.value
 
+    @property
+    def invalid_count(self) -> int:
+        """Pushes dropped because a value failed validation (never published)."""
+        return self._invalid.value
+
     def stats(self) -> dict[str, int]:
         return {
             "protobuf_messages_processed": self._protobuf.value,
             "json_messages_processed": self._json.value,
             "frame_errors": self._errors.value,
+            "invalid_frames": self._invalid.value,
             "unknown_frames": self._unknown.value,
         }
 
@@ -189,6 +207,8 @@ class MexcFrameDecoder:
                     events = self._dispatch[body](wrapper)
                     self._protobuf.value += 1
                     return events
+            except ProtocolError as error:
+                return self._reject(wrapper.channel, error)
             except Exception as error:  # a bad frame must never kill the stream
                 return self._bad(frame, error)
             return self._no_body(wrapper, frame)
@@ -210,6 +230,8 @@ class MexcFrameDecoder:
                 events = self._dispatch[body](wrapper)
                 self._protobuf.value += 1
                 return events
+        except ProtocolError as error:
+            return self._reject(wrapper.channel, error)
         except Exception as error:  # a bad frame must never kill the stream
             return self._bad(data, error)
         return self._no_body(wrapper, data)
@@ -239,8 +261,8 @@ class MexcFrameDecoder:
 
     def _decode_json(self, data: bytes | str, text: str | None) -> list[Event]:
         try:
-            parsed = orjson.loads(data)
-        except orjson.JSONDecodeError as error:
+            parsed = msgspec.json.decode(data)
+        except msgspec.DecodeError as error:
             return self._bad(data, error)
         raw = text if text is not None else bytes(data).decode("utf-8", "replace")  # type: ignore[arg-type]
         if isinstance(parsed, dict) and ("msg" in parsed or "code" in parsed):
@@ -249,6 +271,22 @@ class MexcFrameDecoder:
         # Legacy JSON pushes ({"c": channel, "d": ...}, blocked since 2025-08) and anything else.
         self._unknown.value += 1
         logger.debug("unrecognised MEXC JSON frame: %.200s", raw)
+        return []
+
+    def _reject(self, channel: str, error: ProtocolError) -> list[Event]:
+        """A push with an invalid value: counted, logged (rate-limited), never published."""
+        self._invalid.value += 1
+        now = time.monotonic()
+        if now - self._invalid_logged_at < INVALID_LOG_INTERVAL:
+            self._invalid_unlogged += 1
+            return []
+        suppressed, self._invalid_unlogged, self._invalid_logged_at = self._invalid_unlogged, 0, now
+        logger.warning(
+            "dropped an invalid MEXC push on %r: %s (%d more dropped since the last report)",
+            channel,
+            error,
+            suppressed,
+        )
         return []
 
     def _bad(self, frame: Frame, error: object) -> list[Event]:
@@ -263,10 +301,10 @@ class MexcFrameDecoder:
     # ------------------------------------------------------------------ body handlers
 
     def _aggre_deals(self, w: PushDataV3ApiWrapper) -> list[Event]:
-        return market.trades_from_aggre_pb(self._to_symbol(w.symbol), w.publicAggreDeals)  # type: ignore[return-value]
+        return cast(list[Event], market.trades_from_aggre_pb(self._to_symbol(w.symbol), w.publicAggreDeals))
 
     def _deals(self, w: PushDataV3ApiWrapper) -> list[Event]:
-        return market.trades_from_deals_pb(self._to_symbol(w.symbol), w.publicDeals)  # type: ignore[return-value]
+        return cast(list[Event], market.trades_from_deals_pb(self._to_symbol(w.symbol), w.publicDeals))
 
     def _aggre_depths(self, w: PushDataV3ApiWrapper) -> list[Event]:
         return [
@@ -298,6 +336,8 @@ class MexcFrameDecoder:
     def _aggre_book_ticker(self, w: PushDataV3ApiWrapper) -> list[Event]:
         body = w.publicAggreBookTicker
         version = body.version
+        if version and not version.isdigit():
+            raise ProtocolError(f"expected an integer, got {version!r}", source=w.channel, field="version")
         return [
             market.book_ticker_from_pb(
                 self._to_symbol(w.symbol),
@@ -315,9 +355,10 @@ class MexcFrameDecoder:
         ]
 
     def _book_ticker_batch(self, w: PushDataV3ApiWrapper) -> list[Event]:
-        return market.book_tickers_from_batch_pb(  # type: ignore[return-value]
+        tickers = market.book_tickers_from_batch_pb(
             self._to_symbol(w.symbol), w.publicBookTickerBatch, w.sendTime or w.createTime
         )
+        return cast(list[Event], tickers)
 
     def _kline(self, w: PushDataV3ApiWrapper) -> list[Event]:
         return [market.kline_from_pb(self._to_symbol(w.symbol), w.publicSpotKline)]

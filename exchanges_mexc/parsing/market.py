@@ -1,27 +1,28 @@
-"""Market data, wire -> models: one function per concept, shared by REST JSON and WebSocket protobuf.
+"""Market data, wire -> models: one builder per concept, shared by REST JSON and WebSocket protobuf.
 
-Each concept (a trade, a book level, a candle, a ticker) is built by exactly one private helper
-(``_trade``, ``_entries``, ``_kline``, ``_ticker``, ``_book_ticker``); the public ``parse_*`` functions (REST)
-and ``*_from_pb`` functions (protobuf bodies) only pick the wire fields and call it. Prices and sizes
-are ``float(str)`` of the exchange's decimal strings; times are int milliseconds (kline WebSocket
-windows arrive in seconds and are converted here).
+Each concept has exactly one builder, which validates (see :mod:`.checks`) and makes the records:
+:func:`_trades` (REST trades and aggTrades, WS deals and aggre deals), :func:`_order_book` (REST depth,
+WS limit depth), :func:`_book_update` (WS aggre and increase depths), :func:`_book_ticker`,
+:func:`_kline`, :func:`_ticker`. The public ``parse_*`` functions (REST bytes, decoded by
+:mod:`.shapes`) and ``*_from_pb`` functions (generated protobuf classes) only pick the wire fields and
+call the builder. Every public function returns valid records or raises
+:class:`exchanges.errors.ProtocolError` naming the endpoint (REST) or the push body (WebSocket).
 
-Hot path notes: records are built with ``tuple.__new__(Record, (...))``, which skips the NamedTuple's
-Python-level ``__new__`` (about 100 ns per record); module globals used in loops are bound to locals.
-Per-item loops (book levels, trades) inline their builder's formula instead of calling it (a Python
-call per item costs ~60 ns), and book levels are made as plain pairs first and then turned into
-``OrderBookEntry`` records with one C-level ``map`` (:func:`_entries`), which is cheaper than calling
-``tuple.__new__`` from the comprehension.
+Hot path notes: list builders take whole rows (tuples) and turn them into records with one C-level
+``map(tuple.__new__, repeat(Record), rows)``, which skips the NamedTuple's Python-level ``__new__``
+(about 100 ns per record) and avoids a Python call per item; validation of a whole list is two C
+passes (``min``/``sum``, see :mod:`.checks`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
-from typing import Any
+from operator import itemgetter
+from typing import Final, Protocol, TypeVar
 
-from exchanges.errors import SymbolNotSupported
+from exchanges.errors import ProtocolError, SymbolNotSupported
 from exchanges.models import (
     BookTicker,
     BookUpdate,
@@ -35,8 +36,41 @@ from exchanges.models import (
     Trade,
 )
 
-from .enums import SIDE_BY_TRADE_TYPE, WS_INTERVAL_BY_NAME, interval_from_ws
-from .values import flt_opt, text_opt, to_int, to_int_opt
+from .._proto.PublicAggreBookTickerV3Api_pb2 import PublicAggreBookTickerV3Api
+from .._proto.PublicAggreDealsV3Api_pb2 import PublicAggreDealsV3Api
+from .._proto.PublicAggreDepthsV3Api_pb2 import PublicAggreDepthsV3Api
+from .._proto.PublicBookTickerBatchV3Api_pb2 import PublicBookTickerBatchV3Api
+from .._proto.PublicBookTickerV3Api_pb2 import PublicBookTickerV3Api
+from .._proto.PublicDealsV3Api_pb2 import PublicDealsV3Api
+from .._proto.PublicIncreaseDepthsV3Api_pb2 import PublicIncreaseDepthsV3Api
+from .._proto.PublicLimitDepthsV3Api_pb2 import PublicLimitDepthsV3Api
+from .._proto.PublicMiniTickerV3Api_pb2 import PublicMiniTickerV3Api
+from .._proto.PublicSpotKlineV3Api_pb2 import PublicSpotKlineV3Api
+from .checks import (
+    INF,
+    InvalidField,
+    check_levels,
+    check_update_levels,
+    fail,
+    non_negative,
+    non_negative_time,
+    positive,
+    protocol_error,
+)
+from .enums import SIDE_BY_TRADE_TYPE, WS_INTERVAL_BY_NAME
+from .shapes import (
+    AggTradeRow,
+    AvgPrice,
+    BookTickerRow,
+    DepthSnapshot,
+    KlineRow,
+    PriceRow,
+    ServerTime,
+    TickerRow,
+    TradeRow,
+    decode,
+)
+from .values import flt, flt_opt
 
 __all__ = [
     "book_ticker_from_pb",
@@ -46,11 +80,13 @@ __all__ = [
     "kline_from_pb",
     "order_book_from_pb",
     "parse_agg_trades",
+    "parse_avg_price",
     "parse_book_ticker_json",
     "parse_book_tickers_json",
     "parse_depth_snapshot",
     "parse_klines",
     "parse_rest_trades",
+    "parse_server_time",
     "parse_ticker_24h",
     "parse_ticker_price",
     "parse_ticker_prices",
@@ -63,11 +99,30 @@ __all__ = [
 _new = tuple.__new__
 _SIDES: dict[int, Side] = dict(SIDE_BY_TRADE_TYPE)  # a dict: subscripting a mappingproxy is slower
 _WS_INTERVALS: dict[str, KlineInterval] = dict(WS_INTERVAL_BY_NAME)
-Num = str | float | int | None
-"""A wire number: decimal string (protobuf, most JSON), JSON number, or null/"" (read as 0)."""
 _BUY = Side.BUY
 _SELL = Side.SELL
+_price_of = itemgetter(1)
+_quantity_of = itemgetter(2)
+_time_of = itemgetter(4)
+_first = itemgetter(0)
+_second = itemgetter(1)
 SymbolResolver = Callable[[str], Symbol]
+
+TradeRowTuple = tuple[Symbol, float, float, Side, int, str | None]
+"""A Trade's fields in order, before validation."""
+Pairs = Sequence[tuple[float, float]]
+"""Book levels as ``(price, size)`` float pairs."""
+
+# REST endpoints, as named in ProtocolError.source.
+TIME: Final = "GET /api/v3/time"
+DEPTH: Final = "GET /api/v3/depth"
+TRADES: Final = "GET /api/v3/trades"
+AGG_TRADES: Final = "GET /api/v3/aggTrades"
+KLINES: Final = "GET /api/v3/klines"
+TICKER_24H: Final = "GET /api/v3/ticker/24hr"
+TICKER_PRICE: Final = "GET /api/v3/ticker/price"
+AVG_PRICE: Final = "GET /api/v3/avgPrice"
+BOOK_TICKER: Final = "GET /api/v3/ticker/bookTicker"
 
 
 def _now_ms() -> int:
@@ -75,20 +130,61 @@ def _now_ms() -> int:
 
 
 # ------------------------------------------------------------------------------------------------
-# One builder per concept
+# One builder per concept (validates, then builds)
 # ------------------------------------------------------------------------------------------------
 
 
-def _trade(symbol: Symbol, price: str, quantity: str, side: Side, ts: int, trade_id: str | None) -> Trade:
-    """The one Trade builder (REST trades, REST aggTrades, WS deals and aggre deals)."""
-    return _new(Trade, (symbol, float(price), float(quantity), side, ts, trade_id))
+def _trades(rows: list[TradeRowTuple]) -> list[Trade]:
+    """The one Trade builder (REST trades, REST aggTrades, WS deals and aggre deals): prices and
+    quantities finite and > 0."""
+    if rows:
+        prices = list(map(_price_of, rows))
+        quantities = list(map(_quantity_of, rows))
+        if not (
+            min(prices) > 0.0
+            and sum(prices) < INF
+            and min(quantities) > 0.0
+            and sum(quantities) < INF
+            and min(map(_time_of, rows)) >= 0
+        ):
+            for index, row in enumerate(rows):
+                positive(row[1], f"deals[{index}].price")
+                positive(row[2], f"deals[{index}].quantity")
+                non_negative_time(row[4], f"deals[{index}].time")
+            fail("deals", "values overflow")
+    return list(map(_new, repeat(Trade), rows))
 
 
-def _entries(pairs: list[tuple[float, float]]) -> tuple[OrderBookEntry, ...]:
-    """The one book-level builder for snapshots (REST depth and WS limit depth): ``(float(price),
-    float(size))`` pairs -> OrderBookEntry records, a whole side at once (the loop runs in C: ~10 %
-    faster than one ``tuple.__new__`` call per level)."""
+def _entries(side: str, pairs: Pairs) -> tuple[OrderBookEntry, ...]:
+    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C)."""
+    check_levels(side, list(map(_first, pairs)), list(map(_second, pairs)))
     return tuple(map(_new, repeat(OrderBookEntry), pairs))
+
+
+def _order_book(symbol: Symbol, bids: Pairs, asks: Pairs, ts: int, version: int | None) -> OrderBook:
+    """The one OrderBook builder (REST depth and WS limit depth): every level finite, > 0."""
+    if version is not None and version < 0:
+        fail("version", f"expected a version >= 0, got {version}")
+    non_negative_time(ts, "timestamp")
+    return _new(OrderBook, (symbol, _entries("bids", bids), _entries("asks", asks), ts, version))
+
+
+def _book_update(
+    symbol: Symbol,
+    bids: list[tuple[float, float]],
+    asks: list[tuple[float, float]],
+    first: int,
+    last: int,
+    ts: int,
+) -> BookUpdate:
+    """The one BookUpdate builder (WS aggre depths, increase depths and their batch): prices > 0, sizes
+    >= 0 (0 removes the level), ``first <= last``."""
+    check_update_levels("bids", list(map(_first, bids)), list(map(_second, bids)))
+    check_update_levels("asks", list(map(_first, asks)), list(map(_second, asks)))
+    if not 0 <= first <= last:
+        fail("fromVersion", f"expected 0 <= fromVersion <= toVersion, got {first}..{last}")
+    non_negative_time(ts, "timestamp")
+    return _new(BookUpdate, (symbol, bids, asks, first, last, ts))
 
 
 def _kline(
@@ -96,292 +192,360 @@ def _kline(
     interval: KlineInterval,
     open_ms: int,
     close_ms: int,
-    o: Num,
-    h: Num,
-    lo: Num,
-    c: Num,
-    volume: Num,
-    quote_volume: Num,
+    o: float,
+    h: float,
+    lo: float,
+    c: float,
+    volume: float,
+    quote_volume: float,
 ) -> Kline:
-    """The one Kline builder. ``volume`` is base volume, ``quote_volume`` the quote turnover."""
-    return _new(
-        Kline,
-        (
-            symbol,
-            interval,
-            open_ms,
-            close_ms,
-            float(o or 0),
-            float(h or 0),
-            float(lo or 0),
-            float(c or 0),
-            float(volume or 0),
-            float(quote_volume or 0),
-        ),
-    )
+    """The one Kline builder. ``volume`` is base volume, ``quote_volume`` the quote turnover; prices > 0,
+    volumes >= 0, ``open_ms <= close_ms``."""
+    if not (0.0 < o < INF and 0.0 < h < INF and 0.0 < lo < INF and 0.0 < c < INF):
+        for name, value in (("open", o), ("high", h), ("low", lo), ("close", c)):
+            positive(value, name)
+    non_negative(volume, "volume")
+    non_negative(quote_volume, "quoteVolume")
+    non_negative_time(open_ms, "openTime")
+    if open_ms > close_ms:
+        fail("closeTime", f"window ends ({close_ms}) before it opens ({open_ms})")
+    return _new(Kline, (symbol, interval, open_ms, close_ms, o, h, lo, c, volume, quote_volume))
 
 
 def _book_ticker(
-    symbol: Symbol, bid: Num, bid_qty: Num, ask: Num, ask_qty: Num, ts: int, version: int | None
+    symbol: Symbol, bid: float, bid_qty: float, ask: float, ask_qty: float, ts: int, version: int | None
 ) -> BookTicker:
-    """The one BookTicker builder (REST bookTicker, WS aggre bookTicker, bookTicker and its batch)."""
-    return _new(
-        BookTicker,
-        (symbol, float(bid or 0), float(bid_qty or 0), float(ask or 0), float(ask_qty or 0), ts, version),
-    )
+    """The one BookTicker builder (REST bookTicker, WS aggre bookTicker, bookTicker and its batch).
+
+    Every value finite and >= 0; an empty side is 0/0, but a ticker with both sides empty carries
+    nothing and is rejected (an empty body must not become zeros)."""
+    if not (0.0 <= bid < INF and 0.0 <= bid_qty < INF and 0.0 <= ask < INF and 0.0 <= ask_qty < INF):
+        non_negative(bid, "bidPrice")
+        non_negative(bid_qty, "bidQuantity")
+        non_negative(ask, "askPrice")
+        non_negative(ask_qty, "askQuantity")
+    if not (bid or ask):
+        fail("bidPrice", "both sides are empty")
+    non_negative_time(ts, "timestamp")
+    return _new(BookTicker, (symbol, bid, bid_qty, ask, ask_qty, ts, version))
 
 
 def _ticker(
     symbol: Symbol,
-    last: Num,
-    high: Num,
-    low: Num,
-    volume: Num,
-    quote_volume: Num,
-    change_fraction: Num,
+    last: float,
+    high: float,
+    low: float,
+    volume: float,
+    quote_volume: float,
+    change_fraction: float,
     ts: int,
-    open_price: object = None,
-    bid: object = None,
-    ask: object = None,
+    open_price: float | None = None,
+    bid: float | None = None,
+    ask: float | None = None,
 ) -> Ticker:
-    """The one Ticker builder (REST ticker/24hr, WS miniTicker(s)); empty/null numbers become 0.0/None."""
+    """The one Ticker builder (REST ticker/24hr, WS miniTicker(s)): last price > 0, the others finite
+    and >= 0 (the change fraction may be negative)."""
+    positive(last, "lastPrice")
+    non_negative(high, "highPrice")
+    non_negative(low, "lowPrice")
+    non_negative(volume, "volume")
+    non_negative(quote_volume, "quoteVolume")
+    if not -INF < change_fraction < INF:
+        fail("priceChangePercent", f"expected a finite number, got {change_fraction!r}")
+    for name, value in (("openPrice", open_price), ("bidPrice", bid), ("askPrice", ask)):
+        if value is not None:
+            non_negative(value, name)
+    non_negative_time(ts, "closeTime")
     return _new(
-        Ticker,
-        (
-            symbol,
-            float(last or 0),
-            float(high or 0),
-            float(low or 0),
-            float(volume or 0),
-            float(quote_volume or 0),
-            float(change_fraction or 0),
-            ts,
-            flt_opt(open_price),
-            flt_opt(bid),
-            flt_opt(ask),
-        ),
+        Ticker, (symbol, last, high, low, volume, quote_volume, change_fraction, ts, open_price, bid, ask)
     )
 
 
 # ------------------------------------------------------------------------------------------------
-# REST JSON (orjson-parsed bodies; API.md §3 and §14)
+# REST JSON (bytes decoded by .shapes; API.md §3 and §14)
 # ------------------------------------------------------------------------------------------------
 
 
-def parse_depth_snapshot(symbol: Symbol, data: Mapping[str, Any]) -> OrderBook:
+def parse_server_time(body: bytes) -> int:
+    """GET /api/v3/time -> MEXC's clock in milliseconds (> 0)."""
+    data: ServerTime = decode(body, ServerTime, TIME)
+    if data.serverTime <= 0:
+        raise ProtocolError(f"expected a time > 0, got {data.serverTime}", source=TIME, field="serverTime")
+    return data.serverTime
+
+
+def parse_depth_snapshot(symbol: Symbol, body: bytes) -> OrderBook:
     """GET /api/v3/depth -> OrderBook with ``version`` = ``lastUpdateId`` (int or string on the wire).
 
-    ``timestamp`` is the response's ``timestamp`` when present, else the local clock.
+    ``timestamp`` is the response's ``timestamp`` when present, else the local clock. ``{}`` (no
+    ``lastUpdateId``) raises ProtocolError, never an empty unversioned book.
     """
-    # Float pairs first, then records for the whole side (see _entries).
-    bids = _entries([(float(row[0]), float(row[1])) for row in data.get("bids") or ()])
-    asks = _entries([(float(row[0]), float(row[1])) for row in data.get("asks") or ()])
-    ts = to_int_opt(data.get("timestamp"))
-    return OrderBook(
-        symbol, bids, asks, _now_ms() if ts is None else ts, to_int_opt(data.get("lastUpdateId"))
-    )
+    data: DepthSnapshot = decode(body, DepthSnapshot, DEPTH)
+    ts = data.timestamp
+    try:
+        return _order_book(symbol, data.bids, data.asks, _now_ms() if ts is None else ts, data.lastUpdateId)
+    except InvalidField as error:
+        raise protocol_error(DEPTH, error) from None
 
 
-def _taker_side(buyer_is_maker: object) -> Side:
+def _taker_side(buyer_is_maker: bool) -> Side:
     # The maker bought, so the taker sold.
-    return _SELL if buyer_is_maker is True or buyer_is_maker == "true" else _BUY
+    return _SELL if buyer_is_maker else _BUY
 
 
-def parse_rest_trades(symbol: Symbol, rows: Iterable[Mapping[str, Any]]) -> list[Trade]:
+def _id_text(value: str | int | None) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def parse_rest_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/trades -> trades; ``side`` is the taker's (from ``isBuyerMaker``); ``id`` is often null."""
-    trade = _trade
-    return [
-        trade(
-            symbol,
-            row["price"],
-            row["qty"],
-            _taker_side(row.get("isBuyerMaker")),
-            to_int(row.get("time")),
-            text_opt(row.get("id")),
+    rows: list[TradeRow] = decode(body, list[TradeRow], TRADES)
+    try:
+        return _trades(
+            [(symbol, r.price, r.qty, _taker_side(r.isBuyerMaker), r.time, _id_text(r.id)) for r in rows]
         )
-        for row in rows
-    ]
+    except InvalidField as error:
+        raise protocol_error(TRADES, error) from None
 
 
-def parse_agg_trades(symbol: Symbol, rows: Iterable[Mapping[str, Any]]) -> list[Trade]:
+def parse_agg_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/aggTrades -> trades (``p``, ``q``, ``T`` int or string, ``m`` buyer-is-maker, ``a`` id)."""
-    trade = _trade
-    return [
-        trade(
-            symbol,
-            row["p"],
-            row["q"],
-            _taker_side(row.get("m")),
-            to_int(row.get("T")),
-            text_opt(row.get("a")),
-        )
-        for row in rows
-    ]
+    rows: list[AggTradeRow] = decode(body, list[AggTradeRow], AGG_TRADES)
+    try:
+        return _trades([(symbol, r.p, r.q, _taker_side(r.m), r.T, _id_text(r.a)) for r in rows])
+    except InvalidField as error:
+        raise protocol_error(AGG_TRADES, error) from None
 
 
-def parse_klines(symbol: Symbol, interval: KlineInterval, rows: Iterable[Sequence[Any]]) -> list[Kline]:
+def parse_klines(symbol: Symbol, interval: KlineInterval, body: bytes) -> list[Kline]:
     """GET /api/v3/klines 8-column rows: openTime, open, high, low, close, volume, closeTime, quoteVolume."""
+    rows: list[KlineRow] = decode(body, list[KlineRow], KLINES)
     kline = _kline
-    return [
-        kline(symbol, interval, to_int(r[0]), to_int(r[6]), r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows
-    ]
+    try:
+        return [kline(symbol, interval, r[0], r[6], r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows]
+    except InvalidField as error:
+        raise protocol_error(KLINES, error) from None
 
 
-def parse_ticker_24h(symbol: Symbol, data: Mapping[str, Any]) -> Ticker:
-    """GET /api/v3/ticker/24hr (one symbol). ``priceChangePercent`` is a fraction; null/"" tolerated."""
-    g = data.get
-    close_time = to_int_opt(g("closeTime"))
+def _ticker_from_row(symbol: Symbol, row: TickerRow) -> Ticker:
+    close_time = row.closeTime
     return _ticker(
         symbol,
-        g("lastPrice"),
-        g("highPrice"),
-        g("lowPrice"),
-        g("volume"),
-        g("quoteVolume"),
-        g("priceChangePercent"),
+        row.lastPrice,
+        flt(row.highPrice),
+        flt(row.lowPrice),
+        flt(row.volume),
+        flt(row.quoteVolume),
+        flt(row.priceChangePercent),
         _now_ms() if close_time is None else close_time,
-        g("openPrice"),
-        g("bidPrice"),
-        g("askPrice"),
+        flt_opt(row.openPrice),
+        flt_opt(row.bidPrice),
+        flt_opt(row.askPrice),
     )
 
 
-def _by_symbol(
-    rows: Iterable[Mapping[str, Any]], resolve: SymbolResolver
-) -> Iterable[tuple[Symbol, Mapping[str, Any]]]:
+def parse_ticker_24h(symbol: Symbol, body: bytes) -> Ticker:
+    """GET /api/v3/ticker/24hr (one symbol). ``priceChangePercent`` is a fraction; ``lastPrice``,
+    ``highPrice``, ``lowPrice`` and ``volume`` must be present (``{}`` is an error, not zeros)."""
+    row: TickerRow = decode(body, TickerRow, TICKER_24H)
+    try:
+        return _ticker_from_row(symbol, row)
+    except ValueError as error:
+        raise protocol_error(TICKER_24H, error) from None
+
+
+class _Named(Protocol):
+    @property
+    def symbol(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Named)
+
+
+def _by_symbol(rows: Iterable[R], resolve: SymbolResolver) -> Iterable[tuple[Symbol, R]]:
     """(Symbol, row) for rows whose ``symbol`` the resolver knows; unknown pairs are skipped."""
     for row in rows:
         try:
-            symbol = resolve(row["symbol"])
-        except (KeyError, TypeError, ValueError, SymbolNotSupported):
+            symbol = resolve(row.symbol)
+        except (ValueError, SymbolNotSupported):
             continue
         yield symbol, row
 
 
-def parse_tickers_24h(rows: Iterable[Mapping[str, Any]], resolve: SymbolResolver) -> dict[Symbol, Ticker]:
-    """GET /api/v3/ticker/24hr without symbol (thousands of rows); unknown pairs are skipped."""
-    return {symbol: parse_ticker_24h(symbol, row) for symbol, row in _by_symbol(rows, resolve)}
+def parse_tickers_24h(body: bytes, resolve: SymbolResolver) -> dict[Symbol, Ticker]:
+    """GET /api/v3/ticker/24hr without symbol (thousands of rows); unknown pairs are skipped, a
+    malformed row of a known pair raises."""
+    rows: list[TickerRow] = decode(body, list[TickerRow], TICKER_24H)
+    try:
+        return {symbol: _ticker_from_row(symbol, row) for symbol, row in _by_symbol(rows, resolve)}
+    except ValueError as error:
+        raise protocol_error(TICKER_24H, error) from None
 
 
-def parse_ticker_price(data: Mapping[str, Any]) -> float:
-    """GET /api/v3/ticker/price (one symbol) -> last price."""
-    return float(data["price"])
+def parse_ticker_price(body: bytes) -> float:
+    """GET /api/v3/ticker/price (one symbol) -> last price (finite, > 0)."""
+    row: PriceRow = decode(body, PriceRow, TICKER_PRICE)
+    try:
+        return positive(row.price, "price")
+    except InvalidField as error:
+        raise protocol_error(TICKER_PRICE, error) from None
 
 
-def parse_ticker_prices(rows: Iterable[Mapping[str, Any]], resolve: SymbolResolver) -> dict[Symbol, float]:
+def parse_avg_price(body: bytes) -> float:
+    """GET /api/v3/avgPrice -> MEXC's 5-minute average price (finite, > 0)."""
+    row: AvgPrice = decode(body, AvgPrice, AVG_PRICE)
+    try:
+        return positive(row.price, "price")
+    except InvalidField as error:
+        raise protocol_error(AVG_PRICE, error) from None
+
+
+def parse_ticker_prices(body: bytes, resolve: SymbolResolver) -> dict[Symbol, float]:
     """GET /api/v3/ticker/price without symbol -> {Symbol: price}; unknown pairs are skipped."""
-    return {symbol: float(row["price"]) for symbol, row in _by_symbol(rows, resolve)}
+    rows: list[PriceRow] = decode(body, list[PriceRow], TICKER_PRICE)
+    try:
+        return {symbol: positive(row.price, "price") for symbol, row in _by_symbol(rows, resolve)}
+    except InvalidField as error:
+        raise protocol_error(TICKER_PRICE, error) from None
 
 
-def parse_book_ticker_json(
-    symbol: Symbol, data: Mapping[str, Any], timestamp: int | None = None
-) -> BookTicker:
-    """GET /api/v3/ticker/bookTicker (one symbol); it carries no time, so ``timestamp`` or the local clock."""
-    g = data.get
+def _book_ticker_from_row(symbol: Symbol, row: BookTickerRow, ts: int) -> BookTicker:
     return _book_ticker(
-        symbol,
-        g("bidPrice"),
-        g("bidQty"),
-        g("askPrice"),
-        g("askQty"),
-        _now_ms() if timestamp is None else timestamp,
-        None,
+        symbol, flt(row.bidPrice), flt(row.bidQty), flt(row.askPrice), flt(row.askQty), ts, None
     )
 
 
-def parse_book_tickers_json(
-    rows: Iterable[Mapping[str, Any]], resolve: SymbolResolver
-) -> dict[Symbol, BookTicker]:
-    """GET /api/v3/ticker/bookTicker without symbol; unknown pairs are skipped."""
+def parse_book_ticker_json(symbol: Symbol, body: bytes, timestamp: int | None = None) -> BookTicker:
+    """GET /api/v3/ticker/bookTicker (one symbol); it carries no time, so ``timestamp`` or the local clock."""
+    row: BookTickerRow = decode(body, BookTickerRow, BOOK_TICKER)
+    try:
+        return _book_ticker_from_row(symbol, row, _now_ms() if timestamp is None else timestamp)
+    except ValueError as error:
+        raise protocol_error(BOOK_TICKER, error) from None
+
+
+def parse_book_tickers_json(body: bytes, resolve: SymbolResolver) -> dict[Symbol, BookTicker]:
+    """GET /api/v3/ticker/bookTicker without symbol; unknown pairs and pairs whose book is empty on both
+    sides (nothing to report) are skipped."""
+    rows: list[BookTickerRow] = decode(body, list[BookTickerRow], BOOK_TICKER)
     now = _now_ms()
-    return {symbol: parse_book_ticker_json(symbol, row, now) for symbol, row in _by_symbol(rows, resolve)}
+    try:
+        return {
+            symbol: _book_ticker_from_row(symbol, row, now)
+            for symbol, row in _by_symbol(rows, resolve)
+            if row.bidPrice or row.askPrice
+        }
+    except ValueError as error:
+        raise protocol_error(BOOK_TICKER, error) from None
 
 
 # ------------------------------------------------------------------------------------------------
-# WebSocket protobuf bodies (API.md §10). ``body`` is the generated message; typed as Any so this module
-# stays independent of the generated stubs (frames.py is typed against them).
+# WebSocket protobuf bodies (API.md §10), typed against the generated classes (mypy-protobuf stubs).
+# Each raises ProtocolError(source=<body name>) for a push that is not a valid record.
 # ------------------------------------------------------------------------------------------------
 
 
-def trades_from_aggre_pb(symbol: Symbol, body: Any) -> list[Trade]:
+def trades_from_aggre_pb(symbol: Symbol, body: PublicAggreDealsV3Api) -> list[Trade]:
     """publicAggreDeals (314): deals[] {price, quantity, tradeType 1/2, time ms, tradeId}."""
-    # _trade's formula, inlined (one Python call less per trade).
-    new, record, sides = _new, Trade, _SIDES
-    return [
-        new(
-            record, (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, d.tradeId or None)
+    sides = _SIDES
+    try:
+        return _trades(
+            [
+                (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, d.tradeId or None)
+                for d in body.deals
+            ]
         )
-        for d in body.deals
-    ]
+    except (ValueError, KeyError) as error:
+        raise protocol_error("publicAggreDeals", error) from None
 
 
-def trades_from_deals_pb(symbol: Symbol, body: Any) -> list[Trade]:
+def trades_from_deals_pb(symbol: Symbol, body: PublicDealsV3Api) -> list[Trade]:
     """publicDeals (301, legacy): like aggre deals without tradeId."""
-    # _trade's formula, inlined (one Python call less per trade).
-    new, record, sides = _new, Trade, _SIDES
-    return [
-        new(record, (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, None))
-        for d in body.deals
-    ]
+    sides = _SIDES
+    try:
+        return _trades(
+            [
+                (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, None)
+                for d in body.deals
+            ]
+        )
+    except (ValueError, KeyError) as error:
+        raise protocol_error("publicDeals", error) from None
 
 
-def book_update_from_pb(symbol: Symbol, body: Any, ts: int) -> BookUpdate:
+def _version(text: str, field: str) -> int | None:
+    """A protobuf version string -> int, None when empty (absent)."""
+    try:
+        return int(text) if text else None
+    except ValueError:
+        fail(field, f"expected an integer, got {text!r}")
+
+
+def _required_version(text: str, field: str) -> int:
+    version = _version(text, field)
+    if version is None:
+        fail(field, "missing")
+    return version
+
+
+def book_update_from_pb(symbol: Symbol, body: PublicAggreDepthsV3Api, ts: int) -> BookUpdate:
     """publicAggreDepths (313): absolute quantities, versions fromVersion..toVersion as ints."""
-    return _new(
-        BookUpdate,
-        (
+    try:
+        return _book_update(
             symbol,
             [(float(level.price), float(level.quantity)) for level in body.bids],
             [(float(level.price), float(level.quantity)) for level in body.asks],
-            int(body.fromVersion),
-            int(body.toVersion),
+            _required_version(body.fromVersion, "fromVersion"),
+            _required_version(body.toVersion, "toVersion"),
             ts or body.lastOrderCreateTime,
-        ),
-    )
+        )
+    except ValueError as error:
+        raise protocol_error("publicAggreDepths", error) from None
 
 
-def book_update_from_increase_pb(symbol: Symbol, body: Any, ts: int) -> BookUpdate:
+def book_update_from_increase_pb(symbol: Symbol, body: PublicIncreaseDepthsV3Api, ts: int) -> BookUpdate:
     """publicIncreaseDepths (302, legacy) or one item of its batch (312): a single ``version``."""
-    version = int(body.version)
-    return _new(
-        BookUpdate,
-        (
+    try:
+        version = _required_version(body.version, "version")
+        return _book_update(
             symbol,
             [(float(level.price), float(level.quantity)) for level in body.bids],
             [(float(level.price), float(level.quantity)) for level in body.asks],
             version,
             version,
             ts,
-        ),
-    )
+        )
+    except ValueError as error:
+        raise protocol_error("publicIncreaseDepths", error) from None
 
 
-def order_book_from_pb(symbol: Symbol, body: Any, ts: int) -> OrderBook:
-    """publicLimitDepths (303): a 5/10/20-level snapshot with its ``version``."""
-    # Float pairs built inline, records via _entries: a call per level would cost ~60 ns x 40 levels.
-    version = body.version
-    return _new(
-        OrderBook,
-        (
+def order_book_from_pb(symbol: Symbol, body: PublicLimitDepthsV3Api, ts: int) -> OrderBook:
+    """publicLimitDepths (303): a 5/10/20-level snapshot with its ``version`` (empty -> None)."""
+    try:
+        return _order_book(
             symbol,
-            _entries([(float(lv.price), float(lv.quantity)) for lv in body.bids]),
-            _entries([(float(lv.price), float(lv.quantity)) for lv in body.asks]),
+            [(float(lv.price), float(lv.quantity)) for lv in body.bids],
+            [(float(lv.price), float(lv.quantity)) for lv in body.asks],
             ts or body.lastOrderCreateTime,
-            int(version) if version else None,
-        ),
-    )
+            _version(body.version, "version"),
+        )
+    except ValueError as error:
+        raise protocol_error("publicLimitDepths", error) from None
 
 
-def book_ticker_from_pb(symbol: Symbol, body: Any, ts: int, version: int | None = None) -> BookTicker:
+def book_ticker_from_pb(
+    symbol: Symbol,
+    body: PublicAggreBookTickerV3Api | PublicBookTickerV3Api,
+    ts: int,
+    version: int | None = None,
+) -> BookTicker:
     """publicAggreBookTicker (315) or publicBookTicker (305).
 
     ``version`` is decided by the caller, which knows the body type: 315 carries its own ``version``
     since 2026-06 (the frame decoder passes it, empty -> None); 305 has none (leave it None).
     """
-    # _book_ticker's formula, inlined: this runs once per push on a hot channel.
-    return _new(
-        BookTicker,
-        (
+    try:
+        return _book_ticker(
             symbol,
             float(body.bidPrice or 0),
             float(body.bidQuantity or 0),
@@ -389,29 +553,42 @@ def book_ticker_from_pb(symbol: Symbol, body: Any, ts: int, version: int | None 
             float(body.askQuantity or 0),
             ts,
             version,
-        ),
-    )
+        )
+    except ValueError as error:
+        raise protocol_error("publicBookTicker", error) from None
 
 
-def book_tickers_from_batch_pb(symbol: Symbol, body: Any, ts: int) -> list[BookTicker]:
+def book_tickers_from_batch_pb(symbol: Symbol, body: PublicBookTickerBatchV3Api, ts: int) -> list[BookTicker]:
     """publicBookTickerBatch (311): items[] sharing the batch ``version``."""
-    raw = body.version
-    version = int(raw) if raw else None
-    ts = ts or body.lastOrderCreateTime
-    build = _book_ticker
-    return [
-        build(symbol, i.bidPrice, i.bidQuantity, i.askPrice, i.askQuantity, ts, version) for i in body.items
-    ]
+    try:
+        version = _version(body.version, "version")
+        ts = ts or body.lastOrderCreateTime
+        build = _book_ticker
+        return [
+            build(
+                symbol,
+                float(i.bidPrice or 0),
+                float(i.bidQuantity or 0),
+                float(i.askPrice or 0),
+                float(i.askQuantity or 0),
+                ts,
+                version,
+            )
+            for i in body.items
+        ]
+    except ValueError as error:
+        raise protocol_error("publicBookTickerBatch", error) from None
 
 
-def kline_from_pb(symbol: Symbol, body: Any) -> Kline:
+def kline_from_pb(symbol: Symbol, body: PublicSpotKlineV3Api) -> Kline:
     """publicSpotKline (308): window bounds arrive in SECONDS and become milliseconds."""
-    # _kline's formula, inlined: this runs once per push.
-    return _new(
-        Kline,
-        (
+    try:
+        interval = _WS_INTERVALS.get(body.interval)
+        if interval is None:
+            fail("interval", f"unknown MEXC WebSocket kline interval {body.interval!r}")
+        return _kline(
             symbol,
-            _WS_INTERVALS.get(body.interval) or interval_from_ws(body.interval),
+            interval,
             body.windowStart * 1000,
             body.windowEnd * 1000,
             float(body.openingPrice or 0),
@@ -420,13 +597,26 @@ def kline_from_pb(symbol: Symbol, body: Any) -> Kline:
             float(body.closingPrice or 0),
             float(body.volume or 0),
             float(body.amount or 0),
-        ),
-    )
+        )
+    except ValueError as error:
+        raise protocol_error("publicSpotKline", error) from None
 
 
-def ticker_from_pb(symbol: Symbol, body: Any, ts: int) -> Ticker:
+def ticker_from_pb(symbol: Symbol, body: PublicMiniTickerV3Api, ts: int) -> Ticker:
     """publicMiniTicker (309) or one item of publicMiniTickers (310).
 
     MEXC's ``volume`` is the quote turnover and ``quantity`` the base volume; ``rate`` is a fraction.
     """
-    return _ticker(symbol, body.price, body.high, body.low, body.quantity, body.volume, body.rate, ts)
+    try:
+        return _ticker(
+            symbol,
+            float(body.price or 0),
+            float(body.high or 0),
+            float(body.low or 0),
+            float(body.quantity or 0),
+            float(body.volume or 0),
+            float(body.rate or 0),
+            ts,
+        )
+    except ValueError as error:
+        raise protocol_error("publicMiniTicker", error) from None

@@ -15,25 +15,37 @@ MEXC's trading rules live in precision fields, not Binance-style filters (API.md
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from exchanges.errors import ProtocolError
 from exchanges.models import AssetName, OrderType, Symbol, SymbolInfo
 
+from ..constants import EXCHANGE_NAME
+from .checks import non_negative_dec, non_negative_time
 from .enums import ORDER_TYPE_BY_NAME
-from .values import ZERO, dec_opt, to_int, to_int_opt
+from .shapes import decode_any
+from .values import ZERO, code_opt, dec_opt, to_int, to_int_opt
 
 __all__ = ["parse_default_symbols", "parse_exchange_info", "parse_symbol_info"]
 
 logger = logging.getLogger("exchanges.mexc.parsing")
 
 _ONLINE = frozenset({"1", "ENABLED", "TRADING"})
+EXCHANGE_INFO = "GET /api/v3/exchangeInfo"
+DEFAULT_SYMBOLS = "GET /api/v3/defaultSymbols"
 
 
 def _positive(value: object) -> Any:
     """A Decimal > 0, else None (``"0"``, ``""`` and null mean "no rule")."""
     number = dec_opt(value)
     return number if number is not None and number > 0 else None
+
+
+def _non_negative(value: object) -> Any:
+    """A Decimal >= 0, or None when absent; a negative value raises (the item is skipped)."""
+    number = dec_opt(value)
+    return None if number is None else non_negative_dec(number, "takerCommission")
 
 
 def _order_types(names: object) -> frozenset[OrderType]:
@@ -76,8 +88,8 @@ def parse_symbol_info(data: Mapping[str, Any], default_symbols: Collection[str] 
         api_tradable = api_tradable and str(g("symbol")) in default_symbols
     return SymbolInfo(
         symbol=symbol,
-        base_precision=to_int(g("baseAssetPrecision")),
-        quote_precision=to_int(quote_precision),
+        base_precision=non_negative_time(to_int(g("baseAssetPrecision")), "baseAssetPrecision"),
+        quote_precision=non_negative_time(to_int(quote_precision), "quoteAssetPrecision"),
         min_quantity=step if step is not None else ZERO,
         quantity_step=step,
         min_notional=_positive(g("quoteAmountPrecision")) or ZERO,
@@ -90,37 +102,53 @@ def parse_symbol_info(data: Mapping[str, Any], default_symbols: Collection[str] 
         tradable=str(g("status")).upper() in _ONLINE and side_type != 4,
         api_tradable=api_tradable,
         maker_fee=dec_opt(g("makerCommission")),
-        taker_fee=dec_opt(g("takerCommission")),
+        taker_fee=_non_negative(g("takerCommission")),
         max_buy_price_ratio=bid_up,
         min_sell_price_ratio=ask_down,
     )
 
 
 def parse_exchange_info(
-    data: Mapping[str, Any], default_symbols: Collection[str] | None = None
+    body: bytes, default_symbols: Collection[str] | None = None
 ) -> dict[Symbol, SymbolInfo]:
     """GET /api/v3/exchangeInfo -> {Symbol: SymbolInfo}. A malformed item is logged and skipped, so one
-    odd listing never hides the other thousands."""
+    odd listing never hides the other thousands; a body without a ``symbols`` list raises ProtocolError."""
+    data = decode_any(body, EXCHANGE_INFO)
+    items = data.get("symbols") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ProtocolError("expected a list", source=EXCHANGE_INFO, field="symbols", exchange=EXCHANGE_NAME)
     result: dict[Symbol, SymbolInfo] = {}
-    for item in data.get("symbols") or ():
+    for item in items:
         try:
+            if not isinstance(item, dict):
+                raise TypeError(f"expected an object, got {type(item).__name__}")
             info = parse_symbol_info(item, default_symbols)
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-            name = item.get("symbol") if isinstance(item, Mapping) else None
+            name = item.get("symbol") if isinstance(item, dict) else None
             logger.debug("skipping exchangeInfo symbol %r: %s", name, error)
             continue
         result[info.symbol] = info
     return result
 
 
-def parse_default_symbols(data: Mapping[str, Any] | Iterable[str]) -> frozenset[str]:
+def parse_default_symbols(body: bytes) -> frozenset[str]:
     """GET /api/v3/defaultSymbols -> the API-tradable pairs. Accepts ``{"code":0|200,"data":[...]}``
-    (both codes seen) or a bare list; any other code raises ValueError."""
-    if isinstance(data, Mapping):
-        code = to_int_opt(data.get("code"))
+    (both codes seen) or a bare list; any other code or shape raises ProtocolError."""
+    data = decode_any(body, DEFAULT_SYMBOLS)
+    if isinstance(data, dict):
+        code = code_opt(data.get("code"))
         if code not in (None, 0, 200):
-            raise ValueError(f"defaultSymbols answered code {code}: {data.get('msg')!r}")
-        items = data.get("data") or ()
+            raise ProtocolError(
+                f"answered code {code}: {data.get('msg')!r}",
+                source=DEFAULT_SYMBOLS,
+                field="code",
+                exchange=EXCHANGE_NAME,
+            )
+        items = data.get("data")
     else:
         items = data
-    return frozenset(str(item).upper() for item in items if item)
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ProtocolError(
+            "expected a list of pairs", source=DEFAULT_SYMBOLS, field="data", exchange=EXCHANGE_NAME
+        )
+    return frozenset(item.upper() for item in items if item)

@@ -13,6 +13,9 @@ from decimal import Decimal, InvalidOperation
 __all__ = ["ZERO", "code_opt", "dec", "dec_opt", "flt", "flt_opt", "text_opt", "to_int", "to_int_opt"]
 
 ZERO = Decimal(0)
+MAX_EXPONENT = 38
+"""Decimals beyond 1e38 are rejected like infinities: no price or amount is that large, and such a
+value would become ``inf`` wherever it meets a float."""
 
 
 def dec(value: object, default: Decimal = ZERO) -> Decimal:
@@ -33,7 +36,7 @@ def dec_opt(value: object) -> Decimal | None:
         result = Decimal(value) if isinstance(value, str | int) else Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"expected a decimal number, got {value!r}") from None
-    if not result.is_finite():
+    if not result.is_finite() or result.adjusted() > MAX_EXPONENT:
         raise ValueError(f"expected a finite decimal number, got {value!r}")
     return result
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-import orjson
+import msgspec
 
 from exchanges.capabilities import Amount
 from exchanges.config import ExchangeConfig
@@ -22,7 +22,7 @@ from exchanges.errors import ExchangeError, ExchangeServerError, InvalidOrder, O
 from exchanges.models import Order, OrderType, Side, Symbol
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc import constants as c
-from exchanges_mexc.parsing.account import parse_order_json
+from exchanges_mexc.parsing.account import parse_order_mapping
 from exchanges_mexc.parsing.values import code_opt
 from exchanges_mexc.rest.placement import ReconcilePolicy, describe, reconcile
 from exchanges_mexc.rest.preflight import PreparedOrder
@@ -105,7 +105,7 @@ async def place_batch(client: BatchClient, requests: Sequence[OrderRequest]) -> 
     if sent:
         loop = asyncio.get_running_loop()
         sent_at = loop.time()
-        payload = orjson.dumps([p.batch_item() for _, p in sent]).decode()
+        payload = msgspec.json.encode([p.batch_item() for _, p in sent]).decode()
         try:
             data = await client.signed.request(
                 c.BATCH_ORDERS,
@@ -177,7 +177,7 @@ def _match_answers(
             logger.error("MEXC batch order failed: %s: %s", describe(prepared), error)
             results[index] = BatchResult(requests[index], cid, error=error)
             continue
-        order = parse_order_json({**_echo(prepared), **item}, prepared.symbol)
+        order = parse_order_mapping({**_echo(prepared), **item}, prepared.symbol, "POST /api/v3/batchOrders")
         if logger.isEnabledFor(logging.INFO):  # describe() formats Decimals: skip it when INFO is off
             logger.info("MEXC batch order placed: %s -> order_id=%s", describe(prepared), order.order_id)
         results[index] = BatchResult(requests[index], cid, order=order)

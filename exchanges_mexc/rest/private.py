@@ -36,6 +36,9 @@ from exchanges.models import (
 )
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.account import (
+    OPEN_ORDERS,
+    ORDER_NEW,
+    ORDER_QUERY,
     parse_account,
     parse_my_trades,
     parse_order_json,
@@ -111,7 +114,7 @@ class MexcPrivateSpotRest:
 
     async def get_account(self) -> dict[AssetName, AssetBalance]:
         """Every balance the account lists, zero ones included (``GET /api/v3/account``)."""
-        return parse_account(await self.signed.request(c.ACCOUNT))
+        return parse_account(await self.signed.request(c.ACCOUNT, raw=True))
 
     async def get_balances(self) -> dict[AssetName, AssetBalance]:
         """Assets with a non-zero free or locked balance."""
@@ -124,8 +127,8 @@ class MexcPrivateSpotRest:
 
     async def get_trade_fee(self, symbol: Symbol) -> TradeFee:
         """The account's maker/taker rates for ``symbol`` (``GET /api/v3/tradeFee``)."""
-        data = await self.signed.request(c.TRADE_FEE, [("symbol", self.public.pair(symbol))])
-        return parse_trade_fee(symbol, data if isinstance(data, dict) else {})
+        data = await self.signed.request(c.TRADE_FEE, [("symbol", self.public.pair(symbol))], raw=True)
+        return parse_trade_fee(symbol, data)
 
     # ------------------------------------------------------------------ orders
 
@@ -186,8 +189,9 @@ class MexcPrivateSpotRest:
             prepared.params(),
             timeout=self.config.order_timeout,
             context={"symbol": prepared.symbol, "client_order_id": prepared.client_order_id},
+            raw=True,
         )
-        order = parse_order_json(data, prepared.symbol)
+        order = parse_order_json(data, prepared.symbol, ORDER_NEW)
         if order.client_order_id is None:  # the POST answer does not echo it
             order = attrs.evolve(order, client_order_id=prepared.client_order_id)
         return order
@@ -244,7 +248,11 @@ class MexcPrivateSpotRest:
         params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
         try:
             data = await self.signed.request(
-                c.ORDER_CANCEL, params, timeout=self.config.order_timeout, context={"symbol": symbol}
+                c.ORDER_CANCEL,
+                params,
+                timeout=self.config.order_timeout,
+                context={"symbol": symbol},
+                raw=True,
             )
         except OrderOutcomeUnknown:
             order = await self.get_order(symbol, order_id, client_order_id)
@@ -252,7 +260,7 @@ class MexcPrivateSpotRest:
                 raise
             logger.info("MEXC cancel reconciled: order_id=%s is %s", order.order_id, order.status.value)
             return order
-        order = parse_order_json(data, symbol)
+        order = parse_order_json(data, symbol, "DELETE /api/v3/order")
         logger.info("MEXC order canceled: %s order_id=%s", symbol, order.order_id)
         return order
 
@@ -263,8 +271,9 @@ class MexcPrivateSpotRest:
             [("symbol", self.public.pair(symbol))],
             timeout=self.config.order_timeout,
             context={"symbol": symbol},
+            raw=True,
         )
-        orders = parse_orders_json(data, symbol)
+        orders = parse_orders_json(data, symbol, "DELETE /api/v3/openOrders")
         logger.info("MEXC canceled %d open orders of %s", len(orders), symbol)
         return orders
 
@@ -273,15 +282,17 @@ class MexcPrivateSpotRest:
     ) -> Order:
         """One order by id or client id; raises OrderNotFound (-2011) when MEXC does not know it."""
         params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
-        return parse_order_json(await self.signed.request(c.ORDER_QUERY, params), symbol)
+        return parse_order_json(
+            await self.signed.request(c.ORDER_QUERY, params, raw=True), symbol, ORDER_QUERY
+        )
 
     async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
         return await self.get_order(symbol, order_id)
 
     async def get_open_orders(self, symbol: Symbol) -> list[Order]:
         """Open orders of ``symbol`` (MEXC requires the symbol)."""
-        data = await self.signed.request(c.OPEN_ORDERS, [("symbol", self.public.pair(symbol))])
-        return parse_orders_json(data, symbol)
+        data = await self.signed.request(c.OPEN_ORDERS, [("symbol", self.public.pair(symbol))], raw=True)
+        return parse_orders_json(data, symbol, OPEN_ORDERS)
 
     async def get_all_orders(
         self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None, limit: int = 500
@@ -291,7 +302,9 @@ class MexcPrivateSpotRest:
             ("symbol", self.public.pair(symbol)),
             *window_params(start_time, end_time, limit, c.MAX_ALL_ORDERS_LIMIT),
         ]
-        return parse_orders_json(await self.signed.request(c.ALL_ORDERS, params), symbol)
+        return parse_orders_json(
+            await self.signed.request(c.ALL_ORDERS, params, raw=True), symbol, "GET /api/v3/allOrders"
+        )
 
     get_order_history = get_all_orders
 
@@ -311,7 +324,7 @@ class MexcPrivateSpotRest:
         ]
         if order_id is not None:
             params.append(("orderId", order_id))
-        return parse_my_trades(await self.signed.request(c.MY_TRADES, params), symbol)
+        return parse_my_trades(await self.signed.request(c.MY_TRADES, params, raw=True), symbol)
 
     # ------------------------------------------------------------------ listen keys (user data stream)
 

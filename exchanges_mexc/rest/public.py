@@ -26,22 +26,23 @@ from exchanges.ratelimit import RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry
 from exchanges.transport.rest import RestTransport
 from exchanges_mexc import constants as c
-from exchanges_mexc.errors import MexcErrorClassifier, is_error_envelope
+from exchanges_mexc.errors import MexcErrorClassifier, envelope_in_body, is_error_envelope
 from exchanges_mexc.parsing.enums import rest_interval
 from exchanges_mexc.parsing.market import (
     parse_agg_trades,
+    parse_avg_price,
     parse_book_ticker_json,
     parse_book_tickers_json,
     parse_depth_snapshot,
     parse_klines,
     parse_rest_trades,
+    parse_server_time,
     parse_ticker_24h,
     parse_ticker_price,
     parse_ticker_prices,
     parse_tickers_24h,
 )
 from exchanges_mexc.parsing.reference import parse_default_symbols, parse_exchange_info
-from exchanges_mexc.parsing.values import flt, to_int
 from exchanges_mexc.rest.limits import EndpointCosts, build_limiter
 from exchanges_mexc.symbols import MexcSymbolMapper
 
@@ -120,6 +121,23 @@ class MexcPublicSpotRest:
             raise self.classifier.from_envelope(data, where=f"{endpoint.method} {endpoint.path}")
         return data
 
+    async def request_body(
+        self, endpoint: c.Endpoint, params: Mapping[str, Any] | None = None, *, all_symbols: bool = False
+    ) -> bytes:
+        """Like :meth:`request`, but the body's bytes, for a ``parsing`` function that decodes them once
+        into its typed shape (raises on MEXC error envelopes)."""
+        body: bytes = await self.transport.request(
+            endpoint.method,
+            endpoint.path,
+            params,
+            cost=self.costs.cost(endpoint, all_symbols=all_symbols),
+            raw=True,
+        )
+        envelope = envelope_in_body(body)
+        if envelope is not None:
+            raise self.classifier.from_envelope(envelope, where=f"{endpoint.method} {endpoint.path}")
+        return body
+
     def pair(self, symbol: Symbol) -> str:
         """``Symbol("BTC", "USDT")`` -> ``"BTCUSDT"``."""
         return self.symbol_mapper.to_pair(symbol)
@@ -137,14 +155,13 @@ class MexcPublicSpotRest:
 
     async def get_server_time(self) -> int:
         """MEXC's clock in milliseconds."""
-        data = await self.request(c.TIME)
-        return to_int(data["serverTime"])
+        return parse_server_time(await self.request_body(c.TIME))
 
     # ------------------------------------------------------------------ reference data
 
     async def get_default_symbols(self) -> frozenset[Symbol]:
         """Symbols MEXC lists as tradable through the API (``/api/v3/defaultSymbols``)."""
-        pairs = parse_default_symbols(await self.request(c.DEFAULT_SYMBOLS))
+        pairs = parse_default_symbols(await self.request_body(c.DEFAULT_SYMBOLS))
         self._default_symbols = pairs
         result: set[Symbol] = set()
         for pair in pairs:
@@ -193,13 +210,13 @@ class MexcPublicSpotRest:
 
     async def _load_infos(self) -> dict[Symbol, SymbolInfo]:
         try:
-            self._default_symbols = parse_default_symbols(await self.request(c.DEFAULT_SYMBOLS))
+            self._default_symbols = parse_default_symbols(await self.request_body(c.DEFAULT_SYMBOLS))
         except (ExchangeError, ValueError) as error:
             # Unreachable server: exchangeInfo is about to fail with the same error and say so, so
             # this one is only a detail (DEBUG). Other failures matter on their own (WARNING).
             level = logging.DEBUG if isinstance(error, ExchangeConnectionError) else logging.WARNING
             logger.log(level, "MEXC defaultSymbols unavailable (%s); using isSpotTradingAllowed alone", error)
-        infos = parse_exchange_info(await self.request(c.EXCHANGE_INFO), self._default_symbols)
+        infos = parse_exchange_info(await self.request_body(c.EXCHANGE_INFO), self._default_symbols)
         self.symbol_mapper.load(infos)
         self._infos = infos
         self._infos_at = time.monotonic()
@@ -223,12 +240,12 @@ class MexcPublicSpotRest:
     async def get_orderbook(self, symbol: Symbol, limit: int = 100) -> OrderBook:
         """Depth snapshot with at least ``limit`` levels when available (``version`` = lastUpdateId)."""
         params = {"symbol": self.pair(symbol), "limit": c.pick_depth_limit(limit)}
-        return parse_depth_snapshot(symbol, await self.request(c.DEPTH, params))
+        return parse_depth_snapshot(symbol, await self.request_body(c.DEPTH, params))
 
     async def get_recent_trades(self, symbol: Symbol, limit: int = 500) -> list[Trade]:
         """Recent public trades (limit 1..1000)."""
         params = {"symbol": self.pair(symbol), "limit": _clamp(limit, 1, c.MAX_TRADES_LIMIT)}
-        return parse_rest_trades(symbol, await self.request(c.TRADES, params))
+        return parse_rest_trades(symbol, await self.request_body(c.TRADES, params))
 
     async def get_agg_trades(
         self, symbol: Symbol, limit: int = 500, start_time: int | None = None, end_time: int | None = None
@@ -239,7 +256,7 @@ class MexcPublicSpotRest:
         params: dict[str, Any] = {"symbol": self.pair(symbol), "limit": _clamp(limit, 1, c.MAX_TRADES_LIMIT)}
         if start_time is not None:
             params.update(startTime=start_time, endTime=end_time)
-        return parse_agg_trades(symbol, await self.request(c.AGG_TRADES, params))
+        return parse_agg_trades(symbol, await self.request_body(c.AGG_TRADES, params))
 
     async def get_klines(
         self,
@@ -257,40 +274,39 @@ class MexcPublicSpotRest:
             "startTime": start_time,
             "endTime": end_time,
         }
-        return parse_klines(symbol, interval, await self.request(c.KLINES, params))
+        return parse_klines(symbol, interval, await self.request_body(c.KLINES, params))
 
     async def get_avg_price(self, symbol: Symbol) -> float:
         """MEXC's current average price (``/api/v3/avgPrice``, 5-minute window)."""
-        data = await self.request(c.AVG_PRICE, {"symbol": self.pair(symbol)})
-        return flt(data.get("price"))
+        return parse_avg_price(await self.request_body(c.AVG_PRICE, {"symbol": self.pair(symbol)}))
 
     async def get_ticker(self, symbol: Symbol) -> Ticker:
         """24 h rolling statistics of one symbol."""
-        return parse_ticker_24h(symbol, await self.request(c.TICKER_24HR, {"symbol": self.pair(symbol)}))
+        return parse_ticker_24h(symbol, await self.request_body(c.TICKER_24HR, {"symbol": self.pair(symbol)}))
 
     async def get_tickers(self, symbols: Sequence[Symbol] | None = None) -> dict[Symbol, Ticker]:
         """24 h statistics of every symbol (weight 40), optionally filtered to ``symbols``."""
-        rows = await self.request(c.TICKER_24HR, all_symbols=True)
+        rows = await self.request_body(c.TICKER_24HR, all_symbols=True)
         tickers = parse_tickers_24h(rows, self.symbol_mapper.to_symbol)
         return tickers if symbols is None else {s: tickers[s] for s in symbols if s in tickers}
 
     async def get_price(self, symbol: Symbol) -> float:
         """Last traded price."""
-        return parse_ticker_price(await self.request(c.TICKER_PRICE, {"symbol": self.pair(symbol)}))
+        return parse_ticker_price(await self.request_body(c.TICKER_PRICE, {"symbol": self.pair(symbol)}))
 
     async def get_prices(self) -> dict[Symbol, float]:
         """Last price of every symbol."""
-        rows = await self.request(c.TICKER_PRICE, all_symbols=True)
+        rows = await self.request_body(c.TICKER_PRICE, all_symbols=True)
         return parse_ticker_prices(rows, self.symbol_mapper.to_symbol)
 
     async def get_book_ticker(self, symbol: Symbol) -> BookTicker:
         """Best bid and ask of one symbol."""
-        data = await self.request(c.BOOK_TICKER, {"symbol": self.pair(symbol)})
+        data = await self.request_body(c.BOOK_TICKER, {"symbol": self.pair(symbol)})
         return parse_book_ticker_json(symbol, data)
 
     async def get_book_tickers(self) -> dict[Symbol, BookTicker]:
         """Best bid and ask of every symbol."""
-        rows = await self.request(c.BOOK_TICKER, all_symbols=True)
+        rows = await self.request_body(c.BOOK_TICKER, all_symbols=True)
         return parse_book_tickers_json(rows, self.symbol_mapper.to_symbol)
 
     # ------------------------------------------------------------------ observability

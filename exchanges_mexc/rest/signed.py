@@ -22,7 +22,7 @@ from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
 from exchanges.transport.rest import RestTransport
 from exchanges_mexc import constants as c
 from exchanges_mexc.auth import MexcSigner
-from exchanges_mexc.errors import MexcErrorClassifier, is_error_envelope
+from exchanges_mexc.errors import MexcErrorClassifier, envelope_in_body, is_error_envelope
 from exchanges_mexc.rest.clock import ServerClock
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 
@@ -98,8 +98,10 @@ class MexcSignedClient:
         timeout: float | None = None,  # noqa: ASYNC109 - per-request HTTP timeout
         idempotent: bool | None = None,
         context: Mapping[str, Any] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Send one signed request; returns the JSON body. Resyncs the clock once on 700003."""
+        """Send one signed request; returns the JSON body (with ``raw=True`` its bytes, for a ``parsing``
+        function that decodes them once into its typed shape). Resyncs the clock once on 700003."""
         if not self.clock.synced:
             await self.clock.sync()
         resynced = False
@@ -114,6 +116,7 @@ class MexcSignedClient:
                     idempotent=idempotent,
                     timeout=timeout,
                     context=context,
+                    raw=raw,
                 )
             except ClockSkewError:
                 if resynced:
@@ -126,6 +129,7 @@ class MexcSignedClient:
                 )
                 await self.clock.sync()
                 continue
-            if is_error_envelope(data):
-                raise self.classifier.from_envelope(data, where=f"{endpoint.method} {endpoint.path}")
+            envelope = envelope_in_body(data) if raw else data if is_error_envelope(data) else None
+            if envelope is not None:
+                raise self.classifier.from_envelope(envelope, where=f"{endpoint.method} {endpoint.path}")
             return data

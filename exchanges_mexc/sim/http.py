@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+import msgspec
 from aiohttp import web
 
 from exchanges_mexc.sim.accounts import SimAccount
@@ -106,9 +106,9 @@ SIM_KEY: web.AppKey[Any] = web.AppKey("mexc_sim")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """orjson-encoded JSON response."""
+    """msgspec-encoded JSON response."""
     return web.Response(
-        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
+        body=msgspec.json.encode(data), status=status, content_type="application/json", headers=headers
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import orjson
+import msgspec
 
 from exchanges_mexc.sim.book import Order, fmt
 from exchanges_mexc.sim.engine import PrivateDeal
@@ -51,8 +51,8 @@ async def batch_orders(ctx: Ctx) -> Any:
     """Up to 20 orders of one symbol; one success or failure item per input, in order."""
     raw = ctx.require("batchOrders")
     try:
-        items = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        items = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
         raise SimError(33333, "param is error: batchOrders") from None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise SimError(33333, "param is error: batchOrders")

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
+import msgspec
 from aiohttp import WSMsgType, web
 
 from exchanges_mexc.sim.channels import PRIVATE, ChannelState, blocked, parse_channel
@@ -146,8 +146,8 @@ class WsHub:
             log.info("ws client above %d msg/s: closing", self.settings.max_messages_per_second)
             return False
         try:
-            data: Any = orjson.loads(text)
-        except orjson.JSONDecodeError:
+            data: Any = msgspec.json.decode(text)
+        except msgspec.DecodeError:
             return True
         if not isinstance(data, dict):
             return True
@@ -158,14 +158,14 @@ class WsHub:
         if not isinstance(params, list):
             params = []
         if method == "PING":
-            conn.enqueue(orjson.dumps({"id": 0, "code": 0, "msg": "PONG"}).decode())
+            conn.enqueue(msgspec.json.encode({"id": 0, "code": 0, "msg": "PONG"}).decode())
         elif method == "SUBSCRIPTION":
             self._subscribe_many(conn, [str(p) for p in params], req_id)
         elif method == "UNSUBSCRIPTION":
             done = [str(p) for p in params]
             for channel in done:
                 self._unsubscribe(conn, channel)
-            conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(done)}).decode())
+            conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": ",".join(done)}).decode())
         return True
 
     def _subscribe_many(self, conn: Conn, channels: list[str], req_id: int) -> None:
@@ -175,7 +175,7 @@ class WsHub:
             key = parse_channel(channel, self.sim.engine.specs, conn.uid is not None)
             full = channel not in conn.subs and len(conn.subs) >= self.settings.max_subscriptions
             if key is None or full:
-                conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": blocked(channel)}).decode())
+                conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": blocked(channel)}).decode())
                 continue
             accepted.append(channel)
             if channel in conn.subs:
@@ -193,7 +193,7 @@ class WsHub:
                 self.private.setdefault((conn.uid, channel), set()).add(conn)
             conn.no_sub_since = None
         if accepted:
-            conn.enqueue(orjson.dumps({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
+            conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
         if self.sim.faults.repeat_deals:
             self._repeat_deals(conn, repeated)
 

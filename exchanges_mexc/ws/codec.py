@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-import orjson
+import msgspec
 
 PING_MESSAGE = '{"method":"PING"}'
 """Application keep-alive; MEXC answers ``{"id":0,"code":0,"msg":"PONG"}``."""
@@ -33,7 +33,7 @@ class MexcSubscriptionCodec:
         if len(channels) > MAX_PARAMS_PER_REQUEST:
             raise ValueError(f"{method} of {len(channels)} channels exceeds {MAX_PARAMS_PER_REQUEST}")
         body = {"method": method, "params": list(channels), "id": next(self._ids)}
-        return orjson.dumps(body).decode()
+        return msgspec.json.encode(body).decode()
 
     def subscribe(self, channels: Sequence[str]) -> str:
         return self._encode("SUBSCRIPTION", channels)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
+import msgspec
 
 from exchanges.metrics import MetricsRegistry
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder, control_from_json
@@ -20,7 +20,7 @@ def _one(frame: bytes | str) -> ControlMessage:
 def test_subscription_ack_bytes_and_text() -> None:
     channel = "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"
     for frame in (
-        orjson.dumps({"id": 0, "code": 0, "msg": channel}),
+        msgspec.json.encode({"id": 0, "code": 0, "msg": channel}),
         f'{{"id":7,"code":0,"msg":"{channel}"}}',
     ):
         msg = _one(frame)
@@ -50,7 +50,7 @@ def test_pong() -> None:
 
 def test_blocked_channel_exact_server_text() -> None:
     text = "Not Subscribed successfully! [spot@public.deals.v3.api@BTCUSDT].  Reason： Blocked! "
-    msg = _one(orjson.dumps({"id": 0, "code": 0, "msg": text}))
+    msg = _one(msgspec.json.encode({"id": 0, "code": 0, "msg": text}))
     assert msg.blocked == ("spot@public.deals.v3.api@BTCUSDT",)
     assert msg.reason == "Blocked!"
     assert msg.code == 0

@@ -40,7 +40,13 @@ def _decoder() -> MexcFrameDecoder:
 
 
 def _total(decoder: MexcFrameDecoder) -> int:
-    return decoder.protobuf_count + decoder.json_count + decoder.error_count + decoder.unknown_count
+    return (
+        decoder.protobuf_count
+        + decoder.json_count
+        + decoder.error_count
+        + decoder.invalid_count
+        + decoder.unknown_count
+    )
 
 
 @given(st.binary(max_size=2048))
@@ -90,7 +96,7 @@ def test_truncated_deals_frame_moves_error_counter(caplog: pytest.LogCaptureFixt
     assert decoder.protobuf_count == 1
 
 
-def test_bad_values_inside_a_valid_message_are_errors() -> None:
+def test_bad_values_inside_a_valid_message_are_counted_and_dropped() -> None:
     decoder = _decoder()
     w = PushDataV3ApiWrapper(channel="c", symbol="BTCUSDT")
     w.publicAggreDeals.deals.add(price="not-a-number", quantity="1", tradeType=1, time=1)
@@ -101,9 +107,11 @@ def test_bad_values_inside_a_valid_message_are_errors() -> None:
     w3 = PushDataV3ApiWrapper(channel="c", symbol="???")  # unknown pair
     w3.publicAggreDeals.deals.add(price="1", quantity="1", tradeType=1, time=1)
     assert decoder.decode(w3.SerializeToString()) == []
-    assert decoder.error_count == 3
+    assert decoder.invalid_count == 2  # wrong values: ProtocolError, counted as invalid
+    assert decoder.error_count == 1  # a pair the mapper cannot split
     metrics = decoder.metrics
-    assert metrics.value("mexc.ws.frames.errors") == 3
+    assert metrics.value("mexc.ws.frames.invalid") == 2
+    assert metrics.value("mexc.ws.frames.errors") == 1
 
 
 def test_empty_and_bodiless_frames() -> None:

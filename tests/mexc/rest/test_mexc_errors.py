@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
+import msgspec
 import pytest
 
 from exchanges.errors import (
@@ -40,7 +40,7 @@ classifier = MexcErrorClassifier()
 
 
 def body(code: int, msg: str = "m") -> bytes:
-    return orjson.dumps({"code": code, "msg": msg, "_extend": None})
+    return msgspec.json.encode({"code": code, "msg": msg, "_extend": None})
 
 
 @pytest.mark.parametrize(

@@ -178,7 +178,7 @@ async def test_rejections(sim: MexcSimulator, client: Any) -> None:
 
 
 async def test_batch_and_lists(sim: MexcSimulator, client: Any) -> None:
-    import orjson
+    import msgspec
 
     items = [
         {
@@ -199,7 +199,7 @@ async def test_batch_and_lists(sim: MexcSimulator, client: Any) -> None:
         },
     ]
     status, result = await client.signed(
-        "POST", "/api/v3/batchOrders", batchOrders=orjson.dumps(items).decode()
+        "POST", "/api/v3/batchOrders", batchOrders=msgspec.json.encode(items).decode()
     )
     assert status == 200, result
     assert result[0]["newClientOrderId"] == "b1"
@@ -210,7 +210,7 @@ async def test_batch_and_lists(sim: MexcSimulator, client: Any) -> None:
         "code": 30002,
     }
     status, _too_many = await client.signed(
-        "POST", "/api/v3/batchOrders", batchOrders=orjson.dumps(items * 11).decode()
+        "POST", "/api/v3/batchOrders", batchOrders=msgspec.json.encode(items * 11).decode()
     )
     assert status == 400
     _, open_orders = await client.signed("GET", "/api/v3/openOrders", symbol="ETHUSDT")

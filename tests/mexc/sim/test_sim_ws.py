@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import orjson
+import msgspec
 
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
 from exchanges_mexc.sim import MexcSimulator
@@ -21,11 +21,16 @@ def decode(data: bytes) -> Any:
     return wrapper
 
 
+def _json(message: dict[str, Any]) -> str:
+    """A client request as the text frame MEXC expects."""
+    return msgspec.json.encode(message).decode()
+
+
 async def recv_text(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     while True:
         msg = await asyncio.wait_for(ws.receive(), 5)
         if msg.type == aiohttp.WSMsgType.TEXT:
-            return dict(orjson.loads(msg.data))
+            return dict(msgspec.json.decode(msg.data))
         assert msg.type == aiohttp.WSMsgType.BINARY, msg
 
 
@@ -46,7 +51,7 @@ async def test_control_messages(sim: MexcSimulator) -> None:
         await ws.send_str('{"method":"ping"}')
         assert (await recv_text(ws))["msg"] == "PONG"
         chans = [DEPTH, "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"]
-        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": chans, "id": 7}).decode())
+        await ws.send_str(_json({"method": "SUBSCRIPTION", "params": chans, "id": 7}))
         assert await recv_text(ws) == {"id": 7, "code": 0, "msg": ",".join(chans)}
         for bad in (
             "spot@public.deals.v3.api@BTCUSDT",
@@ -54,14 +59,14 @@ async def test_control_messages(sim: MexcSimulator) -> None:
             "spot@public.limit.depth.v3.api.pb@BTCUSDT@7",
             "spot@private.orders.v3.api.pb",
         ):
-            await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [bad], "id": 8}).decode())
+            await ws.send_str(_json({"method": "SUBSCRIPTION", "params": [bad], "id": 8}))
             reply = await recv_text(ws)
             assert reply == {
                 "id": 8,
                 "code": 0,
                 "msg": f"Not Subscribed successfully! [{bad}].  Reason： Blocked! ",
             }
-        await ws.send_str(orjson.dumps({"method": "UNSUBSCRIPTION", "params": [DEPTH], "id": 9}).decode())
+        await ws.send_str(_json({"method": "UNSUBSCRIPTION", "params": [DEPTH], "id": 9}))
         assert await recv_text(ws) == {"id": 9, "code": 0, "msg": DEPTH}
         # cap: 1 left subscribed + 29 more = 30; the 31st is refused
         kl = [
@@ -69,7 +74,7 @@ async def test_control_messages(sim: MexcSimulator) -> None:
             for s in ("BTCUSDT", "ETHUSDT", "SELLUSDT")
             for i in ("Min1", "Min5", "Min15", "Min30", "Min60", "Hour4", "Hour8", "Day1", "Week1", "Month1")
         ]
-        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": kl, "id": 10}).decode())
+        await ws.send_str(_json({"method": "SUBSCRIPTION", "params": kl, "id": 10}))
         replies = [await recv_text(ws), await recv_text(ws)]
         assert {
             "id": 10,
@@ -81,7 +86,7 @@ async def test_control_messages(sim: MexcSimulator) -> None:
 
 async def test_depth_stream_continues_rest_snapshot(sim: MexcSimulator) -> None:
     async with aiohttp.ClientSession() as session, session.ws_connect(sim.ws_url) as ws:
-        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [DEPTH], "id": 1}).decode())
+        await ws.send_str(_json({"method": "SUBSCRIPTION", "params": [DEPTH], "id": 1}))
         await recv_text(ws)
         async with session.get(
             f"{sim.rest_url}/api/v3/depth", params={"symbol": "BTCUSDT", "limit": "5000"}
@@ -126,7 +131,7 @@ async def test_public_channels_all_push(sim: MexcSimulator) -> None:
         "spot@public.miniTickers.v3.api.pb@UTC+5:30": "publicMiniTickers",
     }
     async with aiohttp.ClientSession() as session, session.ws_connect(sim.ws_url) as ws:
-        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": list(chans), "id": 1}).decode())
+        await ws.send_str(_json({"method": "SUBSCRIPTION", "params": list(chans), "id": 1}))
         await recv_text(ws)
         seen: dict[str, Any] = {}
         for _ in range(200):
@@ -170,7 +175,7 @@ async def test_private_stream(sim: MexcSimulator, client: Any) -> None:
                 "spot@private.orders.v3.api.pb",
                 "spot@private.deals.v3.api.pb",
             ]
-            await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": chans, "id": 2}).decode())
+            await ws.send_str(_json({"method": "SUBSCRIPTION", "params": chans, "id": 2}))
             assert (await recv_text(ws))["msg"] == ",".join(chans)
             status, placed = await client.signed(
                 "POST",
@@ -222,7 +227,7 @@ async def test_delete_listen_key_closes_its_sockets(sim: MexcSimulator, client: 
     key = data["listenKey"]
     channel = "spot@private.orders.v3.api.pb"
     async with aiohttp.ClientSession() as session, session.ws_connect(f"{sim.ws_url}?listenKey={key}") as ws:
-        await ws.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [channel], "id": 1}).decode())
+        await ws.send_str(_json({"method": "SUBSCRIPTION", "params": [channel], "id": 1}))
         assert (await recv_text(ws))["msg"] == channel
         assert sim.ws.private_subscribers(client.account.uid, channel)
         status, _ = await client.signed("DELETE", "/api/v3/userDataStream", listenKey=key)
@@ -244,12 +249,12 @@ async def test_connection_rules_and_drop() -> None:
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         quiet = "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"
         async with session.ws_connect(sim.ws_url) as idle:
-            await idle.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [quiet]}).decode())
+            await idle.send_str(_json({"method": "SUBSCRIPTION", "params": [quiet]}))
             assert (await recv_text(idle))["id"] == 0
             msg = await asyncio.wait_for(idle.receive(), 5)
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         async with session.ws_connect(sim.ws_url) as kept:
-            await kept.send_str(orjson.dumps({"method": "SUBSCRIPTION", "params": [quiet]}).decode())
+            await kept.send_str(_json({"method": "SUBSCRIPTION", "params": [quiet]}))
             await recv_text(kept)
             for _ in range(6):  # PING every 0.2 s keeps it past the 0.6 s idle limit
                 await asyncio.sleep(0.2)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-import orjson
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,11 +132,11 @@ def test_builders_and_parser_round_trip(
 
 def test_codec_encodes_mexc_requests_with_increasing_ids() -> None:
     codec = MexcSubscriptionCodec()
-    first = orjson.loads(codec.subscribe(["a", "b"]))
-    second = orjson.loads(codec.unsubscribe(["a"]))
+    first = msgspec.json.decode(codec.subscribe(["a", "b"]))
+    second = msgspec.json.decode(codec.unsubscribe(["a"]))
     assert first == {"method": "SUBSCRIPTION", "params": ["a", "b"], "id": 1}
     assert second == {"method": "UNSUBSCRIPTION", "params": ["a"], "id": 2}
-    assert orjson.loads(PING_MESSAGE) == {"method": "PING"}
+    assert msgspec.json.decode(PING_MESSAGE) == {"method": "PING"}
     with pytest.raises(ValueError, match="at least one"):
         codec.subscribe([])
     with pytest.raises(ValueError, match="exceeds"):
