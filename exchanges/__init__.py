@@ -8,8 +8,13 @@ Pick an exchange by name and get its two domains::
 
 Everything a plugin or a user needs is importable from the public modules of this package
 (``exchanges.models``, ``exchanges.errors``, ``exchanges.transport`` ...); names starting with an
-underscore are private.
+underscore are private (docs/architecture.md lists the stated API).
+
+The distribution is named ``exchangekit`` (``pip install exchangekit``); the import packages are
+``exchanges`` (the framework) and ``exchanges_mexc`` (the MEXC plugin).
 """
+
+import logging as _logging
 
 from exchanges.capabilities import (
     SupportsBalance,
@@ -73,6 +78,14 @@ from exchanges.models import (
 from exchanges.plugins import ExchangesPluginManager
 from exchanges.registry import ExchangeRegistry, ExchangeSpec
 
+__version__ = "0.2.0"
+"""The ``exchangekit`` distribution's version (also in pyproject.toml, read from here)."""
+
+# A library never configures logging: without a handler of the application's, records stop here
+# instead of reaching Python's last-resort stderr handler. Every logger of the framework and of the
+# MEXC plugin is a child of "exchanges".
+_logging.getLogger("exchanges").addHandler(_logging.NullHandler())
+
 __all__ = [
     "AssetBalance",
     "AssetName",
@@ -133,5 +146,6 @@ __all__ = [
     "Withdrawal",
     "WithdrawalRequest",
     "WithdrawalStatus",
+    "__version__",
     "load_exchange_config",
 ]

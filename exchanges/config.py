@@ -82,8 +82,10 @@ class Credentials:
     __str__ = __repr__
 
     @classmethod
-    def from_env(cls, prefix: str = "MEXC", env: Mapping[str, str] | None = None) -> Credentials:
+    def from_env(cls, prefix: str, env: Mapping[str, str] | None = None) -> Credentials:
         """Read ``<PREFIX>_API_KEY``/``<PREFIX>_SECRET_KEY``, else the file in ``<PREFIX>_CREDENTIALS_FILE``.
+
+        ``prefix`` is required: it is the exchange's ``ExchangeSpec.credential_env_prefix``.
 
         Raises :class:`ConfigurationError` naming the variables when neither is set.
         """

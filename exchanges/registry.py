@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 PublicFactory = Callable[[ExchangeConfig, Sequence[Symbol]], PublicExchange]
 PrivateFactory = Callable[[ExchangeConfig, Credentials], PrivateExchange]
@@ -68,7 +69,10 @@ class ExchangeSpec:
     public_capabilities: tuple[str, ...] = ()
     """Names from :data:`exchanges.capabilities.ALL_CAPABILITIES`."""
     private_capabilities: tuple[str, ...] = ()
-    credential_env_prefix: str = "MEXC"
+    credential_env_prefix: str = attrs.field(kw_only=True)
+    """Required: credentials come from ``<PREFIX>_API_KEY``/``<PREFIX>_SECRET_KEY`` (or
+    ``<PREFIX>_CREDENTIALS_FILE``), e.g. ``"TOY"``. No default, so a plugin never reads another
+    exchange's keys by accident."""
     environments: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, hash=False)
     """Named config profiles, e.g. ``{"sim": {"environment": "sim"}}``."""
     simulator: SimulatorFactory | None = attrs.field(default=None, hash=False)
@@ -78,6 +82,11 @@ class ExchangeSpec:
         """Raise :class:`PluginError` when the spec is malformed."""
         if not _NAME.match(self.name):
             raise PluginError(f"invalid exchange name {self.name!r}: use lower case letters, digits and '_'")
+        if not _ENV_PREFIX.match(self.credential_env_prefix):
+            raise PluginError(
+                f"exchange {self.name!r}: credential_env_prefix {self.credential_env_prefix!r} must be "
+                "upper case letters, digits and '_' (e.g. 'TOY' for TOY_API_KEY)"
+            )
         if self.default_config.name != self.name:
             raise PluginError(
                 f"exchange {self.name!r}: default_config.name is {self.default_config.name!r}, "

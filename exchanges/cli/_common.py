@@ -61,7 +61,7 @@ def _setting(text: str) -> tuple[str, str]:
 
 def add_target_options(parser: argparse.ArgumentParser, *, symbol: bool = True) -> None:
     """``EXCHANGE [SYMBOL]`` plus ``--env``, ``--set`` and ``--sim``."""
-    parser.add_argument("exchange", metavar="EXCHANGE", help="installed exchange name, e.g. mexc_spot")
+    parser.add_argument("exchange", metavar="EXCHANGE", help="installed exchange name (see: exchanges list)")
     if symbol:
         parser.add_argument("symbol", metavar="SYMBOL", help="trading pair as BASE/QUOTE, e.g. BTC/USDT")
     parser.add_argument(

@@ -16,7 +16,10 @@
 
 Every inherited ``test_*`` method then checks one part of the contract of
 :mod:`exchanges.interfaces` and :mod:`exchanges.capabilities`. The kit needs pytest and
-pytest-asyncio (the ``test`` extra). The ``assert_*`` helpers in :mod:`exchanges.testing._checks`
+pytest-asyncio: install ``exchangekit[testing]``. Its pytest plugin
+(:mod:`exchanges.testing.pytest_plugin`, loaded through the ``pytest11`` entry point) runs the async
+tests without any asyncio configuration and provides the ``exchange_factory`` fixture; see
+docs/writing-a-plugin.md for every fixture. The ``assert_valid_*`` helpers below
 can be used on their own.
 """
 
@@ -30,10 +33,12 @@ from exchanges.testing._checks import (
     assert_valid_trades,
     wait_for_condition,
 )
+from exchanges.testing._contract import ContractViolation
 from exchanges.testing._private import PrivateExchangeConformance
 from exchanges.testing._public import PublicExchangeConformance
 
 __all__ = [
+    "ContractViolation",
     "PrivateExchangeConformance",
     "PublicExchangeConformance",
     "assert_valid_balances",

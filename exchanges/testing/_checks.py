@@ -21,6 +21,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from exchanges.testing._contract import expect
 
 
 def _positive_float(value: object, what: str) -> None:
@@ -56,11 +57,13 @@ def assert_valid_trades(trades: object, symbol: Symbol) -> list[Trade]:
     assert isinstance(trades, list), f"expected list, got {type(trades).__name__}"
     for trade in trades:
         assert isinstance(trade, Trade), f"expected Trade, got {type(trade).__name__}"
-        assert trade.symbol == symbol
+        assert trade.symbol == symbol, f"trade is for {trade.symbol}, expected {symbol}"
         _positive_float(trade.price, "trade price")
         _positive_float(trade.quantity, "trade quantity")
-        assert isinstance(trade.side, Side)
-        assert isinstance(trade.timestamp, int)
+        assert isinstance(trade.side, Side), f"Trade.side must be a Side, got {trade.side!r}"
+        assert isinstance(trade.timestamp, int), (
+            f"Trade.timestamp must be int milliseconds, got {trade.timestamp!r}"
+        )
     times = [trade.timestamp for trade in trades]
     assert times == sorted(times), "trades must be ordered oldest first, newest last"
     return trades
@@ -68,17 +71,19 @@ def assert_valid_trades(trades: object, symbol: Symbol) -> list[Trade]:
 
 def assert_valid_ticker(ticker: object, symbol: Symbol) -> Ticker:
     assert isinstance(ticker, Ticker), f"expected Ticker, got {type(ticker).__name__}"
-    assert ticker.symbol == symbol
+    assert ticker.symbol == symbol, f"ticker is for {ticker.symbol}, expected {symbol}"
     for name in ("last_price", "high", "low", "volume", "quote_volume", "price_change_percent"):
         assert isinstance(getattr(ticker, name), float), f"Ticker.{name} must be a float"
     assert ticker.low <= ticker.high, "ticker low above high"
-    assert isinstance(ticker.timestamp, int)
+    assert isinstance(ticker.timestamp, int), (
+        f"Ticker.timestamp must be int milliseconds, got {ticker.timestamp!r}"
+    )
     return ticker
 
 
 def assert_valid_book_ticker(ticker: object, symbol: Symbol) -> BookTicker:
     assert isinstance(ticker, BookTicker), f"expected BookTicker, got {type(ticker).__name__}"
-    assert ticker.symbol == symbol
+    assert ticker.symbol == symbol, f"book ticker is for {ticker.symbol}, expected {symbol}"
     for name in ("bid_price", "bid_quantity", "ask_price", "ask_quantity"):
         assert isinstance(getattr(ticker, name), float), f"BookTicker.{name} must be a float"
     if ticker.bid_price > 0 and ticker.ask_price > 0:
@@ -91,13 +96,22 @@ def assert_valid_symbols_info(infos: object, symbol: Symbol) -> dict[Symbol, Sym
     assert isinstance(infos, dict), f"expected dict, got {type(infos).__name__}"
     assert symbol in infos, f"{symbol} missing from get_symbols_info()"
     for key, info in infos.items():
-        assert isinstance(key, Symbol)
-        assert isinstance(info, SymbolInfo)
-        assert info.symbol == key
-        assert info.base_precision >= 0
-        assert info.quote_precision >= 0
-        assert isinstance(info.min_quantity, Decimal)
-        assert isinstance(info.min_notional, Decimal)
+        expect(
+            isinstance(key, Symbol) and isinstance(info, SymbolInfo),
+            (
+                "get_symbols_info must map Symbol -> SymbolInfo, "
+                f"got {type(key).__name__} -> {type(info).__name__}"
+            ),
+        )
+        assert info.symbol == key, f"SymbolInfo under key {key} describes {info.symbol}"
+        expect(
+            info.base_precision >= 0 and info.quote_precision >= 0,
+            (f"{key}: precisions must not be negative, got {info.base_precision}/{info.quote_precision}"),
+        )
+        expect(
+            isinstance(info.min_quantity, Decimal) and isinstance(info.min_notional, Decimal),
+            (f"{key}: min_quantity and min_notional must be Decimal (money is never float)"),
+        )
     return infos
 
 
@@ -105,28 +119,38 @@ def assert_valid_balances(balances: object) -> Mapping[str, AssetBalance]:
     """A dict asset -> AssetBalance with non-negative Decimal amounts."""
     assert isinstance(balances, dict), f"expected dict, got {type(balances).__name__}"
     for asset, balance in balances.items():
-        assert isinstance(balance, AssetBalance)
-        assert balance.asset == asset
-        assert isinstance(balance.free, Decimal)
-        assert isinstance(balance.locked, Decimal)
-        assert balance.free >= 0
-        assert balance.locked >= 0
+        assert isinstance(balance, AssetBalance), (
+            f"balances must map asset -> AssetBalance, got {type(balance).__name__}"
+        )
+        assert balance.asset == asset, f"AssetBalance under key {asset!r} is for {balance.asset!r}"
+        expect(
+            isinstance(balance.free, Decimal) and isinstance(balance.locked, Decimal),
+            (f"{asset}: free and locked must be Decimal (money is never float)"),
+        )
+        expect(
+            balance.free >= 0 and balance.locked >= 0,
+            (f"{asset}: free and locked must not be negative, got {balance.free}/{balance.locked}"),
+        )
     return balances
 
 
 def assert_valid_order(order: object, symbol: Symbol) -> Order:
     """An Order of ``symbol`` with Decimal money fields and a string id."""
     assert isinstance(order, Order), f"expected Order, got {type(order).__name__}"
-    assert order.symbol == symbol
+    assert order.symbol == symbol, f"order is for {order.symbol}, expected {symbol}"
     assert isinstance(order.order_id, str), "order_id must be a string"
     assert order.order_id, "order_id must not be empty"
-    assert isinstance(order.side, Side)
-    assert isinstance(order.order_type, OrderType)
-    assert isinstance(order.status, OrderStatus)
+    expect(
+        isinstance(order.side, Side) and isinstance(order.order_type, OrderType),
+        (f"Order.side/order_type must be Side/OrderType members, got {order.side!r}/{order.order_type!r}"),
+    )
+    assert isinstance(order.status, OrderStatus), f"Order.status must be an OrderStatus, got {order.status!r}"
     for name in ("quantity", "price", "quote_quantity", "average_price"):
         value = getattr(order, name)
-        assert value is None or isinstance(value, Decimal), f"Order.{name} must be Decimal or None"
-    assert isinstance(order.filled_quantity, Decimal)
+        expect(value is None or isinstance(value, Decimal), f"Order.{name} must be Decimal or None")
+    assert isinstance(order.filled_quantity, Decimal), (
+        f"Order.filled_quantity must be Decimal, got {type(order.filled_quantity).__name__}"
+    )
     return order
 
 

@@ -40,6 +40,7 @@ from exchanges.testing._breadth import (
     check_transfer,
 )
 from exchanges.testing._checks import assert_valid_balances, assert_valid_order, assert_valid_symbols_info
+from exchanges.testing._contract import expect
 from exchanges.testing._public import spec_for
 
 PUBLIC_ONLY = (SupportsOrderBookStream, SupportsTradeStream, SupportsTickerStream, SupportsAllTickers)
@@ -98,13 +99,17 @@ class PrivateExchangeConformance:
     # -- shape and capabilities --------------------------------------------------------------------
 
     async def test_is_private_exchange(self, private_exchange: PrivateExchange) -> None:
-        assert isinstance(private_exchange, PrivateExchange)
+        assert isinstance(private_exchange, PrivateExchange), (
+            f"private_exchange must be a PrivateExchange subclass, got {type(private_exchange).__name__}"
+        )
         assert not isinstance(private_exchange, PublicExchange), "the two domains must stay separate"
 
     async def test_declared_capabilities(
         self, private_exchange: PrivateExchange, exchange_spec: ExchangeSpec
     ) -> None:
-        assert private_exchange.name == exchange_spec.name
+        assert private_exchange.name == exchange_spec.name, (
+            f"exchange.name must equal its spec's name {exchange_spec.name!r}, got {private_exchange.name!r}"
+        )
         for capability in exchange_spec.private_capabilities:
             assert isinstance(private_exchange, ALL_CAPABILITIES[capability]), (
                 f"spec declares {capability!r} but the private exchange lacks its methods"
@@ -124,10 +129,17 @@ class PrivateExchangeConformance:
             pytest.skip("no balance capability")
         balances = assert_valid_balances(await private_exchange.get_balances())
         quote = await private_exchange.get_asset_balance(known_symbol.quote)
-        assert isinstance(quote, AssetBalance)
-        assert quote.asset == known_symbol.quote
+        expect(
+            isinstance(quote, AssetBalance) and quote.asset == known_symbol.quote,
+            (
+                f"get_asset_balance({known_symbol.quote!r}) must return that asset's AssetBalance, "
+                f"got {quote!r}"
+            ),
+        )
         if known_symbol.quote in balances:
-            assert quote == balances[known_symbol.quote]
+            assert quote == balances[known_symbol.quote], (
+                "get_asset_balance and get_balances must agree on the same asset"
+            )
         missing = await private_exchange.get_asset_balance(AssetName("NOSUCHCOIN"))
         assert missing.total == Decimal(0), "an asset the account does not hold has a zero balance"
 
@@ -149,28 +161,38 @@ class PrivateExchangeConformance:
             ),
             known_symbol,
         )
-        assert placed.side is Side.BUY
-        assert placed.order_type is OrderType.LIMIT
+        expect(
+            placed.side is Side.BUY and placed.order_type is OrderType.LIMIT,
+            (f"place_limit_order(BUY) must return a BUY LIMIT order, got {placed.side} {placed.order_type}"),
+        )
         assert placed.status.is_open, f"order should rest, got {placed.status}"
-        assert placed.client_order_id == client_id
+        assert placed.client_order_id == client_id, (
+            f"the order must carry the client_order_id sent ({client_id!r}), got {placed.client_order_id!r}"
+        )
         try:
             queried = assert_valid_order(
                 await private_exchange.get_order_status(known_symbol, placed.order_id), known_symbol
             )
-            assert queried.order_id == placed.order_id
-            assert queried.client_order_id == client_id
-            assert queried.status.is_open
-            assert queried.quantity == Decimal(tradable_quantity)
+            expect(
+                queried.order_id == placed.order_id and queried.client_order_id == client_id,
+                (f"get_order_status must return the order placed ({placed.order_id}), got {queried!r}"),
+            )
+            assert queried.status.is_open, f"a resting order must still be open, got {queried.status}"
+            assert queried.quantity == Decimal(tradable_quantity), (
+                f"the order's quantity must be the one placed ({tradable_quantity}), got {queried.quantity}"
+            )
             open_ids = [order.order_id for order in await private_exchange.get_open_orders(known_symbol)]
-            assert placed.order_id in open_ids
+            assert placed.order_id in open_ids, "get_open_orders must list the resting order"
         finally:
             canceled = await private_exchange.cancel_order(known_symbol, placed.order_id)
         assert_valid_order(canceled, known_symbol)
-        assert canceled.status in CLOSED_AFTER_CANCEL
+        assert canceled.status in CLOSED_AFTER_CANCEL, (
+            f"cancel_order must return the order CANCELED (or PARTIALLY_CANCELED), got {canceled.status}"
+        )
         after = await private_exchange.get_order_status(known_symbol, placed.order_id)
-        assert not after.status.is_open
+        assert not after.status.is_open, f"a canceled order must not be open any more, got {after.status}"
         open_ids = [order.order_id for order in await private_exchange.get_open_orders(known_symbol)]
-        assert placed.order_id not in open_ids
+        assert placed.order_id not in open_ids, "get_open_orders must not list a canceled order"
 
     async def test_cancel_unknown_order(
         self, private_exchange: PrivateExchange, known_symbol: Symbol, unknown_order_id: str

@@ -38,6 +38,7 @@ from exchanges.testing._checks import (
     assert_valid_trades,
     wait_for_condition,
 )
+from exchanges.testing._contract import expect
 
 PRIVATE_ONLY = (SupportsTrading, SupportsBalance, SupportsWithdrawal, SupportsUserStream, SupportsBatchOrders)
 
@@ -99,18 +100,28 @@ class PublicExchangeConformance:
     # -- REST contract -----------------------------------------------------------------------------
 
     async def test_is_public_exchange(self, public_exchange: PublicExchange) -> None:
-        assert isinstance(public_exchange, PublicExchange)
+        assert isinstance(public_exchange, PublicExchange), (
+            f"public_exchange must be a PublicExchange subclass, got {type(public_exchange).__name__}"
+        )
         assert not isinstance(public_exchange, PrivateExchange), "the two domains must stay separate"
-        assert isinstance(public_exchange.name, str)
-        assert public_exchange.name
-        assert isinstance(public_exchange.symbols, tuple)
+        expect(
+            isinstance(public_exchange.name, str) and public_exchange.name,
+            (
+                "the exchange needs a non-empty str attribute 'name' (its spec name), "
+                f"got {public_exchange.name!r}"
+            ),
+        )
+        assert isinstance(public_exchange.symbols, tuple), (
+            "the exchange's 'symbols' attribute must be a tuple of Symbol (store tuple(symbols) in the "
+            f"constructor), got {type(public_exchange.symbols).__name__}"
+        )
 
     async def test_symbols_info(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
         assert_valid_symbols_info(await public_exchange.get_symbols_info(), known_symbol)
 
     async def test_orderbook(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
         book = assert_valid_orderbook(await public_exchange.get_orderbook(known_symbol, 20), known_symbol)
-        assert book.bids or book.asks, "the known symbol's book is empty"
+        expect(book.bids or book.asks, "the known symbol's book is empty")
 
     async def test_recent_trades(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
         assert_valid_trades(await public_exchange.get_recent_trades(known_symbol, 50), known_symbol)
@@ -123,19 +134,26 @@ class PublicExchangeConformance:
 
     async def test_klines(self, public_exchange: PublicExchange, known_symbol: Symbol) -> None:
         klines = await public_exchange.get_klines(known_symbol, KlineInterval.MINUTE_1, limit=10)
-        assert isinstance(klines, list)
+        assert isinstance(klines, list), (
+            f"get_klines must return a list of Kline, got {type(klines).__name__}"
+        )
         for kline in klines:
-            assert isinstance(kline, Kline)
-            assert kline.symbol == known_symbol
-            assert kline.low <= min(kline.open, kline.close) <= max(kline.open, kline.close) <= kline.high
+            assert isinstance(kline, Kline), f"expected Kline items, got {type(kline).__name__}"
+            assert kline.symbol == known_symbol, f"kline is for {kline.symbol}, expected {known_symbol}"
+            assert kline.low <= min(kline.open, kline.close) <= max(kline.open, kline.close) <= kline.high, (
+                f"kline must satisfy low <= open, close <= high, got {kline}"
+            )
         opens = [kline.open_time for kline in klines]
         assert opens == sorted(opens), "klines must be oldest first"
 
     async def test_server_time_and_ping(self, public_exchange: PublicExchange) -> None:
         server_time = await public_exchange.get_server_time()
-        assert isinstance(server_time, int)
-        assert server_time > 0
-        assert await public_exchange.ping() is True
+        expect(
+            isinstance(server_time, int) and server_time > 0,
+            (f"get_server_time must return positive int epoch milliseconds, got {server_time!r}"),
+        )
+        pong = await public_exchange.ping()
+        assert pong is True, f"ping() must return True when the exchange answers, got {pong!r}"
 
     async def test_unknown_symbol_raises(
         self, public_exchange: PublicExchange, unknown_symbol: Symbol
@@ -149,17 +167,26 @@ class PublicExchangeConformance:
 
     async def test_health_and_metrics(self, public_exchange: PublicExchange) -> None:
         health = await public_exchange.health_check()
-        assert isinstance(health, dict)
-        assert "overall" in health
-        assert all(isinstance(value, bool) for value in health.values())
-        assert isinstance(public_exchange.get_performance_metrics(), dict)
+        expect(
+            isinstance(health, dict) and "overall" in health,
+            (f"health_check must return a dict of bools with an 'overall' key, got {health!r}"),
+        )
+        assert all(isinstance(value, bool) for value in health.values()), (
+            f"every health_check value must be a bool, got {health!r}"
+        )
+        metrics = public_exchange.get_performance_metrics()
+        assert isinstance(metrics, dict), (
+            f"get_performance_metrics must return a dict, got {type(metrics).__name__}"
+        )
 
     # -- capabilities ------------------------------------------------------------------------------
 
     async def test_declared_capabilities(
         self, public_exchange: PublicExchange, exchange_spec: ExchangeSpec
     ) -> None:
-        assert public_exchange.name == exchange_spec.name
+        assert public_exchange.name == exchange_spec.name, (
+            f"exchange.name must equal its spec's name {exchange_spec.name!r}, got {public_exchange.name!r}"
+        )
         for capability in exchange_spec.public_capabilities:
             assert isinstance(public_exchange, ALL_CAPABILITIES[capability]), (
                 f"spec declares {capability!r} but the public exchange lacks its methods"

@@ -30,7 +30,7 @@ def make_spec(name: str, **kwargs: Any) -> ExchangeSpec:
         default_config=ExchangeConfig(name=name, rest_url="http://x", ws_url="ws://x"),
         create_public=create_public,
         create_private=None,
-        **kwargs,
+        **{"credential_env_prefix": name.upper().replace("-", "_"), **kwargs},
     )
 
 
@@ -115,6 +115,25 @@ def test_invalid_specs_rejected(kwargs: dict[str, Any], message: str) -> None:
         ExchangeRegistry().register(make_spec("Bad-Name"))
 
 
+def test_spec_requires_a_credential_prefix() -> None:
+    """No default prefix: a plugin that forgets it fails at import, never reads another exchange's keys."""
+    spec = make_spec("alpha")
+    with pytest.raises(TypeError, match="credential_env_prefix"):
+        ExchangeSpec(  # type: ignore[call-arg]
+            name="alpha",
+            title="A",
+            default_config=spec.default_config,
+            create_public=spec.create_public,
+            create_private=None,
+        )
+
+
+@pytest.mark.parametrize("prefix", ["", "toy", "1TOY", "TOY-X"])
+def test_spec_rejects_a_malformed_credential_prefix(prefix: str) -> None:
+    with pytest.raises(PluginError, match="credential_env_prefix"):
+        ExchangeRegistry().register(make_spec("alpha", credential_env_prefix=prefix))
+
+
 def test_spec_name_must_match_default_config() -> None:
     spec = make_spec("alpha")
     bad = ExchangeSpec(
@@ -123,6 +142,7 @@ def test_spec_name_must_match_default_config() -> None:
         default_config=spec.default_config,
         create_public=spec.create_public,
         create_private=None,
+        credential_env_prefix="BETA",
     )
     with pytest.raises(PluginError, match=r"default_config\.name"):
         ExchangeRegistry().register(bad)
@@ -153,7 +173,8 @@ def fake_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
                 registry.register(ExchangeSpec(
                     name="good_{tag}", title="Good",
                     default_config=ExchangeConfig(name="good_{tag}", rest_url="http://g", ws_url="ws://g"),
-                    create_public=lambda config, symbols: None, create_private=None))
+                    create_public=lambda config, symbols: None, create_private=None,
+                    credential_env_prefix="GOOD"))
             """
         )
     )

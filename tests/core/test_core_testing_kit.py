@@ -53,3 +53,40 @@ def test_balance_checks() -> None:
     assert_valid_balances({usdt: AssetBalance(usdt, Decimal(1))})
     with pytest.raises(AssertionError):
         assert_valid_balances({usdt: AssetBalance(usdt, Decimal(-1))})
+
+
+def test_every_kit_check_says_what_the_contract_expected() -> None:
+    """No bare AssertionError from the kit: each assert in it carries a message."""
+    import ast
+    from pathlib import Path
+
+    import exchanges.testing
+
+    kit = Path(exchanges.testing.__file__).parent
+    bare = [
+        f"{path.name}:{node.lineno}"
+        for path in kit.glob("_*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Assert) and node.msg is None
+    ]
+    assert not bare, f"asserts without a message in the conformance kit: {bare}"
+
+
+async def test_symbols_must_be_a_tuple_and_the_failure_says_so() -> None:
+    from toy_exchange import ToyExchange
+    from toy_exchange.plugin import SPEC
+
+    from exchanges.testing import PublicExchangeConformance
+
+    exchange = ToyExchange(SPEC.default_config, [BTC])
+    exchange.symbols = [BTC]  # type: ignore[assignment]
+    with pytest.raises(AssertionError, match=r"'symbols' attribute must be a tuple of Symbol"):
+        await PublicExchangeConformance().test_is_public_exchange(exchange)
+
+
+def test_contract_violation_is_an_assertion_error() -> None:
+    from exchanges.testing import ContractViolation
+
+    with pytest.raises(AssertionError, match="got -1"):
+        assert_valid_balances({AssetName("X"): AssetBalance(AssetName("X"), Decimal(-1))})
+    assert issubclass(ContractViolation, AssertionError)

@@ -7,12 +7,10 @@ tricks: a subprocess in that venv picks ``toy`` by config string and sees ``mexc
 from __future__ import annotations
 
 import json
-import os
-import site
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,67 +42,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _clean_env() -> dict[str, str]:
-    drop = ("EXCHANGES_", "PYTHONPATH", "VIRTUAL_ENV", "PIP_")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
 @pytest.mark.slow
-def test_installed_toy_plugin_is_discovered(tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    created = subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if created.returncode != 0:
-        pytest.skip(f"cannot create a virtual environment here: {created.stderr.strip()[:200]}")
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    # --system-site-packages exposes the base interpreter's packages; when the tests themselves run in
-    # a venv, also expose this venv's site-packages (incl. the editable `exchanges` install and pip).
-    site_dirs = [p for p in site.getsitepackages() if Path(p).is_dir()]
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.strip()
-    Path(purelib, "_outer_site.pth").write_text(
-        "".join(f"import site; site.addsitedir({d!r})\n" for d in site_dirs)
-    )
+def test_installed_toy_plugin_is_discovered(tmp_path: Path, fresh_venv: Any) -> None:
+    python = fresh_venv.python
     build_dir = tmp_path / "src"  # build from a copy: keep build/ and *.egg-info out of the repo
     subprocess.run(["cp", "-r", str(TOY_DIR), str(build_dir)], check=True, timeout=60)
-    install = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--disable-pip-version-check",
-            "-q",
-            str(build_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-        env=_clean_env(),
-        check=False,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
+    fresh_venv.install(build_dir, tmp_path)
     run = subprocess.run(
         [str(python), "-c", SCRIPT],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
-        env=_clean_env(),
+        env=fresh_venv.env,
         check=False,
     )
     assert run.returncode == 0, run.stderr
@@ -115,14 +65,14 @@ def test_installed_toy_plugin_is_discovered(tmp_path: Path) -> None:
     assert result["rest_url"] == "memory://toy-sim"
     assert result["best_bid"] > 0
     assert result["failures"] == {}
-    assert Path(result["toy_location"]).resolve().is_relative_to(venv.resolve())  # installed copy
+    assert Path(result["toy_location"]).resolve().is_relative_to(fresh_venv.root.resolve())  # installed copy
     listing = subprocess.run(
         [str(python), "-m", "exchanges.cli", "list"],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
-        env=_clean_env(),
+        env=fresh_venv.env,
         check=False,
     )
     assert listing.returncode == 0, listing.stderr

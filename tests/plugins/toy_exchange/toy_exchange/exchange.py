@@ -1,4 +1,4 @@
-"""In-memory public and private exchanges that honour the framework contract."""
+"""In-memory public and private exchanges that honour the framework contract (no network)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from exchanges.config import Credentials, ExchangeConfig
 from exchanges.errors import ExchangeClosedError, InvalidOrder, OrderNotFound, SymbolNotSupported
@@ -287,7 +289,7 @@ class ToyPrivateExchange(PrivateExchange):
         order = self._find(symbol, order_id)
         if not order.status.is_open:
             raise OrderNotFound(f"order {order_id} is not open", exchange="toy")
-        canceled = Order(**{**_fields(order), "status": OrderStatus.CANCELED})
+        canceled = attrs.evolve(order, status=OrderStatus.CANCELED)
         self._orders[order_id] = canceled
         return canceled
 
@@ -315,9 +317,3 @@ class ToyPrivateExchange(PrivateExchange):
 
     async def stop_user_stream(self) -> None:
         self.streaming = False
-
-
-def _fields(order: Order) -> dict[str, Any]:
-    import attrs
-
-    return attrs.asdict(order, recurse=False)
