@@ -44,13 +44,13 @@ async def check_all_tickers(exchange: SupportsAllTickers, symbol: Symbol) -> Non
     tickers = await exchange.get_tickers()
     assert symbol in tickers, f"get_tickers() lacks {symbol}"
     for key, ticker in tickers.items():
-        assert isinstance(key, Symbol)
-        assert ticker.symbol == key
+        assert isinstance(key, Symbol), f"get_tickers() must be keyed by Symbol, got {type(key).__name__}"
+        assert ticker.symbol == key, f"get_tickers()[{key}] describes {ticker.symbol}"
     assert_valid_ticker(tickers[symbol], symbol)
     books = await exchange.get_book_tickers()
     assert symbol in books, f"get_book_tickers() lacks {symbol}"
     for key, book in books.items():
-        assert book.symbol == key
+        assert book.symbol == key, f"get_book_tickers()[{key}] describes {book.symbol}"
     assert_valid_book_ticker(books[symbol], symbol)
 
 
@@ -61,7 +61,9 @@ async def check_kline_history(exchange: SupportsKlineHistory, symbol: Symbol, en
     opens = [k.open_time for k in candles]
     assert opens == sorted(set(opens)), "candles must be oldest first and each once"
     assert all(start <= t < end_time for t in opens), "candles outside the asked window"
-    assert all(k.symbol == symbol and k.interval is KlineInterval.MINUTE_1 for k in candles)
+    assert all(k.symbol == symbol and k.interval is KlineInterval.MINUTE_1 for k in candles), (
+        f"every candle must be a 1-minute candle of {symbol}"
+    )
 
 
 async def check_batch_orders(
@@ -104,9 +106,9 @@ async def check_test_order(
 
 async def check_trading_fees(exchange: SupportsTradingFees, symbol: Symbol) -> None:
     fee = await exchange.get_trading_fees(symbol)
-    assert fee.symbol == symbol
-    assert Decimal(0) <= fee.maker < 1
-    assert Decimal(0) <= fee.taker < 1
+    assert fee.symbol == symbol, f"get_trading_fees({symbol}) returned fees for {fee.symbol}"
+    assert Decimal(0) <= fee.maker < 1, f"maker fee must be a fraction in [0, 1), got {fee.maker}"
+    assert Decimal(0) <= fee.taker < 1, f"taker fee must be a fraction in [0, 1), got {fee.taker}"
 
 
 async def check_paged_history(exchange: SupportsPagedHistory, symbol: Symbol, placed: Order | None) -> None:
@@ -114,29 +116,35 @@ async def check_paged_history(exchange: SupportsPagedHistory, symbol: Symbol, pl
     orders = [o async for o in exchange.iter_order_history(symbol)]
     ids = [o.order_id for o in orders]
     assert len(ids) == len(set(ids)), "an order was yielded twice"
-    assert [o.timestamp for o in orders] == sorted(o.timestamp for o in orders)
+    assert [o.timestamp for o in orders] == sorted(o.timestamp for o in orders), (
+        "iter_order_history must yield oldest first"
+    )
     if placed is not None:
         assert placed.order_id in ids, "the order placed just now is missing from iter_order_history"
     fills = [f async for f in exchange.iter_my_trades(symbol)]
     trade_ids = [f.trade_id for f in fills]
     assert len(trade_ids) == len(set(trade_ids)), "a fill was yielded twice"
-    assert [f.timestamp for f in fills] == sorted(f.timestamp for f in fills)
+    assert [f.timestamp for f in fills] == sorted(f.timestamp for f in fills), (
+        "iter_my_trades must yield oldest first"
+    )
 
 
 async def check_deposits(exchange: SupportsDeposits, asset: AssetName) -> None:
     address = await exchange.get_deposit_address(asset)
-    assert isinstance(address, DepositAddress)
-    assert address.asset == asset
-    assert address.address
+    assert isinstance(address, DepositAddress), f"expected DepositAddress, got {type(address).__name__}"
+    assert address.asset == asset, f"deposit address is for {address.asset}, expected {asset}"
+    assert address.address, "the deposit address must not be empty"
     history = await exchange.get_deposit_history(asset)
-    assert all(d.asset == asset for d in history)
+    assert all(d.asset == asset for d in history), f"get_deposit_history({asset}) returned other assets"
 
 
 async def check_safe_withdrawal(exchange: SupportsSafeWithdrawal, asset: AssetName) -> None:
     """The network list has rules; an unknown network is refused before sending, naming the rule."""
     networks = await exchange.get_withdrawal_networks(asset)
     assert networks, f"{asset} should have at least one network"
-    assert all(isinstance(n, NetworkInfo) and n.asset == asset for n in networks)
+    assert all(isinstance(n, NetworkInfo) and n.asset == asset for n in networks), (
+        f"get_withdrawal_networks({asset}) must return NetworkInfo records of {asset}"
+    )
     request = WithdrawalRequest(asset=asset, amount=Decimal(1), address="conformance", network="NO-SUCH-NET")
     try:
         await exchange.plan_withdrawal(request)
@@ -151,8 +159,9 @@ async def check_transfer(exchange: SupportsTransfer, asset: AssetName, amount: D
     """SPOT -> FUTURES -> SPOT leaves the spot balance where it was."""
     before = (await exchange.get_asset_balance(asset)).free if isinstance(exchange, SupportsBalance) else None
     out = await exchange.transfer(asset, amount, AccountType.SPOT, AccountType.FUTURES)
-    assert out.transfer_id
-    assert out.amount == amount
+    assert out.transfer_id, "a transfer must return its id"
+    assert out.amount == amount, f"transfer returned amount {out.amount}, expected {amount}"
     await exchange.transfer(asset, amount, AccountType.FUTURES, AccountType.SPOT)
     if before is not None and isinstance(exchange, SupportsBalance):
-        assert (await exchange.get_asset_balance(asset)).free == before
+        after = (await exchange.get_asset_balance(asset)).free
+        assert after == before, f"SPOT -> FUTURES -> SPOT must leave free {asset} at {before}, got {after}"

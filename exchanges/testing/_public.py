@@ -286,9 +286,11 @@ class PublicExchangeConformance:
         try:
             if expect_stream_data:
                 kline = await first_item(public_exchange.iter_klines(), stream_timeout)
-                assert isinstance(kline, Kline)
-                assert kline.symbol == known_symbol
-                assert kline.low <= kline.close <= kline.high
+                assert isinstance(kline, Kline), f"iter_klines must yield Kline, got {type(kline).__name__}"
+                assert kline.symbol == known_symbol, f"kline is for {kline.symbol}, expected {known_symbol}"
+                assert kline.low <= kline.close <= kline.high, (
+                    f"kline must satisfy low <= close <= high: {kline}"
+                )
         finally:
             await public_exchange.stop_kline_stream([known_symbol])
         await public_exchange.stop_kline_stream()
