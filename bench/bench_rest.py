@@ -46,7 +46,7 @@ from exchanges.capabilities import SupportsTrading
 from exchanges.config import Credentials
 from exchanges.factory import FullExchangeFactory
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import OrderType, Side
+from exchanges.models import OrderRequest, OrderType, Side
 from exchanges.transport._rest_metrics import TransportMetrics
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.market import parse_depth_snapshot
@@ -166,7 +166,9 @@ async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, float
         params = {"symbol": "BTCUSDT", "limit": 100}
         cost = public.costs.cost(c.DEPTH)
         prepared = await private.prepare(
-            SYMBOL, Side.BUY, OrderType.LIMIT, quantity=Decimal("0.001"), price=Decimal("40000.5")
+            OrderRequest(
+                SYMBOL, Side.BUY, OrderType.LIMIT, quantity=Decimal("0.001"), price=Decimal("40000.5")
+            )
         )
         order_params = prepared.params()
         plans: dict[str, dict[str, Call]] = {

@@ -23,6 +23,7 @@ come from ``<PREFIX>_API_KEY``/``<PREFIX>_SECRET_KEY`` or a TOML file named by
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tomllib
@@ -135,6 +136,19 @@ def load_credentials(prefix: str, env: Mapping[str, str]) -> Credentials:
     )
 
 
+_POSITIVE_FIELDS = (
+    "request_timeout",
+    "order_timeout",
+    "connect_timeout",
+    "max_retry_after",
+    "max_response_bytes",
+    "connection_pool_size",
+    "rate_limit_window",
+    "ws_ping_interval",
+)
+"""Fields where 0 would mean "no bound" (or nothing at all): rejected at load, naming the key."""
+
+
 @attrs.frozen(slots=True)
 class ExchangeConfig:
     """Every setting of one exchange connection. Flat on purpose; every field but the URLs has a default."""
@@ -145,10 +159,16 @@ class ExchangeConfig:
     environment: str = "production"
     """``"sim"`` for the simulator profile."""
     request_timeout: float = 10.0
-    """Seconds, market-data REST."""
+    """Seconds, market-data REST (counted from when the request leaves; finite, above 0)."""
     order_timeout: float = 6.0
-    """Seconds, order placement and cancel."""
+    """Seconds, order placement and cancel (counted from when the request leaves; finite, above 0)."""
     connect_timeout: float = 5.0
+    max_retry_after: float = 10.0
+    """Longest server ``Retry-After`` (seconds) waited for; a longer one raises ``RateLimitError`` at once."""
+    max_response_bytes: int = 32 * 1024 * 1024
+    """Largest REST answer body read; a larger one raises ``ProtocolError`` without being read whole."""
+    order_reserved_connections: int = 2
+    """Pooled connections that only orders, cancels and their lookups may use (below the pool size)."""
     max_retries: int = 2
     """Retries (not attempts) for idempotent requests."""
     retry_delay: float = 0.1
@@ -181,8 +201,19 @@ class ExchangeConfig:
             )
         for field in attrs.fields(ExchangeConfig):
             value = getattr(self, field.name)
+            if field.type is float and not math.isfinite(value):
+                raise ConfigurationError(f"{field.name} must be a finite number, got {value!r}")
             if field.type in (int, float) and value < 0:
                 raise ConfigurationError(f"{field.name} must not be negative, got {value!r}")
+        for name in _POSITIVE_FIELDS:
+            value = getattr(self, name)
+            if value <= 0:
+                raise ConfigurationError(f"{name} must be above 0, got {value!r}")
+        if self.order_reserved_connections >= self.connection_pool_size:
+            raise ConfigurationError(
+                f"order_reserved_connections must be below connection_pool_size "
+                f"({self.connection_pool_size}), got {self.order_reserved_connections!r}"
+            )
 
     def with_overrides(self, **changes: Any) -> ExchangeConfig:
         """A copy with some fields changed; values are converted like environment variables are."""

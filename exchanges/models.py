@@ -16,10 +16,13 @@ Times are integers in milliseconds since the Unix epoch, as exchanges send them.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
+import math
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple, NewType
 
 import attrs
+
+from exchanges.errors import InvalidOrder
 
 __all__ = [
     "AccountType",
@@ -57,6 +60,7 @@ __all__ = [
     "WithdrawalPlan",
     "WithdrawalRequest",
     "WithdrawalStatus",
+    "to_amount",
 ]
 
 AssetName = NewType("AssetName", str)
@@ -359,6 +363,115 @@ class Order:
         return None if self.quantity is None else self.quantity - self.filled_quantity
 
 
+Amount = Decimal | str | int | float
+"""Order inputs accept any of these; they become finite positive Decimals (:func:`to_amount`)."""
+
+
+def _to_side(value: Side | str) -> Side:
+    """A :class:`Side`, or its name in any case (``"buy"``); anything else is refused."""
+    if isinstance(value, Side):
+        return value
+    if isinstance(value, str):
+        try:
+            return Side(value.strip().upper())
+        except ValueError:
+            raise InvalidOrder(
+                f"side must be Side.BUY or Side.SELL (or 'BUY'/'SELL'), got {value!r}"
+            ) from None
+    raise TypeError(f"side must be a Side (or 'BUY'/'SELL'), got {type(value).__name__} {value!r}")
+
+
+def _to_order_type(value: OrderType | str) -> OrderType:
+    """An :class:`OrderType`, or its name in any case (``"limit"``); anything else is refused."""
+    if isinstance(value, OrderType):
+        return value
+    names = ", ".join(t.value for t in OrderType)
+    if isinstance(value, str):
+        try:
+            return OrderType(value.strip().upper())
+        except ValueError:
+            raise InvalidOrder(f"order_type must be one of {names}, got {value!r}") from None
+    raise TypeError(
+        f"order_type must be an OrderType (or one of {names}), got {type(value).__name__} {value!r}"
+    )
+
+
+def to_amount(value: Amount, name: str) -> Decimal:
+    """``value`` as a finite, positive Decimal. Floats go through ``repr`` (``0.1`` -> ``Decimal("0.1")``).
+
+    Raises TypeError for a type that is not a number (``bool`` included) and InvalidOrder for text that
+    is not a number, NaN, infinities, zero and negative values: the message names ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (Decimal, str, int, float)):
+        raise TypeError(f"{name} must be a Decimal, str, int or float, got {type(value).__name__} {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidOrder(f"{name} must be a finite number, got {value!r}")
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidOrder(f"{name} {value!r} is not a number") from None
+    else:
+        result = Decimal(value)
+    if not result.is_finite():
+        raise InvalidOrder(f"{name} must be a finite number, got {value!r}")
+    if result <= 0:
+        raise InvalidOrder(f"{name} must be positive, got {value!r}")
+    return result
+
+
+def _quantity(value: Amount | None) -> Decimal | None:
+    return None if value is None else to_amount(value, "quantity")
+
+
+def _price(value: Amount | None) -> Decimal | None:
+    return None if value is None else to_amount(value, "price")
+
+
+def _quote_quantity(value: Amount | None) -> Decimal | None:
+    return None if value is None else to_amount(value, "quote_quantity")
+
+
+def _check_symbol(_: object, __: attrs.Attribute[Symbol], value: object) -> None:
+    if not isinstance(value, Symbol):
+        raise TypeError(
+            f"symbol must be a Symbol such as Symbol('BTC', 'USDT') or Symbol.parse('BTC/USDT'), "
+            f"got {type(value).__name__} {value!r}"
+        )
+
+
+def _check_client_order_id(_: object, __: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"client_order_id must be a str or None, got {type(value).__name__} {value!r}")
+    if value == "":
+        raise InvalidOrder("client_order_id must not be empty (pass None to have one generated)")
+
+
+@attrs.frozen(slots=True)
+class OrderRequest:
+    """One order as a caller asks for it: the single record an order travels in, from the API door to
+    the wire (and through a plugin's simulator rules).
+
+    Checked at construction, before any request: ``symbol`` must be a :class:`Symbol`; ``side`` and
+    ``order_type`` are the enums or their names in any case (``"buy"``, ``"LIMIT"``: friendlier, and
+    validated); amounts are ``Decimal``, ``str``, ``int`` or ``float`` and become finite positive
+    ``Decimal`` s; ``client_order_id`` is a non-empty ``str`` or None (the plugin then generates one).
+    A wrong type raises ``TypeError``, a wrong value :class:`~exchanges.errors.InvalidOrder`, each
+    naming the field and what was expected. Exchange rules (tick, step, minimums, which of quantity /
+    price / quote_quantity a type needs) are the plugin's pre-flight checks.
+    """
+
+    symbol: Symbol = attrs.field(validator=_check_symbol)
+    side: Side = attrs.field(converter=_to_side)
+    order_type: OrderType = attrs.field(converter=_to_order_type)
+    quantity: Decimal | None = attrs.field(default=None, converter=_quantity)
+    price: Decimal | None = attrs.field(default=None, converter=_price)
+    quote_quantity: Decimal | None = attrs.field(default=None, converter=_quote_quantity)
+    client_order_id: str | None = attrs.field(default=None, validator=_check_client_order_id)
+
+
 @attrs.frozen(slots=True)
 class Fill:
     """One execution of one of our orders."""
@@ -488,22 +601,6 @@ class NetworkInfo:
 # --------------------------------------------------------------------------------------------------
 # Requests and account movements (breadth of the private API)
 # --------------------------------------------------------------------------------------------------
-
-Amount = Decimal | str | int | float
-"""Order inputs accept any of these; they are quantized with Decimal before sending."""
-
-
-@attrs.frozen(slots=True)
-class OrderRequest:
-    """One order as a value: what ``place_batch_orders`` and ``test_order`` take."""
-
-    symbol: Symbol
-    side: Side
-    order_type: OrderType
-    quantity: Amount | None = None
-    price: Amount | None = None
-    quote_quantity: Amount | None = None
-    client_order_id: str | None = None
 
 
 class AccountType(enum.Enum):

@@ -27,6 +27,16 @@ contains that one request and nothing else, so the bound becomes ``max(limit + b
 ``pause(pools, seconds)`` (after a 429/418 with ``Retry-After``) blocks the pools until the
 deadline; pauses only ever delay admissions, so they cannot break the guarantee.
 
+Counting like the server: held weight
+-------------------------------------
+The exchange starts a request's window when the request *reaches* it, which is later than our
+admission. If we expired our entry ``window`` seconds after admission, we would admit the next request
+while the server still counts the previous one: HTTP 429. So a caller that sends over the network books
+with ``hold=True``: the weight counts as *held* (it never expires) until :meth:`RateLimiter.release`,
+called when the answer (or the failure) is in; only then is it logged with expiry ``release time +
+window``. The server saw the request before we saw its answer, so our entry outlives the server's, and
+the guarantee above still holds (an entry covers at least ``[admission, admission + window)``).
+
 Fairness: waiters queue FIFO per pool (an :class:`asyncio.Lock` per pool, always taken in one global order
 so costs spanning several pools cannot deadlock). A heavy request is therefore not starved by a
 stream of light ones. Requests on other pools are not held up. The fast path (nobody waiting,
@@ -51,6 +61,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger("exchanges.ratelimit")
+
+_HELD_POLL = 0.01
+"""Seconds between re-checks while the missing room is held by requests in flight (released at an
+unknown time)."""
 
 # Sleeps shorter than this are rounded up: the loop may wake a hair early (clock resolution) and
 # a tight re-check loop would burn CPU for nothing.
@@ -91,7 +105,7 @@ class EndpointCost:
 class _Pool:
     """One pool's state: the admission log, its running sum and the pause deadline."""
 
-    __slots__ = ("capacity", "limit", "lock", "log", "paused_until", "used", "window")
+    __slots__ = ("capacity", "held", "limit", "lock", "log", "paused_until", "used", "window")
 
     def __init__(self, limit: PoolLimit) -> None:
         self.limit = limit
@@ -99,6 +113,7 @@ class _Pool:
         self.window = limit.window
         self.log: deque[tuple[float, int]] = deque()  # (expiry time, weight), expiries ascending
         self.used = 0
+        self.held = 0  # weight of requests in flight (booked with hold=True, not yet released)
         self.paused_until = 0.0
         self.lock = asyncio.Lock()
 
@@ -110,21 +125,35 @@ class _Pool:
     def wait_for(self, weight: int, now: float) -> float:
         """Seconds until ``weight`` fits (0.0: fits now). Call :meth:`expire` first."""
         wait = self.paused_until - now if self.paused_until > now else 0.0
-        if self.used + weight <= self.capacity:
+        held = self.held
+        if self.used + held + weight <= self.capacity:
             return wait
-        # (Beyond here ``used > 0`` unless the weight alone is oversized.)
+        # (Beyond here ``used + held > 0`` unless the weight alone is oversized.)
         if weight > self.capacity:
-            # Oversized: admitted alone, once everything logged has expired.
+            # Oversized: admitted alone, once nothing is in flight and everything logged has expired.
+            if held:
+                return max(wait, _HELD_POLL)
             return max(wait, self.log[-1][0] - now) if self.log else wait
-        excess = self.used + weight - self.capacity
+        excess = self.used + held + weight - self.capacity
         freed = 0
         for expiry, logged in self.log:
             freed += logged
             if freed >= excess:
                 return max(wait, expiry - now)
-        return wait  # unreachable: the whole log frees ``used`` >= excess
+        # The log cannot free enough: the rest is held by requests in flight.
+        return max(wait, self.log[-1][0] - now if self.log else 0.0, _HELD_POLL)
 
-    def book(self, weight: int, now: float) -> None:
+    def book(self, weight: int, now: float, hold: bool = False) -> None:
+        if hold:
+            self.held += weight
+        else:
+            self.log.append((now + self.window, weight))
+            self.used += weight
+
+    def release(self, weight: int, now: float) -> None:
+        """A held weight's request is answered: log it from ``now`` (``now`` never decreases, so the log
+        stays sorted by expiry)."""
+        self.held -= weight
         self.log.append((now + self.window, weight))
         self.used += weight
 
@@ -175,14 +204,22 @@ class RateLimiter:
                 resolved.append((pool, weight))
         return resolved
 
-    def try_acquire(self, cost: EndpointCost, now: float | None = None) -> float:
+    def try_acquire(self, cost: EndpointCost, now: float | None = None, *, hold: bool = False) -> float:
         """Book ``cost`` if every pool has room at ``now`` and return 0.0; else book nothing and
         return the seconds to wait before trying again. Pure apart from the pools' state: tests
-        pass ``now`` explicitly."""
-        return self._try(self._resolve(cost), self._clock() if now is None else now)
+        pass ``now`` explicitly. ``hold``: see :meth:`release`."""
+        return self._try(self._resolve(cost), self._clock() if now is None else now, hold)
+
+    def release(self, cost: EndpointCost, now: float | None = None) -> None:
+        """End the hold of a ``cost`` booked with ``hold=True``: its request was answered (or failed)
+        at ``now``, so its weight counts for one window from now (see "held weight" in the module
+        docstring). Call it exactly once per held booking, also on errors and cancellation."""
+        when = self._clock() if now is None else now
+        for pool, weight in self._resolve(cost):
+            pool.release(weight, when)
 
     @staticmethod
-    def _try(resolved: list[tuple[_Pool, int]], now: float) -> float:
+    def _try(resolved: list[tuple[_Pool, int]], now: float, hold: bool = False) -> float:
         wait = 0.0
         for pool, weight in resolved:
             pool.expire(now)
@@ -192,10 +229,10 @@ class RateLimiter:
         if wait > 0.0:
             return wait
         for pool, weight in resolved:
-            pool.book(weight, now)
+            pool.book(weight, now, hold)
         return 0.0
 
-    def acquire_nowait(self, cost: EndpointCost) -> bool:
+    def acquire_nowait(self, cost: EndpointCost, *, hold: bool = False) -> bool:
         """Book ``cost`` now and return True if no pool of it has a queued waiter and every pool has
         room (by the same rule as the waiting path, oversized costs included); else book nothing and
         return False (then ``await acquire_waiting(cost)``). Callable without creating a coroutine."""
@@ -208,7 +245,7 @@ class RateLimiter:
             if pool.wait_for(weight, now) > 0.0:
                 return False
         for pool, weight in resolved:
-            pool.book(weight, now)
+            pool.book(weight, now, hold)
         return True
 
     async def acquire(self, cost: EndpointCost) -> float:
@@ -220,7 +257,7 @@ class RateLimiter:
             return 0.0
         return await self.acquire_waiting(cost)
 
-    async def acquire_waiting(self, cost: EndpointCost) -> float:
+    async def acquire_waiting(self, cost: EndpointCost, *, hold: bool = False) -> float:
         """The waiting path of :meth:`acquire`, for callers that already tried :meth:`acquire_nowait`:
         queue FIFO on every pool of ``cost``, wait for room, book it; returns the seconds waited."""
         resolved = self._resolve(cost)
@@ -232,7 +269,7 @@ class RateLimiter:
                 await lock.acquire()
                 acquired.append(lock)
             while True:
-                wait = self._try(resolved, self._clock())
+                wait = self._try(resolved, self._clock(), hold)
                 if wait == 0.0:
                     break
                 await asyncio.sleep(max(wait, _MIN_SLEEP))
@@ -265,7 +302,7 @@ class RateLimiter:
         return max(self._pools[pool_name].paused_until - now, 0.0)
 
     def used(self, pool_name: str, now: float | None = None) -> int:
-        """Weight booked in the pool's current window."""
+        """Weight booked in the pool's current window, held weight (requests in flight) included."""
         pool = self._pools[pool_name]
         pool.expire(self._clock() if now is None else now)
-        return pool.used
+        return pool.used + pool.held

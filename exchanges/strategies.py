@@ -9,6 +9,7 @@ A plugin passes its own implementation wherever an exchange behaves differently:
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
@@ -145,7 +146,9 @@ class RetryStrategy(Protocol):
 class ExponentialBackoffRetry:
     """Retry retryable errors (see ``ExchangeError.retryable``) with capped exponential backoff.
 
-    A ``RateLimitError`` with ``retry_after`` waits at least that long.
+    A ``RateLimitError`` with ``retry_after`` waits at least that long, never more than ``max_delay``:
+    one whose ``retry_after`` is above ``max_delay`` (or not finite) is not retried at all (raised at once
+    rather than freezing the caller).
     """
 
     def __init__(
@@ -171,6 +174,10 @@ class ExponentialBackoffRetry:
     def should_retry(self, attempt: int, error: BaseException) -> bool:
         if attempt >= self._max_attempts:
             return False
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            wait = error.retry_after
+            if not (math.isfinite(wait) and wait <= self.max_delay):
+                return False
         return isinstance(error, ExchangeError) and error.retryable
 
     def calculate_delay(self, attempt: int, error: BaseException) -> float:
@@ -178,4 +185,4 @@ class ExponentialBackoffRetry:
         delay += self._rng.random() * self.jitter * delay
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             delay = max(delay, float(error.retry_after))
-        return delay
+        return min(delay, self.max_delay) if math.isfinite(delay) else self.max_delay

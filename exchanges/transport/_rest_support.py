@@ -8,6 +8,7 @@ classifier usually falls back to :class:`DefaultErrorClassifier` for statuses it
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -49,20 +50,27 @@ class ErrorClassifier(Protocol):
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent/bad."""
-    if not value:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent.
+
+    A header that is present but unusable (garbage, NaN, a date without a zone) gives ``math.inf``:
+    the server asked for a wait we cannot bound, so callers treat it as "longer than any cap" and
+    raise instead of guessing. Negative values mean "now" (0.0).
+    """
+    if value is None or not value.strip():
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return math.inf if math.isnan(seconds) else max(seconds, 0.0)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return None
+        return math.inf
     if when.tzinfo is None:
-        return None
+        return math.inf
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 

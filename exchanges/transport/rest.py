@@ -16,7 +16,24 @@ Safety rules, because an order sent twice costs real money:
 * A connection that provably failed before anything was sent (refused, DNS, TLS handshake, connect
   timeout) raises a plain :class:`~exchanges.errors.ExchangeConnectionError`: nothing happened.
 * 4xx business errors raise the classified exception at once. 429/418 also pause the request's
-  rate-limit pools for ``Retry-After`` seconds (1 s when the server gives none).
+  rate-limit pools for ``Retry-After`` seconds (1 s when the server gives none), never longer than
+  ``max_retry_after``; a longer (or non-finite) ``Retry-After`` is not waited for: the
+  :class:`~exchanges.errors.RateLimitError` (carrying the server's value) is raised at once and no
+  retry is attempted.
+
+Bounded waits and fair sending:
+
+* Timeouts must be finite and positive (:class:`~exchanges.errors.ConfigurationError` otherwise).
+* A connection gate (``_rest_gate.ConnectionGate``) sized like the pool sits in front of the
+  rate limiter: a request holding a slot always finds a free connection, so its timeout starts when it
+  leaves (not while it queues), and ``priority`` requests (orders, cancels, their lookups; by default
+  every non-GET) may use ``reserved_connections`` slots that ordinary reads cannot, and are served first.
+* The rate limiter books weight with ``hold=True`` and releases it when the answer is in (see
+  :mod:`exchanges.ratelimit`): our window ends after the server's.
+* An answer larger than ``max_body_bytes`` is never read whole: it raises
+  :class:`~exchanges.errors.ProtocolError` (for a write: an unknown outcome) after at most that many bytes.
+* ``trace``: a :class:`SendTrace` records when each attempt was signed, so a caller can compute from
+  the timestamp actually sent (orders: the settle point after which a lost order cannot be accepted).
 
 Parameters always travel in the query string, also for POST and DELETE (as MEXC expects); the URL is
 built with ``encoded=True`` so a signed query is sent exactly as signed. Bodies are decoded with
@@ -31,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -46,11 +64,13 @@ from exchanges.errors import (
     ExchangeError,
     ExchangeServerError,
     OrderOutcomeUnknown,
+    ProtocolError,
     RateLimitError,
 )
 from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
+from exchanges.transport._rest_gate import ConnectionGate
 from exchanges.transport._rest_metrics import CountingConnector, EndpointMetrics, TransportMetrics
 from exchanges.transport._rest_support import (
     DefaultErrorClassifier,
@@ -76,8 +96,11 @@ __all__ = [
     "RateLimiter",
     "RequestSigner",
     "RestTransport",
+    "SendTrace",
+    "check_timeout",
     "encode_query",
     "error_envelope",
+    "exceeds_cap",
     "is_unreserved",
     "parse_retry_after",
     "plain_decimal",
@@ -87,6 +110,45 @@ logger = logging.getLogger("exchanges.transport.rest")
 
 DEFAULT_RATE_LIMIT_PAUSE = 1.0
 """Seconds to pause a pool after a 429/418 that carried no ``Retry-After``."""
+
+DEFAULT_MAX_RETRY_AFTER = 10.0
+"""Longest ``Retry-After`` (seconds) a transport waits for by default; longer ones raise at once."""
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+"""Largest answer body read by default (MEXC's full exchangeInfo is a few MB)."""
+
+_READ_CHUNK = 64 * 1024
+
+
+def check_timeout(name: str, value: float) -> float:
+    """``value`` if it is a finite number of seconds above zero, else ConfigurationError naming ``name``.
+
+    aiohttp reads 0 and None as "no timeout" and fails inside on ``inf``: a bounded wait needs a real one.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{name} must be a number of seconds, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{name} must be a finite number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+class SendTrace:
+    """What happened to one request on its way out, filled in by :meth:`RestTransport.request`.
+
+    ``signed_at``: the event-loop time (``loop.time()``) at which the latest attempt was signed, i.e.
+    when its timestamp was taken; None while nothing was signed (so nothing was sent). ``attempts``:
+    how many attempts were signed.
+    """
+
+    __slots__ = ("attempts", "signed_at")
+
+    def __init__(self) -> None:
+        self.signed_at: float | None = None
+        self.attempts = 0
+
+    def mark_signed(self, when: float) -> None:
+        self.signed_at = when
+        self.attempts += 1
 
 
 class _NotSent(ExchangeConnectionError):
@@ -114,12 +176,29 @@ class RestTransport:
         classifier: ErrorClassifier | None = None,
         signer: RequestSigner | None = None,
         headers: Mapping[str, str] | None = None,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        reserved_connections: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
+        self.timeout = check_timeout("timeout", timeout)
+        self.connect_timeout = check_timeout("connect_timeout", connect_timeout)
+        self.max_retry_after = check_timeout("max_retry_after", max_retry_after)
+        if pool_size < 1:
+            raise ConfigurationError(f"pool_size must be at least 1, got {pool_size!r}")
+        if max_body_bytes < 1:
+            raise ConfigurationError(f"max_body_bytes must be at least 1, got {max_body_bytes!r}")
+        if reserved_connections is None:
+            reserved_connections = max(1, pool_size // 5) if pool_size > 1 else 0
+        if not 0 <= reserved_connections < pool_size:
+            raise ConfigurationError(
+                f"reserved_connections must be in 0..{pool_size - 1} (below pool_size), "
+                f"got {reserved_connections!r}"
+            )
+        self.max_body_bytes = max_body_bytes
         self.pool_size = pool_size
+        self.gate = ConnectionGate(pool_size, reserved_connections)
         self.retry: RetryStrategy = retry or ExponentialBackoffRetry(max_attempts=3)
         self.limiter = limiter
         self.classifier: ErrorClassifier = classifier or DefaultErrorClassifier(exchange=name)
@@ -185,28 +264,48 @@ class RestTransport:
         timeout: float | None = None,  # noqa: ASYNC109 - per-request HTTP timeout, part of the contract
         context: Mapping[str, Any] | None = None,
         raw: bool = False,
+        priority: bool | None = None,
+        trace: SendTrace | None = None,
     ) -> Any:
         """Send a request and return its JSON-decoded body (``{}`` when empty), or with ``raw=True`` the
         2xx body's bytes undecoded (``b""`` when empty), for the caller's typed decoder.
 
+        ``timeout`` counts from when the request leaves (after the connection gate and the rate
+        limiter). ``priority`` (default: every method but GET) uses the reserved connections.
+
         Raises the classified :class:`~exchanges.errors.ExchangeError` subclass,
-        :class:`~exchanges.errors.ExchangeConnectionError`, or
-        :class:`~exchanges.errors.OrderOutcomeUnknown` for a non-idempotent request whose fate is unknown.
+        :class:`~exchanges.errors.ExchangeConnectionError`, :class:`~exchanges.errors.ProtocolError`
+        (an oversized answer), or :class:`~exchanges.errors.OrderOutcomeUnknown` for a non-idempotent
+        request whose fate is unknown.
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method == "GET"
+        if priority is None:
+            priority = method != "GET"
         if signed and self.signer is None:
             raise ConfigurationError(f"{method} {path} needs signing but the transport has no signer")
         pairs = normalise_params(params)
         endpoint = self.metrics.endpoint(method, path)
-        client_timeout = self._client_timeout(self.timeout if timeout is None else timeout)
+        client_timeout = self._client_timeout(
+            self.timeout if timeout is None else check_timeout("timeout", timeout)
+        )
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, path, pairs, signed, cost, client_timeout, endpoint, raw)
+                gate = self.gate
+                if not gate.try_enter(priority):
+                    await gate.enter(priority)
+                try:
+                    return await self._attempt(
+                        method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw
+                    )
+                finally:
+                    gate.leave()
             except ExchangeError as error:
+                if self._waits_too_long(error):
+                    raise
                 if not (idempotent and self.retry.should_retry(attempt, error)):
                     if isinstance(error, _NotSent):  # nothing was sent: never an unknown outcome
                         raise error.public() from error.__cause__
@@ -228,10 +327,14 @@ class RestTransport:
                 )
                 await asyncio.sleep(delay)
 
+    def _waits_too_long(self, error: ExchangeError) -> bool:
+        """A 429/418 whose ``Retry-After`` is above ``max_retry_after`` (or not finite): not waited for."""
+        return isinstance(error, RateLimitError) and exceeds_cap(error.retry_after, self.max_retry_after)
+
     @staticmethod
     def _outcome_unknown(error: ExchangeError) -> bool:
         """A write that failed this way may have been executed (the request may have been sent)."""
-        return isinstance(error, (ExchangeConnectionError, ExchangeServerError))
+        return isinstance(error, (ExchangeConnectionError, ExchangeServerError, ProtocolError))
 
     def _unknown(
         self, method: str, path: str, error: ExchangeError, context: Mapping[str, Any] | None
@@ -265,21 +368,46 @@ class RestTransport:
         cost: EndpointCost | None,
         client_timeout: aiohttp.ClientTimeout,
         endpoint: EndpointMetrics,
+        trace: SendTrace | None,
         raw: bool = False,
     ) -> Any:
-        """One HTTP round trip: rate limit, sign, send, classify. Raises ExchangeError subclasses."""
-        limiter = self.limiter
+        """One HTTP round trip, holding a gate slot: rate limit, sign, send, classify. Raises
+        ExchangeError subclasses."""
+        limiter = self.limiter if cost is not None else None
+        if limiter is None:
+            return await self._send(method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw)
+        assert cost is not None
         # Fast path: room in every pool and nobody queued -> booked without creating a coroutine.
-        if cost is not None and limiter is not None and not limiter.acquire_nowait(cost):
-            waited = await limiter.acquire_waiting(cost)
+        if not limiter.acquire_nowait(cost, hold=True):
+            waited = await limiter.acquire_waiting(cost, hold=True)
             if waited:
                 endpoint.ratelimit_waits.inc()
                 self.metrics.ratelimit_waits.inc()
                 self.metrics.ratelimit_wait.record(waited)
+        try:
+            return await self._send(method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw)
+        finally:
+            limiter.release(cost)  # the server has seen it (or never will): its window starts by now
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        pairs: Params,
+        signed: bool,
+        cost: EndpointCost | None,
+        client_timeout: aiohttp.ClientTimeout,
+        endpoint: EndpointMetrics,
+        trace: SendTrace | None,
+        raw: bool,
+    ) -> Any:
+        """Sign, send, read (capped) and classify one attempt."""
         extra_headers: Mapping[str, str] | None = None
         if signed:
             assert self.signer is not None  # checked in request()
             query, extra_headers = self.signer.sign(method, path, pairs)
+            if trace is not None:
+                trace.mark_signed(asyncio.get_running_loop().time())
         else:
             query = encode_query(pairs) if pairs else ""
         url = URL(f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}", encoded=True)
@@ -288,7 +416,7 @@ class RestTransport:
         start = time.perf_counter()
         try:
             async with session.request(method, url, headers=extra_headers, timeout=client_timeout) as resp:
-                body = await resp.read()
+                body = await self._read_capped(resp, method, path)
                 status = resp.status
                 headers = resp.headers
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -297,6 +425,9 @@ class RestTransport:
             raise _NotSent(
                 f"{method} {path}: cannot connect ({type(exc).__name__})", exchange=self.name
             ) from exc
+        except ProtocolError:
+            endpoint.errors.inc()
+            raise
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             self._count_connection_error(endpoint, start)
             detail = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
@@ -318,14 +449,19 @@ class RestTransport:
         error = self.classifier.classify(status, body, headers, method, path)
         if isinstance(error, RateLimitError):
             self.metrics.rate_limit_errors.inc()
-            pause = error.retry_after if error.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
+            asked = error.retry_after
+            pause = min(DEFAULT_RATE_LIMIT_PAUSE if asked is None else asked, self.max_retry_after)
+            if not math.isfinite(pause):  # NaN
+                pause = self.max_retry_after
             logger.warning(
-                "%s: rate limit reached on %s %s (HTTP %d), pausing for %.1f s",
+                "%s: rate limit reached on %s %s (HTTP %d, Retry-After %s), pausing for %.1f s%s",
                 self.name,
                 method,
                 path,
                 status,
+                asked,
                 pause,
+                "; above max_retry_after: not retried" if exceeds_cap(asked, self.max_retry_after) else "",
             )
             if cost is not None and self.limiter is not None:
                 self.limiter.pause(cost.weights.keys(), pause)
@@ -333,7 +469,36 @@ class RestTransport:
             self.metrics.api_errors.inc()
         raise error
 
+    async def _read_capped(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+        """The whole body, refusing (before reading it all) one longer than ``max_body_bytes``."""
+        cap = self.max_body_bytes
+        declared = resp.content_length
+        if declared is not None and declared > cap:
+            raise self._too_large(method, path, f"declares {declared} bytes")
+        if declared is not None and "Content-Encoding" not in resp.headers:
+            return await resp.read()  # aiohttp stops at Content-Length (no decompression to grow it)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_READ_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(method, path, f"sent more than {cap} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, method: str, path: str, detail: str) -> ProtocolError:
+        return ProtocolError(
+            f"answer {detail}, above the body cap of {self.max_body_bytes} bytes (max_response_bytes)",
+            source=f"{method} {path}",
+            exchange=self.name,
+        )
+
     def _count_connection_error(self, endpoint: EndpointMetrics, start: float) -> None:
         endpoint.errors.inc()
         endpoint.latency.record(time.perf_counter() - start)
         self.metrics.connection_errors.inc()
+
+
+def exceeds_cap(retry_after: float | None, cap: float) -> bool:
+    """True when a server's ``Retry-After`` is longer than ``cap`` or not a finite number."""
+    return retry_after is not None and not (math.isfinite(retry_after) and retry_after <= cap)

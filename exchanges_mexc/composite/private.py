@@ -169,50 +169,47 @@ class MexcCompositePrivateExchange(PrivateExchange):
     async def place_limit_order(
         self,
         symbol: Symbol,
-        side: Side,
+        side: Side | str,
         quantity: Amount,
         price: Amount,
         *,
-        order_type: OrderType = OrderType.LIMIT,
+        order_type: OrderType | str = OrderType.LIMIT,
         client_order_id: str | None = None,
     ) -> Order:
         """LIMIT, LIMIT_MAKER, IMMEDIATE_OR_CANCEL or FILL_OR_KILL, quantized to the symbol's precision."""
-        return await self._place(symbol, side, order_type, quantity, price, None, client_order_id)
+        return await self.place(
+            OrderRequest(symbol, side, order_type, quantity, price, None, client_order_id)
+        )
 
     async def place_market_order(
         self,
         symbol: Symbol,
-        side: Side,
+        side: Side | str,
         quantity: Amount | None = None,
         *,
         quote_quantity: Amount | None = None,
         client_order_id: str | None = None,
     ) -> Order:
         """MARKET by base ``quantity`` or by ``quote_quantity`` to spend (exactly one of them)."""
-        return await self._place(
-            symbol, side, OrderType.MARKET, quantity, None, quote_quantity, client_order_id
+        return await self.place(
+            OrderRequest(symbol, side, OrderType.MARKET, quantity, None, quote_quantity, client_order_id)
         )
 
-    async def _place(
-        self,
-        symbol: Symbol,
-        side: Side,
-        order_type: OrderType,
-        quantity: Amount | None,
-        price: Amount | None,
-        quote_quantity: Amount | None,
-        client_order_id: str | None,
-    ) -> Order:
-        """Pre-flight check (refusals logged here at ERROR), then one safe send (logged by the REST layer)."""
+    async def place(self, request: OrderRequest) -> Order:
+        """Place one order, passed whole to the wire. Ends as the real :class:`Order`,
+        :class:`~exchanges.errors.OrderNotPlaced` or :class:`~exchanges.errors.OrderOutcomeUnknown`
+        (or the exchange's typed refusal); see docs/mexc.md "Orders"."""
         self._require_open()
-        await self._watch_symbol(symbol)
+        await self._watch_symbol(request.symbol)
         try:
-            prepared = await self.rest.prepare(
-                symbol, side, order_type, quantity, price, quote_quantity, client_order_id
-            )
+            prepared = await self.rest.prepare(request)
         except ExchangeError as error:
             logger.error(
-                "MEXC order refused before sending: %s %s %s: %s", symbol, side.value, order_type.value, error
+                "MEXC order refused before sending: %s %s %s: %s",
+                request.symbol,
+                request.side.value,
+                request.order_type.value,
+                error,
             )
             raise
         return self._track(await self.rest.place_prepared(prepared))
@@ -363,15 +360,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
     async def test_order(self, request: OrderRequest) -> None:
         """Validate ``request`` locally and with MEXC (``POST /api/v3/order/test``) without placing it."""
         self._require_open()
-        await self.rest.test_order(
-            request.symbol,
-            request.side,
-            request.order_type,
-            request.quantity,
-            request.price,
-            request.quote_quantity,
-            request.client_order_id,
-        )
+        await self.rest.test_order(request)
 
     async def get_trading_fees(self, symbol: Symbol) -> TradeFee:
         """The account's maker/taker rates for ``symbol`` (MEXC ``/api/v3/tradeFee``)."""

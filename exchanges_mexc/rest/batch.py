@@ -16,18 +16,23 @@ from typing import Any, Protocol
 
 import msgspec
 
-from exchanges.capabilities import Amount
 from exchanges.config import ExchangeConfig
-from exchanges.errors import ExchangeError, ExchangeServerError, InvalidOrder, OrderOutcomeUnknown
-from exchanges.models import Order, OrderType, Side, Symbol
-from exchanges.transport.rest import plain_decimal
+from exchanges.errors import (
+    ExchangeError,
+    ExchangeServerError,
+    InvalidOrder,
+    OrderOutcomeUnknown,
+    ProtocolError,
+)
+from exchanges.models import Order, OrderRequest, Symbol
+from exchanges.transport.rest import SendTrace, plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.account import parse_order_mapping
 from exchanges_mexc.parsing.values import code_opt
 from exchanges_mexc.rest.placement import ReconcilePolicy, describe, reconcile
 from exchanges_mexc.rest.preflight import PreparedOrder
 from exchanges_mexc.rest.signed import MexcSignedClient
-from exchanges_mexc.rest.types import BatchResult, OrderRequest
+from exchanges_mexc.rest.types import BatchResult
 
 
 class BatchClient(Protocol):
@@ -38,19 +43,15 @@ class BatchClient(Protocol):
     signed: MexcSignedClient
     policy: ReconcilePolicy
 
-    async def prepare(
-        self,
-        symbol: Symbol,
-        side: Side,
-        order_type: OrderType,
-        quantity: Amount | None = None,
-        price: Amount | None = None,
-        quote_quantity: Amount | None = None,
-        client_order_id: str | None = None,
-    ) -> PreparedOrder: ...
+    async def prepare(self, request: OrderRequest) -> PreparedOrder: ...
 
     async def get_order(
-        self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        symbol: Symbol,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        *,
+        priority: bool = False,
     ) -> Order: ...
 
 
@@ -89,36 +90,30 @@ async def place_batch(client: BatchClient, requests: Sequence[OrderRequest]) -> 
     sent: list[tuple[int, PreparedOrder]] = []
     for index, req in enumerate(requests):
         try:
-            prepared = await client.prepare(
-                req.symbol,
-                req.side,
-                req.order_type,
-                req.quantity,
-                req.price,
-                req.quote_quantity,
-                req.client_order_id,
-            )
+            prepared = await client.prepare(req)
         except ExchangeError as error:
             results[index] = BatchResult(req, req.client_order_id or "", error=error)
             continue
         sent.append((index, prepared))
     if sent:
-        loop = asyncio.get_running_loop()
-        sent_at = loop.time()
         payload = msgspec.json.encode([p.batch_item() for _, p in sent]).decode()
+        trace = SendTrace()
         try:
             data = await client.signed.request(
                 c.BATCH_ORDERS,
                 [("batchOrders", payload)],
                 timeout=client.config.order_timeout,
                 context={"symbol": symbol, "client_order_id": ",".join(p.client_order_id for _, p in sent)},
+                priority=True,
+                trace=trace,
             )
-        except (OrderOutcomeUnknown, ExchangeServerError) as unknown:
+        except (OrderOutcomeUnknown, ExchangeServerError, ProtocolError) as unknown:
             logger.warning(
                 "MEXC batch of %d: outcome unknown (%s); reconciling", len(sent), type(unknown).__name__
             )
+            signed_at = trace.signed_at if trace.signed_at is not None else asyncio.get_running_loop().time()
             found = await asyncio.gather(
-                *(_reconcile_item(client, p, sent_at, unknown) for _, p in sent), return_exceptions=False
+                *(_reconcile_item(client, p, signed_at, unknown) for _, p in sent), return_exceptions=False
             )
             for (index, prepared), result in zip(sent, found, strict=True):
                 results[index] = BatchResult(requests[index], prepared.client_order_id, **result)
@@ -131,14 +126,16 @@ async def place_batch(client: BatchClient, requests: Sequence[OrderRequest]) -> 
 
 
 async def _reconcile_item(
-    client: BatchClient, prepared: PreparedOrder, sent_at: float, cause: BaseException
+    client: BatchClient, prepared: PreparedOrder, signed_at: float, cause: BaseException
 ) -> dict[str, Any]:
     try:
         order = await reconcile(
             prepared,
-            lambda: client.get_order(prepared.symbol, client_order_id=prepared.client_order_id),
+            lambda: client.get_order(
+                prepared.symbol, client_order_id=prepared.client_order_id, priority=True
+            ),
             client.policy,
-            sent_at=sent_at,
+            signed_at=signed_at,
             cause=cause,
         )
     except ExchangeError as error:

@@ -22,9 +22,8 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import attrs
 
-from exchanges.capabilities import Amount
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
-from exchanges.models import OrderType, Side, Symbol, SymbolInfo
+from exchanges.models import OrderRequest, OrderType, Side, Symbol, SymbolInfo
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.errors import SideNotAllowed
@@ -49,28 +48,6 @@ def check_client_order_id(client_order_id: str) -> str:
             exchange=EXCHANGE_NAME,
         )
     return client_order_id
-
-
-def to_decimal(value: Amount, name: str) -> Decimal:
-    """``value`` as a finite Decimal; floats go through ``str`` (``0.1`` -> ``Decimal("0.1")``)."""
-    if isinstance(value, bool):
-        raise InvalidOrder(f"{name} must be a number, got {value!r}", exchange=EXCHANGE_NAME)
-    try:
-        if isinstance(value, Decimal):
-            result = value
-        elif isinstance(value, float):
-            result = Decimal(str(value))
-        elif isinstance(value, int):
-            result = Decimal(value)
-        elif isinstance(value, str):
-            result = Decimal(value.strip())
-        else:
-            raise InvalidOrder(f"{name} must be Decimal, str, int or float, got {type(value).__name__}")
-    except InvalidOperation:
-        raise InvalidOrder(f"{name} {value!r} is not a number", exchange=EXCHANGE_NAME) from None
-    if not result.is_finite():
-        raise InvalidOrder(f"{name} must be finite, got {value!r}", exchange=EXCHANGE_NAME)
-    return result
 
 
 _EXACT = decimal.Context(prec=80, rounding=ROUND_DOWN, traps=[decimal.Inexact, InvalidOperation])
@@ -105,34 +82,53 @@ def fits_step(value: Decimal, step: Decimal) -> bool:
         return False
 
 
-def _positive(value: Amount, name: str) -> Decimal:
-    result = to_decimal(value, name)
-    if result <= 0:
-        raise InvalidOrder(f"{name} must be positive, got {plain_decimal(result)}", exchange=EXCHANGE_NAME)
-    return result
-
-
 @attrs.frozen(slots=True)
 class PreparedOrder:
-    """A validated order, quantized and ready to send. ``params()`` gives the wire parameters."""
+    """A validated order ready to send: the caller's :class:`OrderRequest` with its amounts quantized
+    and its client order id always set, plus the MEXC pair name. ``params()`` gives the wire parameters."""
 
-    symbol: Symbol
+    request: OrderRequest
     pair: str
-    side: Side
-    order_type: OrderType
-    quantity: Decimal | None
-    price: Decimal | None
-    quote_quantity: Decimal | None
-    client_order_id: str
+
+    @property
+    def symbol(self) -> Symbol:
+        return self.request.symbol
+
+    @property
+    def side(self) -> Side:
+        return self.request.side
+
+    @property
+    def order_type(self) -> OrderType:
+        return self.request.order_type
+
+    @property
+    def quantity(self) -> Decimal | None:
+        return self.request.quantity
+
+    @property
+    def price(self) -> Decimal | None:
+        return self.request.price
+
+    @property
+    def quote_quantity(self) -> Decimal | None:
+        return self.request.quote_quantity
+
+    @property
+    def client_order_id(self) -> str:
+        cid = self.request.client_order_id
+        assert cid is not None  # prepare_order always sets it
+        return cid
 
     def params(self) -> list[tuple[str, str]]:
-        items = [("symbol", self.pair), ("side", self.side.value), ("type", self.order_type.value)]
-        if self.quantity is not None:
-            items.append(("quantity", plain_decimal(self.quantity)))
-        if self.quote_quantity is not None:
-            items.append(("quoteOrderQty", plain_decimal(self.quote_quantity)))
-        if self.price is not None:
-            items.append(("price", plain_decimal(self.price)))
+        request = self.request
+        items = [("symbol", self.pair), ("side", request.side.value), ("type", request.order_type.value)]
+        if request.quantity is not None:
+            items.append(("quantity", plain_decimal(request.quantity)))
+        if request.quote_quantity is not None:
+            items.append(("quoteOrderQty", plain_decimal(request.quote_quantity)))
+        if request.price is not None:
+            items.append(("price", plain_decimal(request.price)))
         items.append(("newClientOrderId", self.client_order_id))
         return items
 
@@ -161,8 +157,7 @@ def _check_tradable(info: SymbolInfo | None, symbol: Symbol, side: Side, order_t
     return info
 
 
-def _prepare_quantity(info: SymbolInfo, quantity: Amount) -> Decimal:
-    requested = _positive(quantity, "quantity")
+def _prepare_quantity(info: SymbolInfo, requested: Decimal) -> Decimal:
     step = info.step_size
     rounded = quantize_down(requested, step, info.base_precision)
     if rounded <= 0:
@@ -180,8 +175,7 @@ def _prepare_quantity(info: SymbolInfo, quantity: Amount) -> Decimal:
     return rounded
 
 
-def _prepare_price(info: SymbolInfo, price: Amount) -> Decimal:
-    value = _positive(price, "price")
+def _prepare_price(info: SymbolInfo, value: Decimal) -> Decimal:
     tick = info.tick_size
     if not fits_step(value, tick):
         raise InvalidOrder(
@@ -209,20 +203,25 @@ def _check_notional(
         )
 
 
-def prepare_order(
-    info: SymbolInfo | None,
-    symbol: Symbol,
-    pair: str,
-    side: Side,
-    order_type: OrderType,
-    quantity: Amount | None = None,
-    price: Amount | None = None,
-    quote_quantity: Amount | None = None,
-    client_order_id: str | None = None,
-) -> PreparedOrder:
-    """Validate and quantize an order; raises InvalidOrder / SymbolNotSupported / TradingDisabled."""
+def prepare_order(info: SymbolInfo | None, request: OrderRequest, pair: str) -> PreparedOrder:
+    """Validate and quantize ``request``; raises InvalidOrder / SymbolNotSupported / TradingDisabled.
+
+    ``request`` has already checked types, finiteness and positivity (:class:`OrderRequest`); this adds
+    the symbol's rules and generates a client order id when the caller gave none."""
+    symbol, side, order_type = request.symbol, request.side, request.order_type
+    quantity, price, quote_quantity = request.quantity, request.price, request.quote_quantity
     info = _check_tradable(info, symbol, side, order_type)
-    cid = check_client_order_id(client_order_id) if client_order_id is not None else new_client_order_id()
+    cid = (
+        check_client_order_id(request.client_order_id)
+        if request.client_order_id is not None
+        else new_client_order_id()
+    )
+
+    def ready(qty: Decimal | None, px: Decimal | None, quote: Decimal | None) -> PreparedOrder:
+        return PreparedOrder(
+            attrs.evolve(request, quantity=qty, price=px, quote_quantity=quote, client_order_id=cid), pair
+        )
+
     if order_type in LIMIT_TYPES:
         if quantity is None or price is None:
             raise InvalidOrder(
@@ -237,7 +236,7 @@ def prepare_order(
         _check_notional(
             info, qty * px, info.min_notional, info.max_notional, "order value (quantity x price)"
         )
-        return PreparedOrder(symbol, pair, side, order_type, qty, px, None, cid)
+        return ready(qty, px, None)
     # MARKET
     if price is not None:
         raise InvalidOrder("MARKET orders take no price", exchange=EXCHANGE_NAME)
@@ -247,11 +246,9 @@ def prepare_order(
             exchange=EXCHANGE_NAME,
         )
     if quantity is not None:
-        return PreparedOrder(
-            symbol, pair, side, order_type, _prepare_quantity(info, quantity), None, None, cid
-        )
+        return ready(_prepare_quantity(info, quantity), None, None)
     assert quote_quantity is not None
-    requested = _positive(quote_quantity, "quote_quantity")
+    requested = quote_quantity
     quote = quantize_down(requested, Decimal(0), info.quote_precision)
     if quote <= 0:
         raise InvalidOrder(
@@ -261,4 +258,4 @@ def prepare_order(
     low = info.min_notional_market if info.min_notional_market is not None else info.min_notional
     high = info.max_notional_market if info.max_notional_market is not None else info.max_notional
     _check_notional(info, quote, low, high, "market quote_quantity")
-    return PreparedOrder(symbol, pair, side, order_type, None, None, quote, cid)
+    return ready(None, None, quote)

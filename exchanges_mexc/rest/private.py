@@ -13,8 +13,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from exchanges.capabilities import Amount
 from exchanges.config import Credentials, ExchangeConfig
 from exchanges.errors import OrderOutcomeUnknown
@@ -27,6 +25,7 @@ from exchanges.models import (
     Fill,
     NetworkInfo,
     Order,
+    OrderRequest,
     OrderType,
     Side,
     Symbol,
@@ -34,10 +33,10 @@ from exchanges.models import (
     Withdrawal,
     WithdrawalRequest,
 )
+from exchanges.transport.rest import SendTrace
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.account import (
     OPEN_ORDERS,
-    ORDER_NEW,
     ORDER_QUERY,
     parse_account,
     parse_my_trades,
@@ -49,11 +48,11 @@ from exchanges_mexc.parsing.values import dec
 from exchanges_mexc.rest.batch import place_batch
 from exchanges_mexc.rest.capital import MexcCapitalRest
 from exchanges_mexc.rest.params import window_params
-from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
+from exchanges_mexc.rest.placement import ReconcilePolicy, order_from_answer, place_safely
 from exchanges_mexc.rest.preflight import PreparedOrder, prepare_order
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.rest.signed import MexcSignedClient
-from exchanges_mexc.rest.types import BatchResult, OrderRequest, TradeFee
+from exchanges_mexc.rest.types import BatchResult, TradeFee
 
 logger = logging.getLogger("exchanges.mexc.rest.private")
 
@@ -132,78 +131,62 @@ class MexcPrivateSpotRest:
 
     # ------------------------------------------------------------------ orders
 
-    async def prepare(
-        self,
-        symbol: Symbol,
-        side: Side,
-        order_type: OrderType,
-        quantity: Amount | None = None,
-        price: Amount | None = None,
-        quote_quantity: Amount | None = None,
-        client_order_id: str | None = None,
-    ) -> PreparedOrder:
+    async def prepare(self, request: OrderRequest) -> PreparedOrder:
         """Validate and quantize an order against the cached rules; sends nothing but exchangeInfo."""
-        info = self.public.peek_symbol_info(symbol)  # fresh cache: no coroutine layers
+        info = self.public.peek_symbol_info(request.symbol)  # fresh cache: no coroutine layers
         if info is None:
-            info = await self.public.get_symbol_info(symbol)
-        return prepare_order(
-            info,
-            symbol,
-            self.public.pair(symbol),
-            side,
-            order_type,
-            quantity,
-            price,
-            quote_quantity,
-            client_order_id,
-        )
+            info = await self.public.get_symbol_info(request.symbol)
+        return prepare_order(info, request, self.public.pair(request.symbol))
+
+    async def place(self, request: OrderRequest) -> Order:
+        """Place one order safely: it ends as the real :class:`Order`, :class:`OrderNotPlaced` or
+        :class:`OrderOutcomeUnknown` (see :mod:`~exchanges_mexc.rest.placement`)."""
+        return await self.place_prepared(await self.prepare(request))
 
     async def place_order(
         self,
         symbol: Symbol,
-        side: Side,
-        order_type: OrderType,
+        side: Side | str,
+        order_type: OrderType | str,
         quantity: Amount | None = None,
         price: Amount | None = None,
         quote_quantity: Amount | None = None,
         client_order_id: str | None = None,
     ) -> Order:
-        """Place one order safely (see :mod:`~exchanges_mexc.rest.placement`)."""
-        prepared = await self.prepare(
-            symbol, side, order_type, quantity, price, quote_quantity, client_order_id
+        """:meth:`place` with the fields of an :class:`OrderRequest` as arguments."""
+        return await self.place(
+            OrderRequest(symbol, side, order_type, quantity, price, quote_quantity, client_order_id)
         )
-        return await self.place_prepared(prepared)
 
     async def place_prepared(self, prepared: PreparedOrder) -> Order:
-        """Send an already validated order once; reconcile if its answer is lost."""
+        """Send an already validated order once; reconcile if its answer is lost or unusable."""
         return await place_safely(
             prepared,
-            lambda: self._send_order(prepared),
-            lambda: self.get_order(prepared.symbol, client_order_id=prepared.client_order_id),
+            lambda trace: self._send_order(prepared, trace),
+            lambda: self.get_order(prepared.symbol, client_order_id=prepared.client_order_id, priority=True),
             self.policy,
         )
 
-    async def _send_order(self, prepared: PreparedOrder) -> Order:
+    async def _send_order(self, prepared: PreparedOrder, trace: SendTrace) -> Order:
         data = await self.signed.request(
             c.ORDER_NEW,
             prepared.params(),
             timeout=self.config.order_timeout,
             context={"symbol": prepared.symbol, "client_order_id": prepared.client_order_id},
             raw=True,
+            priority=True,
+            trace=trace,
         )
-        order = parse_order_json(data, prepared.symbol, ORDER_NEW)
-        if order.client_order_id is None:  # the POST answer does not echo it
-            order = attrs.evolve(order, client_order_id=prepared.client_order_id)
-        return order
+        return order_from_answer(data, prepared)
 
     async def place_limit_order(
         self,
         symbol: Symbol,
-        side: Side,
+        side: Side | str,
         quantity: Amount,
         price: Amount,
         *,
-        order_type: OrderType = OrderType.LIMIT,
+        order_type: OrderType | str = OrderType.LIMIT,
         client_order_id: str | None = None,
     ) -> Order:
         return await self.place_order(symbol, side, order_type, quantity, price, None, client_order_id)
@@ -211,7 +194,7 @@ class MexcPrivateSpotRest:
     async def place_market_order(
         self,
         symbol: Symbol,
-        side: Side,
+        side: Side | str,
         quantity: Amount | None = None,
         *,
         quote_quantity: Amount | None = None,
@@ -221,20 +204,9 @@ class MexcPrivateSpotRest:
             symbol, side, OrderType.MARKET, quantity, None, quote_quantity, client_order_id
         )
 
-    async def test_order(
-        self,
-        symbol: Symbol,
-        side: Side,
-        order_type: OrderType,
-        quantity: Amount | None = None,
-        price: Amount | None = None,
-        quote_quantity: Amount | None = None,
-        client_order_id: str | None = None,
-    ) -> None:
+    async def test_order(self, request: OrderRequest) -> None:
         """Validate an order locally and with MEXC (``POST /api/v3/order/test``) without placing it."""
-        prepared = await self.prepare(
-            symbol, side, order_type, quantity, price, quote_quantity, client_order_id
-        )
+        prepared = await self.prepare(request)
         await self.signed.request(c.ORDER_TEST, prepared.params(), timeout=self.config.order_timeout)
 
     async def place_batch_orders(self, orders: Sequence[OrderRequest]) -> list[BatchResult]:
@@ -278,13 +250,18 @@ class MexcPrivateSpotRest:
         return orders
 
     async def get_order(
-        self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
+        self,
+        symbol: Symbol,
+        order_id: str | None = None,
+        client_order_id: str | None = None,
+        *,
+        priority: bool = False,
     ) -> Order:
-        """One order by id or client id; raises OrderNotFound (-2011) when MEXC does not know it."""
+        """One order by id or client id; raises OrderNotFound (-2011) when MEXC does not know it.
+        ``priority`` gives the lookup an order's connection priority (reconciliation uses it)."""
         params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
-        return parse_order_json(
-            await self.signed.request(c.ORDER_QUERY, params, raw=True), symbol, ORDER_QUERY
-        )
+        data = await self.signed.request(c.ORDER_QUERY, params, raw=True, priority=priority)
+        return parse_order_json(data, symbol, ORDER_QUERY)
 
     async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
         return await self.get_order(symbol, order_id)

@@ -19,7 +19,7 @@ from exchanges.config import Credentials, ExchangeConfig
 from exchanges.errors import ClockSkewError
 from exchanges.metrics import MetricsRegistry
 from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
-from exchanges.transport.rest import RestTransport
+from exchanges.transport.rest import RestTransport, SendTrace
 from exchanges_mexc import constants as c
 from exchanges_mexc.auth import MexcSigner
 from exchanges_mexc.errors import MexcErrorClassifier, envelope_in_body, is_error_envelope
@@ -78,6 +78,9 @@ class MexcSignedClient:
             timeout=config.request_timeout,
             connect_timeout=config.connect_timeout,
             pool_size=config.connection_pool_size,
+            max_retry_after=config.max_retry_after,
+            max_body_bytes=config.max_response_bytes,
+            reserved_connections=config.order_reserved_connections,
             retry=_SkipClockSkew(retry),
             limiter=public.limiter,
             classifier=self.classifier,
@@ -99,9 +102,14 @@ class MexcSignedClient:
         idempotent: bool | None = None,
         context: Mapping[str, Any] | None = None,
         raw: bool = False,
+        priority: bool | None = None,
+        trace: SendTrace | None = None,
     ) -> Any:
         """Send one signed request; returns the JSON body (with ``raw=True`` its bytes, for a ``parsing``
-        function that decodes them once into its typed shape). Resyncs the clock once on 700003."""
+        function that decodes them once into its typed shape). Resyncs the clock once on 700003.
+
+        ``priority`` and ``trace``: see :meth:`RestTransport.request`; the trace's ``signed_at`` is the
+        signing time of the attempt sent last (after a clock resync, the second one)."""
         if not self.clock.synced:
             await self.clock.sync()
         resynced = False
@@ -117,6 +125,8 @@ class MexcSignedClient:
                     timeout=timeout,
                     context=context,
                     raw=raw,
+                    priority=priority,
+                    trace=trace,
                 )
             except ClockSkewError:
                 if resynced:

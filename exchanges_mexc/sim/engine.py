@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import NamedTuple
 
+from exchanges.models import OrderRequest, Side
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.book import ZERO, Order, OrderBook
 from exchanges_mexc.sim.errors import SimError
 from exchanges_mexc.sim.history import PublicTrade, SymbolHistory
-from exchanges_mexc.sim.rules import LIMIT_LIKE, OrderRequest, validate
+from exchanges_mexc.sim.rules import LIMIT_LIKE, pair_of, validate
 from exchanges_mexc.sim.specs import SymbolSpec
 
 MAX_OPEN_ORDERS = 500
@@ -185,19 +186,19 @@ class MatchingEngine:
     # -- placing --------------------------------------------------------------------------------
     def check(self, uid: int, req: OrderRequest) -> SymbolSpec:
         """Every pre-trade rule (symbol, precision, notional, duplicates, open cap)."""
-        spec = self.spec(req.symbol)
+        spec = self.spec(pair_of(req.symbol))
         validate(spec, req, self.ref_price(spec.symbol))
         if req.client_order_id and req.client_order_id in self._client_ids.get(uid, {}):
             raise SimError(33333, "param is error: duplicate newClientOrderId")
         if uid not in self.unlimited_uids and self._open_count.get(uid, 0) >= MAX_OPEN_ORDERS:
             raise SimError(30029, "Cannot exceed the maximum order limit")
         book = self.books[spec.symbol]
-        opposite = book.best("SELL" if req.side == "BUY" else "BUY")
-        if req.type == "LIMIT_MAKER" and opposite is not None and req.price is not None:
-            crosses = req.price >= opposite if req.side == "BUY" else req.price <= opposite
+        opposite = book.best(req.side.opposite.value)
+        if req.order_type.value == "LIMIT_MAKER" and opposite is not None and req.price is not None:
+            crosses = req.price >= opposite if req.side is Side.BUY else req.price <= opposite
             if crosses:
                 raise SimError(30041, "current order type can not place order")
-        if req.type == "MARKET" and opposite is None:
+        if req.order_type.value == "MARKET" and opposite is None:
             raise SimError(30010, "no valid trade price")
         return spec
 
@@ -208,14 +209,14 @@ class MatchingEngine:
         now = self.clock()
         order = Order(
             order_id=f"C02__{next(self._ids)}",
-            client_order_id=req.client_order_id,
+            client_order_id=req.client_order_id or "",
             uid=uid,
             symbol=spec.symbol,
-            side=req.side,
-            type=req.type,
+            side=req.side.value,
+            type=req.order_type.value,
             price=req.price,
             orig_qty=req.quantity,
-            orig_quote_qty=req.quote_qty,
+            orig_quote_qty=req.quote_quantity,
             time=now,
             update_time=now,
         )

@@ -14,11 +14,12 @@ import math
 import random
 from decimal import ROUND_DOWN, Decimal
 
+from exchanges.models import OrderRequest, OrderType, Side
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.book import Order
 from exchanges_mexc.sim.engine import MatchingEngine
 from exchanges_mexc.sim.errors import SimError
-from exchanges_mexc.sim.rules import OrderRequest
+from exchanges_mexc.sim.rules import symbol_of
 from exchanges_mexc.sim.specs import SymbolSpec
 
 log = logging.getLogger("exchanges.mexc.sim.market")
@@ -103,7 +104,7 @@ class SyntheticMarket:
 
     def _limit(self, spec: SymbolSpec, side: str, distance: int) -> None:
         price = self._price(spec, side, distance)
-        self._place(OrderRequest(spec.symbol, side, "LIMIT", self._qty(spec, price), None, price))
+        self._place(OrderRequest(symbol_of(spec), Side(side), OrderType.LIMIT, self._qty(spec, price), price))
 
     def event(self, symbol: str) -> None:
         """One random action on ``symbol``: move the mid, then place, cancel or take."""
@@ -123,7 +124,8 @@ class SyntheticMarket:
         else:
             side = rng.choice(("BUY", "SELL"))
             ref = self.engine.ref_price(symbol) or spec.initial_price
-            self._place(OrderRequest(symbol, side, "MARKET", self._qty(spec, ref) / 4 or spec.lot))
+            qty = self._qty(spec, ref) / 4 or spec.lot
+            self._place(OrderRequest(symbol_of(spec), Side(side), OrderType.MARKET, qty))
         self._trim(spec)
 
     def _farthest(self, symbol: str, orders: list[Order]) -> Order:

@@ -35,14 +35,14 @@ def _placed_json(order: Order, transact_time: int) -> dict[str, Any]:
 @route("POST", "/api/v3/order", signed=True)
 async def new_order(ctx: Ctx) -> Any:
     """Place an order."""
-    order = ctx.sim.engine.place(ctx.uid, build_request(ctx.params))
+    order = ctx.sim.engine.place(ctx.uid, build_request(ctx.params, ctx.sim.engine.specs))
     return _placed_json(order, order.time)
 
 
 @route("POST", "/api/v3/order/test", signed=True)
 async def test_order(ctx: Ctx) -> Any:
     """Validate only; ``{}``."""
-    ctx.sim.engine.check(ctx.uid, build_request(ctx.params))
+    ctx.sim.engine.check(ctx.uid, build_request(ctx.params, ctx.sim.engine.specs))
     return {}
 
 
@@ -66,7 +66,7 @@ async def batch_orders(ctx: Ctx) -> Any:
         params = {k: str(v) for k, v in item.items() if v is not None}
         client_id = params.get("newClientOrderId")
         try:
-            order = ctx.sim.engine.place(ctx.uid, build_request(params))
+            order = ctx.sim.engine.place(ctx.uid, build_request(params, ctx.sim.engine.specs))
         except SimError as err:
             failed: dict[str, Any] = {"msg": err.msg, "code": err.code}
             if client_id:

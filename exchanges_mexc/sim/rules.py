@@ -8,9 +8,10 @@ notional 30002, above the maximum notional 30003, outside PERCENT_PRICE_BY_SIDE 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from exchanges.models import OrderRequest, OrderType, Side, Symbol
 from exchanges_mexc.sim.book import fmt
 from exchanges_mexc.sim.errors import SimError, missing
 from exchanges_mexc.sim.specs import SymbolSpec
@@ -19,17 +20,14 @@ ORDER_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER", "IMMEDIATE_OR_CANCEL", "FILL_OR
 LIMIT_LIKE = ("LIMIT", "LIMIT_MAKER", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL")
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    """A validated-shape order: numbers already parsed, business checks pending."""
+def pair_of(symbol: Symbol) -> str:
+    """The MEXC pair name of ``symbol``: ``BTC/USDT`` -> ``BTCUSDT``."""
+    return f"{symbol.base}{symbol.quote}"
 
-    symbol: str
-    side: str
-    type: str
-    quantity: Decimal | None = None
-    quote_qty: Decimal | None = None
-    price: Decimal | None = None
-    client_order_id: str = ""
+
+def symbol_of(spec: SymbolSpec) -> Symbol:
+    """The framework symbol of a listed pair."""
+    return Symbol(spec.base, spec.quote)
 
 
 def parse_decimal(name: str, raw: str | None) -> Decimal | None:
@@ -47,8 +45,10 @@ def parse_decimal(name: str, raw: str | None) -> Decimal | None:
     return value
 
 
-def build_request(params: dict[str, str]) -> OrderRequest:
-    """Turn REST params (or one batch item) into an :class:`OrderRequest` (shape checks only)."""
+def build_request(params: Mapping[str, str], specs: Mapping[str, SymbolSpec]) -> OrderRequest:
+    """Turn REST params (or one batch item) into the framework's :class:`OrderRequest`: the shape
+    checks MEXC makes before its business rules (missing parameter, unknown side/type/symbol,
+    unparsable or non-positive number), each with MEXC's code."""
     for name in ("symbol", "side", "type"):
         if not params.get(name):
             raise missing(name)
@@ -60,14 +60,24 @@ def build_request(params: dict[str, str]) -> OrderRequest:
         otype = "LIMIT"
     if otype not in ORDER_TYPES:
         raise SimError(33333, "param is error: type")
+    spec = specs.get(params["symbol"].upper())
+    if spec is None:
+        raise SimError(30014, "invalid symbol")
+    amounts = {
+        name: parse_decimal(wire, params.get(wire))
+        for name, wire in (("quantity", "quantity"), ("quote_quantity", "quoteOrderQty"), ("price", "price"))
+    }
+    for name, value in amounts.items():
+        if value is not None and value <= 0:
+            raise SimError(33333, f"param is error: {name} must be positive")
     return OrderRequest(
-        symbol=params["symbol"].upper(),
-        side=side,
-        type=otype,
-        quantity=parse_decimal("quantity", params.get("quantity")),
-        quote_qty=parse_decimal("quoteOrderQty", params.get("quoteOrderQty")),
-        price=parse_decimal("price", params.get("price")),
-        client_order_id=params.get("newClientOrderId", "") or "",
+        symbol_of(spec),
+        Side(side),
+        OrderType(otype),
+        quantity=amounts["quantity"],
+        quote_quantity=amounts["quote_quantity"],
+        price=amounts["price"],
+        client_order_id=params.get("newClientOrderId") or None,
     )
 
 
@@ -83,22 +93,20 @@ def validate(spec: SymbolSpec, req: OrderRequest, ref_price: Decimal | None) -> 
     if not spec.api_tradable:
         raise SimError(10007, "symbol not support api")
     sts = spec.trade_side_type
-    if sts == 4 or (sts == 2 and req.side == "SELL") or (sts == 3 and req.side == "BUY"):
+    if sts == 4 or (sts == 2 and req.side is Side.SELL) or (sts == 3 and req.side is Side.BUY):
         raise SimError(30001, "current transaction direction not allowed to place an order")
-    if req.type == "MARKET" and "MARKET" not in spec.order_types:
+    otype = req.order_type.value
+    if otype == "MARKET" and "MARKET" not in spec.order_types:
         raise SimError(30019, "api market order is disabled")
-    if req.type == "LIMIT_MAKER" and "LIMIT_MAKER" not in spec.order_types:
+    if otype == "LIMIT_MAKER" and "LIMIT_MAKER" not in spec.order_types:
         raise SimError(30041, "current order type can not place order")
-    for name, value in (("quantity", req.quantity), ("quoteOrderQty", req.quote_qty), ("price", req.price)):
-        if value is not None and value <= 0:
-            raise SimError(33333, f"param is error: {name} must be positive")
     if req.price is not None and _decimals(req.price) > spec.quote_precision:
         raise SimError(33333, "price scale is invalid")
     if req.quantity is not None and _decimals(req.quantity) > spec.base_precision:
         raise SimError(33333, "quantity scale is invalid")
-    if req.quote_qty is not None and _decimals(req.quote_qty) > spec.quote_precision:
+    if req.quote_quantity is not None and _decimals(req.quote_quantity) > spec.quote_precision:
         raise SimError(33333, "quoteOrderQty scale is invalid")
-    if req.type in LIMIT_LIKE:
+    if otype in LIMIT_LIKE:
         if req.quantity is None:
             raise missing("quantity")
         if req.price is None:
@@ -108,7 +116,7 @@ def validate(spec: SymbolSpec, req: OrderRequest, ref_price: Decimal | None) -> 
         _check_price_band(spec, req, ref_price)
         return
     # MARKET: quantity or quoteOrderQty
-    if req.quantity is None and req.quote_qty is None:
+    if req.quantity is None and req.quote_quantity is None:
         raise missing("quantity")
     if req.quantity is not None:
         _check_qty(spec, req.quantity)
@@ -116,8 +124,8 @@ def validate(spec: SymbolSpec, req: OrderRequest, ref_price: Decimal | None) -> 
             notional = req.quantity * ref_price
             _check_notional(spec, notional, spec.min_notional_market, spec.max_notional_market)
     else:
-        assert req.quote_qty is not None
-        _check_notional(spec, req.quote_qty, spec.min_notional_market, spec.max_notional_market)
+        assert req.quote_quantity is not None
+        _check_notional(spec, req.quote_quantity, spec.min_notional_market, spec.max_notional_market)
 
 
 def _check_qty(spec: SymbolSpec, qty: Decimal) -> None:
@@ -135,7 +143,7 @@ def _check_notional(spec: SymbolSpec, notional: Decimal, lo: str, hi: str) -> No
 def _check_price_band(spec: SymbolSpec, req: OrderRequest, ref: Decimal | None) -> None:
     if ref is None or req.price is None:
         return
-    if req.side == "BUY" and req.price > ref * (1 + Decimal(spec.bid_multiplier_up)):
+    if req.side is Side.BUY and req.price > ref * (1 + Decimal(spec.bid_multiplier_up)):
         raise SimError(30087, "Order price exceeds allowed range")
-    if req.side == "SELL" and req.price < ref * (1 - Decimal(spec.ask_multiplier_down)):
+    if req.side is Side.SELL and req.price < ref * (1 - Decimal(spec.ask_multiplier_down)):
         raise SimError(30087, "Order price exceeds allowed range")

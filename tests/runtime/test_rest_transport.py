@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -266,12 +267,12 @@ async def test_429_retry_after_is_honoured(caplog: pytest.LogCaptureFixture) -> 
 async def test_429_pauses_the_pool_for_other_requests() -> None:
     limiter = RateLimiter({"ip": PoolLimit(100, 10.0), "uid": PoolLimit(100, 10.0)})
     retry = ExponentialBackoffRetry(max_attempts=1)
-    async with serve(Reply(429, b"", headers={"Retry-After": "30"})) as srv:
+    async with serve(Reply(429, b"", headers={"Retry-After": "8"})) as srv:
         async with transport(srv.url, limiter=limiter, retry=retry) as rest:
             with pytest.raises(RateLimitError) as info:
                 await run(rest.request("GET", "/a", cost=EndpointCost({"ip": 1})))
-            assert info.value.retry_after == 30.0
-            assert limiter.paused_for("ip") > 25
+            assert info.value.retry_after == 8.0
+            assert limiter.paused_for("ip") > 6
             assert limiter.paused_for("uid") == 0.0
             # the uid pool is independent: its requests go straight through
             assert await run(rest.request("GET", "/b", cost=EndpointCost({"uid": 1}))) == {"ok": True}
@@ -375,7 +376,9 @@ def test_default_classifier_mapping(
 def test_parse_retry_after() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("2.5") == 2.5
-    assert parse_retry_after("junk") is None
+    assert parse_retry_after("junk") == math.inf  # present but unusable: longer than any cap
+    assert parse_retry_after("nan") == math.inf
+    assert parse_retry_after("inf") == math.inf
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
 
 

@@ -212,7 +212,7 @@ def test_retry_after_http_date_and_garbage() -> None:
     assert error.retry_after == 0.0  # a date in the past
     error = classifier.classify(429, b"", {"Retry-After": "soon"}, "GET", "/x")
     assert isinstance(error, RateLimitError)
-    assert error.retry_after is None
+    assert error.retry_after == float("inf")  # present but unusable: longer than any cap, never waited for
 
 
 def test_envelope_to_exception() -> None:

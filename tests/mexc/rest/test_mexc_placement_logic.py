@@ -16,12 +16,15 @@ from exchanges.errors import (
     OrderOutcomeUnknown,
     RateLimitError,
 )
-from exchanges.models import Order, OrderId, OrderStatus, OrderType, Side, Symbol
+from exchanges.models import Order, OrderId, OrderRequest, OrderStatus, OrderType, Side, Symbol
+from exchanges.transport.rest import SendTrace
 from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
 from exchanges_mexc.rest.preflight import PreparedOrder
 
 BTC = Symbol("BTC", "USDT")
-PREPARED = PreparedOrder(BTC, "BTCUSDT", Side.BUY, OrderType.LIMIT, Decimal(1), Decimal(10), None, "cid1")
+PREPARED = PreparedOrder(
+    OrderRequest(BTC, Side.BUY, OrderType.LIMIT, Decimal(1), Decimal(10), None, "cid1"), "BTCUSDT"
+)
 ORDER = Order(BTC, OrderId("1"), Side.BUY, OrderType.LIMIT, OrderStatus.NEW, Decimal(1), Decimal(10), "cid1")
 FAST = ReconcilePolicy(
     recv_window=0.05, settle_delay=0.05, window=0.5, initial_backoff=0.01, max_backoff=0.05
@@ -45,7 +48,8 @@ async def run(coro: object) -> Order:
 async def test_success_sends_once() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         return ORDER
 
@@ -60,7 +64,8 @@ async def test_success_sends_once() -> None:
 async def test_lost_answer_is_reconciled_without_resending(error: Exception) -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         raise error
 
@@ -78,7 +83,8 @@ async def test_lost_answer_is_reconciled_without_resending(error: Exception) -> 
 async def test_unknown_order_after_settle_means_not_placed() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         raise unknown()
 
@@ -96,7 +102,8 @@ async def test_unknown_order_after_settle_means_not_placed() -> None:
 async def test_order_appearing_late_is_found() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         raise unknown()
 
@@ -113,7 +120,8 @@ async def test_order_appearing_late_is_found() -> None:
 async def test_lookups_failing_until_window_end_raise_outcome_unknown() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         raise unknown()
 
@@ -131,7 +139,8 @@ async def test_lookups_failing_until_window_end_raise_outcome_unknown() -> None:
 async def test_rate_limit_refusal_is_resent_boundedly() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         if calls.sent == 1:
             raise RateLimitError("429", retry_after=0.0, status=429)
@@ -145,7 +154,8 @@ async def test_rate_limit_refusal_is_resent_boundedly() -> None:
 
     always = Calls()
 
-    async def send_429() -> Order:
+    async def send_429(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         always.sent += 1
         raise RateLimitError("429", retry_after=0.0, status=429)
 
@@ -157,7 +167,8 @@ async def test_rate_limit_refusal_is_resent_boundedly() -> None:
 async def test_business_error_is_raised_once() -> None:
     calls = Calls()
 
-    async def send() -> Order:
+    async def send(trace: SendTrace) -> Order:
+        trace.mark_signed(asyncio.get_running_loop().time())
         calls.sent += 1
         raise InsufficientBalance("no money", code=10101)
 

@@ -10,15 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exchanges.errors import InvalidOrder, SymbolNotSupported, TradingDisabled
-from exchanges.models import OrderType, Side, Symbol, SymbolInfo
+from exchanges.models import OrderRequest, OrderType, Side, Symbol, SymbolInfo, to_amount
 from exchanges.transport._rest_support import plain_decimal
 from exchanges_mexc.parsing.reference import parse_symbol_info
 from exchanges_mexc.rest.preflight import (
+    PreparedOrder,
     check_client_order_id,
     new_client_order_id,
     prepare_order,
     quantize_down,
-    to_decimal,
 )
 
 BTC = Symbol("BTC", "USDT")
@@ -36,16 +36,19 @@ INFO = SymbolInfo(
 )
 
 
+def prepare_order_args(info: SymbolInfo | None, *args: object, **kw: object) -> PreparedOrder:
+    """The pre-flight of ``OrderRequest(BTC, *args, **kw)`` for pair BTCUSDT."""
+    return prepare_order(info, OrderRequest(BTC, *args, **kw), "BTCUSDT")  # type: ignore[arg-type]
+
+
 def prep(info: SymbolInfo | None = INFO, **kw: object) -> object:
     args: dict[str, object] = {"side": Side.BUY, "order_type": OrderType.LIMIT}
     args.update(kw)
-    return prepare_order(info, BTC, "BTCUSDT", **args)  # type: ignore[arg-type]
+    return prepare_order(info, OrderRequest(BTC, **args), "BTCUSDT")  # type: ignore[arg-type]
 
 
 def test_limit_order_params_are_plain_decimals() -> None:
-    order = prepare_order(
-        INFO, BTC, "BTCUSDT", Side.BUY, OrderType.LIMIT, 0.0012345678, "50000.10", None, "abc_1"
-    )
+    order = prepare_order_args(INFO, Side.BUY, OrderType.LIMIT, 0.0012345678, "50000.10", None, "abc_1")
     assert order.quantity == Decimal("0.001234")
     assert order.params() == [
         ("symbol", "BTCUSDT"),
@@ -59,7 +62,7 @@ def test_limit_order_params_are_plain_decimals() -> None:
 
 def test_float_never_reaches_wire_in_exponent_form() -> None:
     info = SymbolInfo(symbol=BTC, base_precision=8, quote_precision=8, order_types=frozenset(OrderType))
-    order = prepare_order(info, BTC, "BTCUSDT", Side.SELL, OrderType.LIMIT, 1e-05, 2e-05)
+    order = prepare_order_args(info, Side.SELL, OrderType.LIMIT, 1e-05, 2e-05)
     params = dict(order.params())
     assert params["quantity"] == "0.00001"
     assert params["price"] == "0.00002"
@@ -192,7 +195,7 @@ _amounts = st.one_of(
 def test_quantization_never_increases_and_respects_precision(
     amount: object, places: int, step_exp: int
 ) -> None:
-    value = to_decimal(amount, "quantity")  # type: ignore[arg-type]
+    value = to_amount(amount, "quantity")  # type: ignore[arg-type]
     step = Decimal(1).scaleb(step_exp)
     rounded = quantize_down(value, step, places)
     assert rounded <= value
@@ -209,7 +212,7 @@ def test_quantization_never_increases_and_respects_precision(
 
 @given(amount=_amounts)
 def test_format_never_uses_exponent(amount: object) -> None:
-    text = plain_decimal(to_decimal(amount, "x"))  # type: ignore[arg-type]
+    text = plain_decimal(to_amount(amount, "x"))  # type: ignore[arg-type]
     assert "e" not in text.lower()
     assert re.fullmatch(r"\d+(\.\d*[1-9])?", text), text
 
@@ -217,13 +220,13 @@ def test_format_never_uses_exponent(amount: object) -> None:
 @given(qty=_amounts, base_precision=st.integers(0, 10))
 def test_prepared_quantity_fits_symbol(qty: object, base_precision: int) -> None:
     info = SymbolInfo(symbol=BTC, base_precision=base_precision, quote_precision=8)
-    value = to_decimal(qty, "q")  # type: ignore[arg-type]
+    value = to_amount(qty, "q")  # type: ignore[arg-type]
     if value < Decimal(1).scaleb(-base_precision):
         with pytest.raises(InvalidOrder, match="rounds down to 0"):
-            prepare_order(info, BTC, "BTCUSDT", Side.BUY, OrderType.MARKET, quantity=qty)  # type: ignore[arg-type]
+            prepare_order_args(info, Side.BUY, OrderType.MARKET, quantity=qty)  # type: ignore[arg-type]
         return
-    order = prepare_order(info, BTC, "BTCUSDT", Side.BUY, OrderType.MARKET, quantity=qty)  # type: ignore[arg-type]
+    order = prepare_order_args(info, Side.BUY, OrderType.MARKET, quantity=qty)  # type: ignore[arg-type]
     assert order.quantity is not None
-    assert order.quantity <= to_decimal(qty, "q")  # type: ignore[arg-type]
+    assert order.quantity <= to_amount(qty, "q")  # type: ignore[arg-type]
     wire = dict(order.params())["quantity"]
     assert "." not in wire or len(wire.split(".")[1]) <= base_precision

@@ -19,9 +19,8 @@ from exchanges.errors import (
     SymbolNotSupported,
     TradingDisabled,
 )
-from exchanges.models import AssetName, OrderStatus, OrderType, Side, Symbol
+from exchanges.models import AssetName, OrderRequest, OrderStatus, OrderType, Side, Symbol
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
-from exchanges_mexc.rest.types import OrderRequest
 from exchanges_mexc.sim import MexcSimulator
 
 BTC = Symbol("BTC", "USDT")
@@ -87,7 +86,7 @@ async def test_market_order_fills_and_my_trades(private: MexcPrivateSpotRest) ->
 async def test_test_order_places_nothing(
     private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
 ) -> None:
-    await private.test_order(BTC, Side.BUY, OrderType.LIMIT, "0.001", "50000")
+    await private.test_order(OrderRequest(BTC, Side.BUY, OrderType.LIMIT, "0.001", "50000"))
     assert sim.engine.orders_of(account) == []
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exchanges.models import OrderRequest, OrderType, Side, Symbol
 from exchanges_mexc.sim.accounts import AccountStore
 from exchanges_mexc.sim.engine import MatchingEngine
 from exchanges_mexc.sim.errors import SimError
-from exchanges_mexc.sim.rules import OrderRequest
 from exchanges_mexc.sim.specs import make_spec
 
 SPEC = make_spec(
@@ -55,11 +55,11 @@ def test_balances_conserved_never_negative_book_never_crossed(sequence: list[tup
             assert isinstance(price, Decimal)
             market = otype == "MARKET"
             req = OrderRequest(
-                "ABCUSDT",
-                str(side),
-                str(otype),
+                Symbol.parse("ABC/USDT"),
+                Side(str(side)),
+                OrderType(str(otype)),
                 quantity=None if market and by_quote else qty,
-                quote_qty=(qty * 20 if market and by_quote else None),
+                quote_quantity=(qty * 20 if market and by_quote else None),
                 price=None if market else price,
             )
             code = 0

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from exchanges.models import OrderRequest, OrderType, Side, Symbol
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
 from exchanges_mexc.sim import MexcSimulator, pushes
 from exchanges_mexc.sim.book import fixed
 from exchanges_mexc.sim.history import PublicTrade
-from exchanges_mexc.sim.rules import OrderRequest
 
 
 def decode(frame: bytes) -> PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper:
@@ -48,7 +48,9 @@ async def test_streams_use_the_symbol_precision_and_mexc_trade_ids() -> None:
         fields = streams.mini_ticker_fields("BTCUSDT", "24H", sim.now_ms())
         assert re.fullmatch(rf"\d+\.\d{{{spec.quote_precision}}}", fields["volume"])
         buyer = sim.create_account({"USDT": "100000"})
-        sim.engine.place(buyer.uid, OrderRequest("BTCUSDT", "BUY", "MARKET", Decimal("0.001")))
+        sim.engine.place(
+            buyer.uid, OrderRequest(Symbol("BTC", "USDT"), Side.BUY, OrderType.MARKET, Decimal("0.001"))
+        )
         trade = sim.engine.history["BTCUSDT"].trades[-1]
         number = trade.trade_id.split("X0_")[0]
         assert number.isdigit()

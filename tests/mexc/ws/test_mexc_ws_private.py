@@ -9,10 +9,9 @@ from decimal import Decimal
 from exchanges.config import Credentials
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BalanceUpdate, Fill, Order, OrderStatus, Side, Symbol
+from exchanges.models import BalanceUpdate, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, Symbol
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.sim.app import MexcSimulator
-from exchanges_mexc.sim.rules import OrderRequest
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 
 from .conftest import sim_config, wait_until  # type: ignore[import-not-found]
@@ -43,7 +42,7 @@ class Recorder:
 
 def sell_into(sim: MexcSimulator, uid: int, qty: str) -> None:
     """A counterparty sells ``qty`` BTC at PRICE, directly in the engine (no socket involved)."""
-    sim.engine.place(uid, OrderRequest("BTCUSDT", "SELL", "LIMIT", Decimal(qty), None, PRICE))
+    sim.engine.place(uid, OrderRequest(BTC, Side.SELL, OrderType.LIMIT, Decimal(qty), PRICE))
 
 
 async def test_order_lifecycle_drops_and_expired_keys_are_delivered_exactly_once() -> None:
