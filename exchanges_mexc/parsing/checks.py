@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Final, NoReturn
 
 from exchanges.errors import ProtocolError
@@ -101,29 +102,35 @@ def non_negative_dec(value: Decimal, field: str) -> Decimal:
     fail(field, f"expected a finite number >= 0, got {value}")
 
 
-def _all_positive(values: Sequence[float]) -> bool:
-    return not values or (min(values) > 0.0 and sum(values) < INF)
+_price = itemgetter(0)
+_size = itemgetter(1)
 
 
-def _all_non_negative(values: Sequence[float]) -> bool:
-    return not values or (min(values) >= 0.0 and sum(values) < INF)
+def check_levels(side: str, levels: Sequence[tuple[float, float]]) -> None:
+    """A snapshot side: every price and size finite and > 0 (four C passes, no list built)."""
+    if levels and not (
+        min(map(_price, levels)) > 0.0
+        and sum(map(_price, levels)) < INF
+        and min(map(_size, levels)) > 0.0
+        and sum(map(_size, levels)) < INF
+    ):
+        _explain(side, levels, zero_size_ok=False)
 
 
-def check_levels(side: str, prices: Sequence[float], sizes: Sequence[float]) -> None:
-    """A snapshot side: every price and size finite and > 0."""
-    if not (_all_positive(prices) and _all_positive(sizes)):
-        _explain(side, prices, sizes, zero_size_ok=False)
-
-
-def check_update_levels(side: str, prices: Sequence[float], sizes: Sequence[float]) -> None:
+def check_update_levels(side: str, levels: Sequence[tuple[float, float]]) -> None:
     """A depth-update side: prices finite and > 0, sizes finite and >= 0 (0 removes the level)."""
-    if not (_all_positive(prices) and _all_non_negative(sizes)):
-        _explain(side, prices, sizes, zero_size_ok=True)
+    if levels and not (
+        min(map(_price, levels)) > 0.0
+        and sum(map(_price, levels)) < INF
+        and min(map(_size, levels)) >= 0.0
+        and sum(map(_size, levels)) < INF
+    ):
+        _explain(side, levels, zero_size_ok=True)
 
 
-def _explain(side: str, prices: Sequence[float], sizes: Sequence[float], *, zero_size_ok: bool) -> NoReturn:
+def _explain(side: str, levels: Sequence[tuple[float, float]], *, zero_size_ok: bool) -> NoReturn:
     """Slow path: name the first bad level (only runs for a message that is being rejected)."""
-    for index, (price, size) in enumerate(zip(prices, sizes, strict=True)):
+    for index, (price, size) in enumerate(levels):
         positive(price, f"{side}[{index}].price")
         if zero_size_ok:
             non_negative(size, f"{side}[{index}].quantity")

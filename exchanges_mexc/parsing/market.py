@@ -104,8 +104,6 @@ _SELL = Side.SELL
 _price_of = itemgetter(1)
 _quantity_of = itemgetter(2)
 _time_of = itemgetter(4)
-_first = itemgetter(0)
-_second = itemgetter(1)
 SymbolResolver = Callable[[str], Symbol]
 
 TradeRowTuple = tuple[Symbol, float, float, Side, int, str | None]
@@ -156,8 +154,11 @@ def _trades(rows: list[TradeRowTuple]) -> list[Trade]:
 
 
 def _entries(side: str, pairs: Pairs) -> tuple[OrderBookEntry, ...]:
-    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C)."""
-    check_levels(side, list(map(_first, pairs)), list(map(_second, pairs)))
+    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C;
+    a side msgspec already decoded into records is checked and kept as it is)."""
+    check_levels(side, pairs)
+    if type(pairs) is tuple and (not pairs or type(pairs[0]) is OrderBookEntry):
+        return pairs  # msgspec decoded the REST body straight into records (shapes.DepthSnapshot)
     return tuple(map(_new, repeat(OrderBookEntry), pairs))
 
 
@@ -179,8 +180,8 @@ def _book_update(
 ) -> BookUpdate:
     """The one BookUpdate builder (WS aggre depths, increase depths and their batch): prices > 0, sizes
     >= 0 (0 removes the level), ``first <= last``."""
-    check_update_levels("bids", list(map(_first, bids)), list(map(_second, bids)))
-    check_update_levels("asks", list(map(_first, asks)), list(map(_second, asks)))
+    check_update_levels("bids", bids)
+    check_update_levels("asks", asks)
     if not 0 <= first <= last:
         fail("fromVersion", f"expected 0 <= fromVersion <= toVersion, got {first}..{last}")
     non_negative_time(ts, "timestamp")

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from exchanges.errors import ProtocolError
+from exchanges.models import OrderBookEntry
 
 from ..constants import EXCHANGE_NAME
 
@@ -49,8 +50,8 @@ __all__ = [
 Loose = str | float | int | None
 """A number MEXC may send as a string, a JSON number, ``""`` or ``null`` (read by :mod:`.values`)."""
 
-Level = tuple[float, float]
-"""One depth level ``["price", "quantity"]``, converted to floats while decoding."""
+Levels = tuple[OrderBookEntry, ...]
+"""A book side ``[["price", "quantity"], ...]``, decoded straight into OrderBookEntry records (floats)."""
 
 
 class ServerTime(msgspec.Struct, frozen=True, gc=False):
@@ -63,8 +64,8 @@ class DepthSnapshot(msgspec.Struct, frozen=True, gc=False):
     """GET /api/v3/depth: ``lastUpdateId`` int or string, levels ``[price, quantity]`` strings."""
 
     lastUpdateId: int
-    bids: list[Level]
-    asks: list[Level]
+    bids: Levels
+    asks: Levels
     timestamp: int | None = None
 
 

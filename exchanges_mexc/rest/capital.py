@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 import attrs
 
@@ -71,6 +70,7 @@ class MexcCapitalRest:
                 params,
                 timeout=self.signed.config.order_timeout,
                 context={"client_order_id": client_id},
+                raw=True,
             )
         except OrderOutcomeUnknown:
             found = await self._find_by_client_id(request.asset, client_id)
@@ -109,7 +109,7 @@ class MexcCapitalRest:
     ) -> list[Withdrawal]:
         """Withdrawals (MEXC default: last 7 days; windows of at most 7 days, 90 days back)."""
         params = _history_params(asset, status, start_time, end_time, limit)
-        return parse_withdrawals(await self.signed.request(c.WITHDRAW_HISTORY, params))
+        return parse_withdrawals(await self.signed.request(c.WITHDRAW_HISTORY, params, raw=True))
 
     async def get_withdrawal(self, withdrawal_id: str) -> Withdrawal:
         """One withdrawal's current status, looked up in the recent history."""
@@ -131,7 +131,7 @@ class MexcCapitalRest:
     ) -> list[Deposit]:
         """Deposits (same window rules as withdrawals)."""
         params = _history_params(asset, status, start_time, end_time, limit)
-        return parse_deposits(await self.signed.request(c.DEPOSIT_HISTORY, params))
+        return parse_deposits(await self.signed.request(c.DEPOSIT_HISTORY, params, raw=True))
 
     async def get_deposit_addresses(
         self, asset: AssetName | str, network: str | None = None
@@ -140,7 +140,7 @@ class MexcCapitalRest:
         params = [("coin", str(asset).upper())]
         if network:
             params.append(("network", network))
-        return parse_deposit_addresses(await self.signed.request(c.DEPOSIT_ADDRESS, params))
+        return parse_deposit_addresses(await self.signed.request(c.DEPOSIT_ADDRESS, params, raw=True))
 
     async def get_deposit_address(self, asset: AssetName | str, network: str | None = None) -> DepositAddress:
         """The deposit address of ``asset`` on ``network`` (the first one when no network is given)."""
@@ -160,8 +160,7 @@ class MexcCapitalRest:
 
     async def get_coin_config(self) -> list[NetworkInfo]:
         """Every network of every asset with its deposit/withdraw rules (``network`` = the ``netWork`` id)."""
-        data: Any = await self.signed.request(c.COIN_CONFIG)
-        return parse_coin_config(data)
+        return parse_coin_config(await self.signed.request(c.COIN_CONFIG, raw=True))
 
     async def transfer(self, asset: str, amount: str, from_account: str, to_account: str) -> str:
         """Move ``amount`` of ``asset`` between the user's SPOT and FUTURES accounts; returns ``tranId``."""
@@ -171,7 +170,9 @@ class MexcCapitalRest:
             ("asset", asset.upper()),
             ("amount", amount),
         ]
-        data = await self.signed.request(c.TRANSFER, params, timeout=self.signed.config.order_timeout)
+        data = await self.signed.request(
+            c.TRANSFER, params, timeout=self.signed.config.order_timeout, raw=True
+        )
         tran_id = parse_transfer_id(data)
         logger.info("MEXC transfer %s %s %s -> %s: %s", amount, asset, from_account, to_account, tran_id)
         return tran_id

@@ -9,14 +9,17 @@ from typing import Any
 
 import attrs
 
-from exchanges.models import KlineInterval, Symbol
+from exchanges.models import AssetName, KlineInterval, Symbol, WithdrawalRequest
 from exchanges_mexc.parsing import (
     parse_account,
     parse_agg_trades,
     parse_avg_price,
     parse_book_ticker_json,
     parse_book_tickers_json,
+    parse_coin_config,
     parse_default_symbols,
+    parse_deposit_addresses,
+    parse_deposits,
     parse_depth_snapshot,
     parse_exchange_info,
     parse_klines,
@@ -30,11 +33,15 @@ from exchanges_mexc.parsing import (
     parse_ticker_prices,
     parse_tickers_24h,
     parse_trade_fee,
+    parse_transfer_id,
+    parse_withdraw_response,
+    parse_withdrawals,
 )
 from exchanges_mexc.symbols import MexcSymbolMapper
 
 BTC = Symbol("BTC", "USDT")
 _resolve = MexcSymbolMapper().to_symbol
+_WITHDRAWAL = WithdrawalRequest(asset=AssetName("USDT"), amount=Decimal(5), address="T1", network="TRX")
 
 REST_PARSERS: dict[str, Callable[[bytes], object]] = {
     "time": parse_server_time,
@@ -56,6 +63,12 @@ REST_PARSERS: dict[str, Callable[[bytes], object]] = {
     "tradeFee": lambda body: parse_trade_fee(BTC, body),
     "exchangeInfo": parse_exchange_info,
     "defaultSymbols": parse_default_symbols,
+    "withdrawals": parse_withdrawals,
+    "withdraw": lambda body: parse_withdraw_response(body, _WITHDRAWAL),
+    "deposits": parse_deposits,
+    "depositAddresses": parse_deposit_addresses,
+    "coinConfig": parse_coin_config,
+    "transfer": parse_transfer_id,
 }
 """Every REST parse function, as ``body bytes -> result``."""
 
@@ -70,6 +83,8 @@ SINGLE_OBJECT = (
     "account",
     "tradeFee",
     "exchangeInfo",
+    "withdraw",
+    "transfer",
 )
 """Endpoints answering one object: ``{}`` carries nothing and must raise, never become zeros."""
 

@@ -369,7 +369,7 @@ def test_withdrawal_history(status: object, expected: WithdrawalStatus) -> None:
         "vcoinId": "y",
         "withdrawOrderId": "w1",
     }
-    w = parse_withdrawal(data)
+    w = parse_withdrawal(msgspec.json.encode(data))
     assert w.status is expected
     assert w.raw_status == str(status)
     assert (w.asset, w.amount, w.fee, w.tx_id, w.memo, w.client_id, w.timestamp) == (
@@ -385,14 +385,18 @@ def test_withdrawal_history(status: object, expected: WithdrawalStatus) -> None:
 
 def test_withdraw_response() -> None:
     req = WithdrawalRequest(asset=AssetName("USDT"), amount=Decimal("5"), address="T123", network="TRX")
-    w = parse_withdraw_response({"id": "7213fea8e94b4a5593d507237e5a555b"}, req, 9)
+    w = parse_withdraw_response(b'{"id": "7213fea8e94b4a5593d507237e5a555b"}', req, 9)
     assert (w.withdrawal_id, w.status, w.network, w.timestamp) == (
         "7213fea8e94b4a5593d507237e5a555b",
         WithdrawalStatus.PENDING,
         "TRX",
         9,
     )
-    assert parse_withdraw_response([{"id": "x"}], req).withdrawal_id == "x"
+    assert parse_withdraw_response(b'[{"id": "x"}]', req).withdrawal_id == "x"
+    for unusable in (b"{}", b"[]", b"null", b'{"id": ""}', b"<html>"):
+        with pytest.raises(ProtocolError) as caught:
+            parse_withdraw_response(unusable, req)
+        assert caught.value.source == "POST /api/v3/capital/withdraw"
 
 
 @pytest.mark.parametrize(
@@ -408,18 +412,20 @@ def test_withdraw_response() -> None:
 )
 def test_deposit_history(status: object, expected: DepositStatus) -> None:
     d = parse_deposit(
-        {
-            "amount": "50000",
-            "coin": "EOS",
-            "network": "EOS",
-            "status": status,
-            "address": "a",
-            "txId": "t",
-            "insertTime": 1659513342000,
-            "unlockConfirm": "10",
-            "confirmTimes": "241",
-            "memo": "xxyy1122",
-        }
+        msgspec.json.encode(
+            {
+                "amount": "50000",
+                "coin": "EOS",
+                "network": "EOS",
+                "status": status,
+                "address": "a",
+                "txId": "t",
+                "insertTime": 1659513342000,
+                "unlockConfirm": "10",
+                "confirmTimes": "241",
+                "memo": "xxyy1122",
+            }
+        )
     )
     assert (d.status, d.raw_status, d.amount, d.timestamp, d.memo) == (
         expected,
@@ -431,9 +437,11 @@ def test_deposit_history(status: object, expected: DepositStatus) -> None:
 
 
 def test_deposit_addresses_and_coin_config() -> None:
-    (addr,) = parse_deposit_addresses([{"coin": "USDT", "network": "TRC20", "address": "T1", "memo": None}])
+    (addr,) = parse_deposit_addresses(
+        b'[{"coin": "USDT", "network": "TRC20", "address": "T1", "memo": null}]'
+    )
     assert (addr.asset, addr.network, addr.address, addr.memo) == ("USDT", "TRC20", "T1", None)
-    config = msgspec.json.decode(
+    config = j(
         '[{"coin":"EOS","name":"EOS","networkList":[{"coin":"EOS","depositDesc":null,"depositEnable":true,'
         '"minConfirm":0,"name":"EOS","network":"EOS","withdrawEnable":false,"withdrawFee":"0.000100000000000000",'
         '"withdrawIntegerMultiple":null,"withdrawMax":"10000.000000000000000000","withdrawMin":"0.001",'
