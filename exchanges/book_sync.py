@@ -23,11 +23,20 @@ carries each changed level's quantity as of its ``last_version``, so levels it s
 already applied are set to the values they already have. (This module is for absolute-quantity
 books only; a delta-based exchange needs a stricter rule.)
 
+6. ``mark_stale()`` (the owner's connection was lost or went silent): the book leaves LIVE at
+   once and goes STALE; fetching stops and updates are ignored until ``invalidate()`` (the stream
+   is back) starts step 1 again. ``close()`` leaves the book STALE for good.
+
+One owner per state: this synchroniser owns the book's state (SYNCING / LIVE / STALE), the
+version expected next and the counters; :class:`~exchanges.orderbook.LocalOrderBook` is only the
+data structure (levels plus the version and time of the data it holds).
+
 ``on_update`` is the hot path: while LIVE it is one comparison plus ``apply_update``. The
 ``on_update`` callback runs after every update applied while LIVE, and once after the buffered
-updates were applied when the book becomes LIVE. The optional ``on_state`` callback runs with the
-new state each time the book's state changes (SYNCING -> LIVE, LIVE -> SYNCING, -> STALE on
-``close``); it is never called on the LIVE hot path.
+updates were applied when the book becomes LIVE. The optional ``on_state`` callback gets a
+:class:`~exchanges.models.BookStateChange` each time the state changes (SYNCING -> LIVE,
+LIVE -> SYNCING on a gap, -> STALE, STALE -> SYNCING); it is never called on the LIVE hot path.
+``resync_count`` counts the times a book that had been LIVE (or STALE) went back to SYNCING.
 """
 
 from __future__ import annotations
@@ -35,11 +44,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookState, BookUpdate, OrderBook, Symbol
+from exchanges.models import BookState, BookStateChange, BookUpdate, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
 from exchanges.strategies import ReconnectionPolicy
 
@@ -63,7 +73,7 @@ class BookSynchronizer:
         *,
         metrics: MetricsRegistry,
         on_update: Callable[[LocalOrderBook], None] | None = None,
-        on_state: Callable[[BookState], None] | None = None,
+        on_state: Callable[[BookStateChange], None] | None = None,
         max_buffer: int = 10000,
         retry: ReconnectionPolicy | None = None,
     ) -> None:
@@ -75,6 +85,8 @@ class BookSynchronizer:
         self._retry = retry or _DEFAULT_RETRY
         self._buffer: deque[BookUpdate] = deque(maxlen=max_buffer)
         self._fetch_task: asyncio.Task[None] | None = None
+        self.state = BookState.SYNCING
+        self.resync_count = 0
         self._live = False
         self._next = 0  # first_version expected next while LIVE
         self._closed = False
@@ -87,14 +99,6 @@ class BookSynchronizer:
         self._m_fetch_errors = metrics.counter(prefix + "snapshot_errors")
         self._m_snapshots = metrics.counter(prefix + "snapshots")
 
-    @property
-    def state(self) -> BookState:
-        return self.book.state
-
-    @property
-    def resync_count(self) -> int:
-        return self.book.resync_count
-
     def on_update(self, update: BookUpdate) -> None:
         """Feed one stream update (sync; call it from the event loop)."""
         if self._live and update.first_version == self._next:
@@ -105,13 +109,26 @@ class BookSynchronizer:
             return
         self._slow_path(update)
 
-    def invalidate(self) -> None:
+    def invalidate(self, reason: str = "invalidated") -> None:
         """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot now."""
         if self._closed:
             return
         self._buffer.clear()
-        self._resync("invalidated")
+        self._resync(reason, count=self.state is BookState.STALE)
         self._ensure_fetch()
+
+    def mark_stale(self, reason: str = "connection lost") -> None:
+        """The stream feeding this book is gone: leave LIVE now, stop fetching, ignore updates until
+        :meth:`invalidate` (call it once the stream is back)."""
+        if self._closed or self.state is BookState.STALE:
+            return
+        self._live = False
+        self._live_event.clear()
+        self._buffer.clear()
+        task, self._fetch_task = self._fetch_task, None
+        if task is not None and not task.done():
+            task.cancel()
+        self._set_state(BookState.STALE, reason)
 
     async def wait_live(self) -> None:
         """Wait until the book is LIVE (wrap in ``asyncio.timeout`` to bound the wait)."""
@@ -119,11 +136,11 @@ class BookSynchronizer:
 
     async def close(self) -> None:
         """Stop fetching; the book is left as it is, marked STALE."""
-        was_closed, self._closed = self._closed, True
-        self._live = False
-        self.book.state = BookState.STALE
-        if not was_closed and self._on_state is not None:
-            self._on_state(BookState.STALE)
+        if not self._closed:
+            self._live = False
+            self._live_event.clear()
+            self._set_state(BookState.STALE, "stopped")
+        self._closed = True
         task, self._fetch_task = self._fetch_task, None
         if task is not None and not task.done():
             task.cancel()
@@ -133,7 +150,7 @@ class BookSynchronizer:
     # ------------------------------------------------------------------ internals
 
     def _slow_path(self, update: BookUpdate) -> None:
-        if self._closed:
+        if self._closed or self.state is BookState.STALE:
             return
         if self._live:
             if update.last_version < self._next:
@@ -162,27 +179,43 @@ class BookSynchronizer:
 
     def _resync(self, reason: str, *, count: bool = False) -> None:
         """Go SYNCING; a LIVE book losing sync (or ``count``) increments ``resync_count``."""
-        was_live = self._live
-        if was_live or count:
-            self.book.resync_count += 1
+        if self._live or count:
+            self.resync_count += 1
             self._m_resyncs.inc()
         self._live = False
         self._live_event.clear()
-        self.book.state = BookState.SYNCING
         logger.debug("%s: resync (%s)", self.symbol, reason)
-        if was_live and self._on_state is not None:
-            self._on_state(BookState.SYNCING)
+        self._set_state(BookState.SYNCING, reason)
+
+    def _set_state(self, state: BookState, reason: str) -> None:
+        previous = self.state
+        if state is previous:
+            return
+        self.state = state
+        if self._on_state is not None:
+            change = BookStateChange(self.symbol, state, previous, reason, int(time.time() * 1000))
+            try:
+                self._on_state(change)
+            except Exception:
+                logger.exception("%s: on_state callback failed", self.symbol)
 
     def _ensure_fetch(self) -> None:
-        if self._closed or (self._fetch_task is not None and not self._fetch_task.done()):
+        if (
+            self._closed
+            or self.state is BookState.STALE
+            or (self._fetch_task is not None and not self._fetch_task.done())
+        ):
             return
         self._fetch_task = asyncio.get_running_loop().create_task(
             self._fetch_loop(), name=f"book-sync-{self.symbol}"
         )
 
+    def _wants_snapshot(self) -> bool:
+        return not self._closed and not self._live and self.state is BookState.SYNCING
+
     async def _fetch_loop(self) -> None:
         attempt = 0
-        while not self._closed and not self._live:
+        while self._wants_snapshot():
             if attempt:
                 await asyncio.sleep(self._retry.delay(attempt - 1))
             attempt += 1
@@ -194,7 +227,7 @@ class BookSynchronizer:
                 self._m_fetch_errors.inc()
                 logger.warning("%s: order book snapshot failed (attempt %d): %r", self.symbol, attempt, exc)
                 continue
-            if self._closed or self._live:
+            if not self._wants_snapshot():  # closed, stale or LIVE while the fetch was running
                 return
             if snapshot.version is None:
                 self._m_fetch_errors.inc()
@@ -229,15 +262,18 @@ class BookSynchronizer:
                 # a gap inside the buffer: keep what follows it and start over
                 buffer.appendleft(update)
                 self._m_gaps.inc()
-                self._resync("gap in buffered updates", count=True)
+                logger.info(
+                    "%s: gap inside the buffered updates (expected %d, got %d); fetching again",
+                    self.symbol,
+                    expected,
+                    update.first_version,
+                )
                 return
             book.apply_update(update)
             expected = update.last_version + 1
         self._next = expected
         self._live = True
-        book.state = _LIVE
         self._live_event.set()
-        if self._on_state is not None:
-            self._on_state(_LIVE)
+        self._set_state(_LIVE, "snapshot aligned")
         if self._callback is not None:
             self._callback(book)

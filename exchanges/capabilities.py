@@ -161,7 +161,13 @@ class SupportsOrderBookStream(Protocol):
         """The current local book (raises if the symbol is not streamed)."""
         ...
 
-    def orderbook_state(self, symbol: Symbol) -> BookState: ...
+    def orderbook_state(self, symbol: Symbol) -> BookState:
+        """SYNCING, LIVE, or STALE (its connection is lost or silent: do not trust it)."""
+        ...
+
+    async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until every book of ``symbols`` is LIVE; ``TimeoutError`` naming the others."""
+        ...
 
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         """Each local book after every applied update, through a bounded queue."""

@@ -180,6 +180,9 @@ class ExchangeConfig:
     shared_weight_pools: bool = True
     connection_pool_size: int = 10
     ws_ping_interval: float = 20.0
+    ws_liveness_timeout: float = 10.0
+    """Seconds without hearing anything (a frame or a PONG) after which a WebSocket is declared
+    dead: its books go STALE at once and it reconnects. Finite and above 0."""
     ws_max_queue_size: int = 10000
     ws_overflow_policy: str = "drop_oldest"
     """``"drop_oldest"``, ``"drop_newest"`` or ``"block"``."""
@@ -198,6 +201,11 @@ class ExchangeConfig:
             raise ConfigurationError(
                 f"ws_overflow_policy must be one of {', '.join(OVERFLOW_POLICIES)}, "
                 f"got {self.ws_overflow_policy!r}"
+            )
+        if not math.isfinite(self.ws_liveness_timeout) or self.ws_liveness_timeout <= 0:
+            raise ConfigurationError(
+                "ws_liveness_timeout must be a finite number of seconds above 0, "
+                f"got {self.ws_liveness_timeout!r}"
             )
         for field in attrs.fields(ExchangeConfig):
             value = getattr(self, field.name)

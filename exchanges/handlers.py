@@ -13,7 +13,18 @@ from typing import TypeVar
 
 import attrs
 
-from exchanges.models import BalanceUpdate, BookTicker, Fill, Kline, Order, OrderBook, Ticker, Trade
+from exchanges.models import (
+    BalanceUpdate,
+    BookStateChange,
+    BookTicker,
+    ConnectionStateChange,
+    Fill,
+    Kline,
+    Order,
+    OrderBook,
+    Ticker,
+    Trade,
+)
 
 __all__ = [
     "Handler",
@@ -45,6 +56,12 @@ class PublicStreamHandlers:
     ticker_handler: Handler[Ticker] | None = None
     book_ticker_handler: Handler[BookTicker] | None = None
     kline_handler: Handler[Kline] | None = None
+    book_state_handler: Handler[BookStateChange] | None = None
+    """Each local book's state changes (SYNCING / LIVE / STALE), with the reason."""
+    connection_state_handler: Handler[ConnectionStateChange] | None = None
+    """Each stream connection's state changes (RECONNECTING the moment it is lost or silent...)."""
+    error_handler: Handler[BaseException] | None = None
+    """Called once with the terminal error when a stream gives up for good."""
 
 
 @attrs.define(slots=True)
@@ -54,3 +71,7 @@ class PrivateStreamHandlers:
     order_handler: Handler[Order] | None = None
     balance_handler: Handler[BalanceUpdate] | None = None
     execution_handler: Handler[Fill] | None = None
+    connection_state_handler: Handler[ConnectionStateChange] | None = None
+    """The user stream connection's state changes (RECONNECTING the moment it is lost or silent...)."""
+    error_handler: Handler[BaseException] | None = None
+    """Called once with the terminal error when the user stream gives up for good."""

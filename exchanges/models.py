@@ -31,9 +31,11 @@ __all__ = [
     "AssetName",
     "BalanceUpdate",
     "BookState",
+    "BookStateChange",
     "BookTicker",
     "BookUpdate",
     "ConnectionState",
+    "ConnectionStateChange",
     "Deposit",
     "DepositAddress",
     "DepositStatus",
@@ -160,7 +162,11 @@ class KlineInterval(enum.Enum):
 
 
 class BookState(enum.Enum):
-    """State of a local order book: SYNCING until a snapshot and the stream line up, then LIVE."""
+    """State of a local order book: SYNCING until a snapshot and the stream line up, then LIVE.
+
+    STALE: the book can no longer be trusted and is not being repaired yet (its connection was lost
+    or went silent, or the book was stopped); it becomes SYNCING once the stream is back.
+    """
 
     SYNCING = "SYNCING"
     LIVE = "LIVE"
@@ -168,10 +174,14 @@ class BookState(enum.Enum):
 
 
 class ConnectionState(enum.Enum):
+    """State of a reconnecting stream: RECONNECTING from the moment a socket is lost (or declared
+    silent) until its replacement is subscribed; CLOSED by its owner; FAILED when it gave up."""
+
     CONNECTING = "CONNECTING"
     CONNECTED = "CONNECTED"
     RECONNECTING = "RECONNECTING"
     CLOSED = "CLOSED"
+    FAILED = "FAILED"
 
 
 class WithdrawalStatus(enum.Enum):
@@ -639,3 +649,34 @@ class WithdrawalPlan:
     receive_amount: Decimal
     memo: str | None = None
     params: tuple[tuple[str, str], ...] = ()
+
+
+# --------------------------------------------------------------------------------------------------
+# Stream status (rare events: attrs frozen)
+# --------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class BookStateChange:
+    """A local order book changed state (e.g. LIVE -> STALE when its connection went silent)."""
+
+    symbol: Symbol
+    state: BookState
+    previous: BookState
+    reason: str
+    """Why, in a few words: ``"snapshot aligned"``, ``"gap"``, ``"connection lost"``..."""
+    timestamp: int
+    """Milliseconds since the epoch, local clock."""
+
+
+@attrs.frozen(slots=True)
+class ConnectionStateChange:
+    """A stream connection changed state; ``error`` says why it was lost or why it gave up."""
+
+    connection: str
+    """The stream's name, e.g. ``"mexc_public_1"`` or ``"mexc_private"``."""
+    state: ConnectionState
+    previous: ConnectionState
+    timestamp: int
+    """Milliseconds since the epoch, local clock."""
+    error: BaseException | None = None

@@ -25,8 +25,9 @@ Crossed books. After a snapshot the book is never crossed (best bid < best ask):
   are dropped as stale (a new bid at 101 removes asks at or below 101, and vice versa);
 * a crossed snapshot (bad data) loses every level in the overlap on both sides.
 
-``BookSynchronizer`` (the snapshot + stream continuity machine) lives in ``exchanges.book_sync``
-and is re-exported here lazily.
+This is a data structure only: it holds levels and the version and time of the data it holds.
+Whether the book can be trusted (SYNCING / LIVE / STALE) is decided and owned by
+:class:`exchanges.book_sync.BookSynchronizer`, which feeds it.
 """
 
 from __future__ import annotations
@@ -35,18 +36,10 @@ import logging
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from math import inf
-from typing import TYPE_CHECKING, Any
 
-from exchanges.models import BookState, BookUpdate, OrderBook, OrderBookEntry, Symbol
+from exchanges.models import BookUpdate, OrderBook, OrderBookEntry, Symbol
 
-if TYPE_CHECKING:
-    from exchanges.book_sync import BookSynchronizer
-
-__all__ = [
-    "LocalOrderBook",
-]
-
-__all__ = ["BookSynchronizer", "LocalOrderBook"]
+__all__ = ["LocalOrderBook"]
 
 logger = logging.getLogger("exchanges.orderbook")
 
@@ -72,17 +65,13 @@ class LocalOrderBook:
         "_bids",
         "_top_depth",
         "last_update_time",
-        "resync_count",
-        "state",
         "symbol",
         "version",
     )
 
     def __init__(self, symbol: Symbol) -> None:
         self.symbol = symbol
-        self.state = BookState.SYNCING
         self.version: int | None = None
-        self.resync_count = 0
         self.last_update_time = 0
         self._bids: dict[float, OrderBookEntry] = {}
         self._asks: dict[float, OrderBookEntry] = {}
@@ -105,7 +94,7 @@ class LocalOrderBook:
         version: int,
         timestamp: int,
     ) -> None:
-        """Replace the whole book; the book becomes LIVE at ``version``."""
+        """Replace the whole book with these levels, at ``version``."""
         entry = _entry
         self._bids = {float(price): entry((float(price), float(size))) for price, size in bids if size > 0}
         self._asks = {float(price): entry((float(price), float(size))) for price, size in asks if size > 0}
@@ -121,7 +110,6 @@ class LocalOrderBook:
             self._drop_asks_to(high)
         self.version = version
         self.last_update_time = timestamp
-        self.state = BookState.LIVE
 
     def apply_update(self, update: BookUpdate) -> None:
         """Apply absolute quantities (0 deletes), then uncross if the update crossed the book."""
@@ -284,15 +272,6 @@ class LocalOrderBook:
 
     def __repr__(self) -> str:
         return (
-            f"<LocalOrderBook {self.symbol} {self.state.value} v={self.version} "
+            f"<LocalOrderBook {self.symbol} v={self.version} "
             f"bids={len(self._bid_prices)} asks={len(self._ask_prices)}>"
         )
-
-
-def __getattr__(name: str) -> Any:
-    """Lazy re-export of ``BookSynchronizer`` (``exchanges.book_sync`` imports this module)."""
-    if name == "BookSynchronizer":
-        from exchanges.book_sync import BookSynchronizer
-
-        return BookSynchronizer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -80,6 +80,8 @@ class MarketView:
         lines = [title] if title else []
         if book is None:
             lines.append(f"ORDER BOOK {self.symbol} (loading)")
+        elif state is BookState.STALE:
+            lines.append(f"ORDER BOOK {self.symbol}  [STALE] connection lost or silent: reconnecting")
         elif state is not None and state is not BookState.LIVE:
             lines.append(f"ORDER BOOK {self.symbol}  [{state.value}] waiting for the snapshot to line up")
         else:

@@ -36,7 +36,6 @@ from exchanges.testing._checks import (
     assert_valid_symbols_info,
     assert_valid_ticker,
     assert_valid_trades,
-    wait_for_condition,
 )
 from exchanges.testing._contract import expect
 
@@ -210,10 +209,13 @@ class PublicExchangeConformance:
         await public_exchange.start_orderbook_stream([known_symbol])
         try:
             if expect_stream_data:
-                live = await wait_for_condition(
-                    lambda: public_exchange.orderbook_state(known_symbol) is BookState.LIVE, stream_timeout
+                try:
+                    await public_exchange.wait_orderbook_ready([known_symbol], stream_timeout)
+                except TimeoutError as error:
+                    raise AssertionError(f"wait_orderbook_ready: local book not LIVE: {error}") from None
+                assert public_exchange.orderbook_state(known_symbol) is BookState.LIVE, (
+                    "wait_orderbook_ready returned but orderbook_state is not LIVE"
                 )
-                assert live, f"local book not LIVE within {stream_timeout} s"
                 assert_valid_orderbook(public_exchange.get_local_orderbook(known_symbol, 10), known_symbol)
         finally:
             await public_exchange.stop_orderbook_stream([known_symbol])

@@ -19,11 +19,13 @@ import aiohttp
 from exchanges.errors import ExchangeConnectionError
 from exchanges.metrics import Counter
 from exchanges.strategies import WsConnectOptions
+from exchanges.transport._ws_events import Listeners
 from exchanges.transport._ws_queue import FrameQueue
 
 logger = logging.getLogger("exchanges.transport.ws")
 _BINARY = aiohttp.WSMsgType.BINARY
 _TEXT = aiohttp.WSMsgType.TEXT
+_PING = aiohttp.WSMsgType.PING
 _CLOSE_ERRORS = (aiohttp.ClientError, ConnectionError, RuntimeError, TimeoutError)
 
 Frame = bytes | str
@@ -48,6 +50,8 @@ class WsConnection:
         "close_code",
         "error",
         "finished",
+        "heard",
+        "id",
         "number",
         "opened_at",
         "promoted",
@@ -61,9 +65,15 @@ class WsConnection:
         "ws",
     )
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, number: int, *, promoted: bool) -> None:
+    def __init__(
+        self, ws: aiohttp.ClientWebSocketResponse, number: int, *, promoted: bool, name: str = "ws"
+    ) -> None:
         self.ws = ws
         self.number = number
+        self.id = f"{name}#{number}"
+        """The connection id listeners see: the stream's name and this socket's number."""
+        self.heard = 0
+        """Messages received (frames, PINGs, PONGs): the liveness watchdog samples it."""
         self.opened_at = time.monotonic()
         self.sent: set[str] = set()
         """Channels subscribed on this socket (so each is sent at most once per socket)."""
@@ -116,8 +126,10 @@ class FrameReader:
         binary: Counter,
         discarded: Counter,
         ready_check: Callable[[bytes | str], bool] | None,
+        listeners: Listeners,
     ) -> None:
         self.name = name
+        self._listeners = listeners
         self._queue = queue
         self._text = text
         self._binary = binary
@@ -128,14 +140,20 @@ class FrameReader:
         ws = conn.ws
         queue = self._queue
         error: BaseException | None = None
+        listeners = self._listeners
         try:
             while True:
                 msg = await ws.receive()
+                conn.heard += 1
                 kind = msg.type
                 if kind is _BINARY:
                     self._binary.value += 1
                 elif kind is _TEXT:
                     self._text.value += 1
+                elif kind is _PING:  # autoping is off so that PONGs are seen: answer by hand
+                    with contextlib.suppress(*_CLOSE_ERRORS):
+                        await ws.pong(msg.data)
+                    continue
                 elif kind is aiohttp.WSMsgType.ERROR:
                     error = ws.exception() or msg.data
                     break
@@ -144,6 +162,8 @@ class FrameReader:
                 else:
                     continue
                 frame: bytes | str = msg.data
+                if listeners.taps:
+                    listeners.frame(conn.id, frame, time.time_ns())
                 if conn.promoted:
                     if queue.blocking:
                         await queue.put(frame)
@@ -195,8 +215,9 @@ async def open_socket(
 ) -> aiohttp.ClientWebSocketResponse:
     """Open a WebSocket with ``options``; raise ExchangeConnectionError on any failure.
 
-    ``autoping`` stays on so aiohttp answers server pings with pongs. The URL is never put in the
-    error message: private stream URLs carry a listen key.
+    ``autoping`` is off so that protocol PONGs reach the reader (they prove the socket is alive, see
+    :mod:`exchanges.transport._ws_liveness`); the reader answers server PINGs itself. The URL is
+    never put in the error message: private stream URLs carry a listen key.
     """
     try:
         async with asyncio.timeout(options.open_timeout):
@@ -206,7 +227,7 @@ async def open_socket(
                 compress=options.compress,
                 max_msg_size=options.max_msg_size,
                 heartbeat=options.heartbeat,
-                autoping=True,
+                autoping=False,
                 autoclose=True,
             )
     except TimeoutError:

@@ -16,11 +16,13 @@ class WsMetrics:
         "frames_text",
         "handler_errors",
         "keepalives",
+        "liveness_timeouts",
         "queue_depth",
         "reconnections",
         "rotation_failures",
         "rotation_timeouts",
         "rotations",
+        "state",
     )
 
     def __init__(self, metrics: MetricsRegistry, prefix: str) -> None:
@@ -35,6 +37,10 @@ class WsMetrics:
         self.rotation_failures: Counter = metrics.counter(prefix + "rotation_failures")
         self.rotation_timeouts: Counter = metrics.counter(prefix + "rotation_timeouts")
         self.keepalives: Counter = metrics.counter(prefix + "keepalives")
+        self.liveness_timeouts: Counter = metrics.counter(prefix + "liveness_timeouts")
+        """Sockets declared dead because nothing was heard within the liveness timeout."""
+        self.state: Gauge = metrics.gauge(prefix + "state")
+        """1 connected, 0 connecting or reconnecting, -1 closed, -2 failed (gave up)."""
         self.connect_time: LatencyHistogram = metrics.histogram(prefix + "connect_time")
         """Open plus subscribe, per connection."""
         self.queue_depth: Gauge = metrics.gauge(prefix + "queue_depth")

@@ -28,12 +28,20 @@ Lifecycle and guarantees:
 * Overlap windows (``on_overlap``, :mod:`exchanges.transport._ws_overlap`): the plugin is told when
   frames may repeat (a rotation or a reconnect, plus ``overlap_grace`` seconds), so that it can
   de-duplicate only then.
-* State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED) go to ``on_state``.
+* Liveness (:mod:`exchanges.transport._ws_liveness`): a socket that delivers nothing, not even a
+  PONG, for ``options.liveness_timeout`` seconds is declared dead and handled like a lost socket.
+* State changes (CONNECTING, CONNECTED, RECONNECTING, CLOSED, FAILED) and every socket's open and
+  close go to the listeners (:class:`WsListener`, :class:`FrameListener`); a frame listener also sees every
+  raw frame. RECONNECTING is reported the moment a socket is lost, before any reconnect attempt.
+* Terminal state: when the strategy refuses to reconnect, or ``max_attempts`` reconnects failed
+  (a URL factory that raises counts as a failed attempt, whatever it raises), the stream stops its
+  timers, stores the reason in ``error`` and goes FAILED; ``wait_failed()`` returns the reason.
 
 Metrics (``ws.<name>.*``): ``frames_text``, ``frames_binary``, ``dropped``, ``discarded`` (old
 socket after a switch), ``handler_errors``, ``connects``, ``reconnections``,
-``rotations``, ``rotation_failures``, ``rotation_timeouts``, ``keepalives``, histogram
-``connect_time`` (open + subscribe), gauge ``queue_depth``.
+``rotations``, ``rotation_failures``, ``rotation_timeouts``, ``keepalives``, ``liveness_timeouts``,
+histogram ``connect_time`` (open + subscribe), gauges ``queue_depth`` and ``state`` (1 connected,
+0 connecting/reconnecting, -1 closed, -2 failed).
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import ConnectionStrategy
 from exchanges.transport._ws_connection import FrameReader, WsConnection, open_socket
+from exchanges.transport._ws_events import FrameListener, Listeners, WsListener, WsOptions
+from exchanges.transport._ws_liveness import watch_liveness
 from exchanges.transport._ws_metrics import WsMetrics
 from exchanges.transport._ws_overlap import OverlapWindow
 from exchanges.transport._ws_pool import WebSocketPool
@@ -61,10 +71,13 @@ from exchanges.transport._ws_queue import OVERFLOW_POLICIES, FrameQueue, deliver
 __all__ = [
     "OVERFLOW_POLICIES",
     "FrameHandler",
+    "FrameListener",
     "ReconnectingWebSocket",
     "SubscriptionCodec",
     "UrlSource",
     "WebSocketPool",
+    "WsListener",
+    "WsOptions",
 ]
 
 logger = logging.getLogger("exchanges.transport.ws")
@@ -74,6 +87,13 @@ FrameHandler = Callable[[bytes | str], None]
 UrlSource = str | Callable[[], Awaitable[str]]
 
 _SEND_ERRORS = (aiohttp.ClientError, ConnectionError, RuntimeError)
+_STATE_GAUGE = {
+    ConnectionState.CONNECTED: 1.0,
+    ConnectionState.CONNECTING: 0.0,
+    ConnectionState.RECONNECTING: 0.0,
+    ConnectionState.CLOSED: -1.0,
+    ConnectionState.FAILED: -2.0,
+}
 
 
 @runtime_checkable
@@ -97,31 +117,32 @@ class ReconnectingWebSocket:
         codec: SubscriptionCodec,
         strategy: ConnectionStrategy,
         metrics: MetricsRegistry,
-        max_queue_size: int = 10000,
-        overflow_policy: str = "drop_oldest",
-        on_state: Callable[[ConnectionState], None] | None = None,
+        options: WsOptions | None = None,
+        listeners: Sequence[WsListener] = (),
         on_connected: Callable[[], Awaitable[None]] | None = None,
-        session: aiohttp.ClientSession | None = None,
-        max_channels_per_message: int | None = None,
-        ready_check: Callable[[bytes | str], bool] | None = None,
-        rotation_timeout: float = 10.0,
         on_overlap: Callable[[bool], None] | None = None,
-        overlap_grace: float = 2.0,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
+        options = options if options is not None else WsOptions()
         self.name = name
+        self.options = options
         self._url = url
         self._on_frame = on_frame
         self._codec = codec
         self._strategy = strategy
-        self._on_state = on_state
         self._on_connected = on_connected
         self._session = session
         self._own_session = session is None
-        self._batch = max_channels_per_message
-        self._rotation_timeout = rotation_timeout
-        self._overlap = OverlapWindow(name, on_overlap, overlap_grace)
+        self._batch = options.max_channels_per_message
+        self._rotation_timeout = options.rotation_timeout
+        self._overlap = OverlapWindow(name, on_overlap, options.overlap_grace)
+        self._listeners = Listeners(name)
+        for listener in listeners:
+            self._listeners.add(listener)
         prefix = f"ws.{name}."
-        self._queue = FrameQueue(max_queue_size, overflow_policy, metrics.counter(prefix + "dropped"))
+        self._queue = FrameQueue(
+            options.max_queue_size, options.overflow_policy, metrics.counter(prefix + "dropped")
+        )
         self._m = WsMetrics(metrics, prefix)
         self._frames = FrameReader(
             name,
@@ -129,7 +150,8 @@ class ReconnectingWebSocket:
             text=self._m.frames_text,
             binary=self._m.frames_binary,
             discarded=self._m.discarded,
-            ready_check=ready_check,
+            ready_check=options.ready_check,
+            listeners=self._listeners,
         )
         self._subs: dict[str, None] = {}
         self._conns: list[WsConnection] = []
@@ -141,6 +163,11 @@ class ReconnectingWebSocket:
         self._started = False
         self._closing = False
         self.state = ConnectionState.CLOSED
+        self.error: BaseException | None = None
+        """Why the stream gave up (state FAILED); None otherwise."""
+        self.last_error: BaseException | None = None
+        """Why the last lost socket ended (None: closed without an error)."""
+        self._failed = asyncio.Event()
 
     # ------------------------------------------------------------------ public API
 
@@ -150,7 +177,21 @@ class ReconnectingWebSocket:
 
     @property
     def connected(self) -> bool:
+        """True while the delivering socket is open and has not been declared dead."""
         return self._active is not None and self._active.alive and not self._closing
+
+    def add_listener(self, listener: WsListener) -> None:
+        """Observe this stream's sockets and states (and frames, for a :class:`FrameListener`)."""
+        self._listeners.add(listener)
+
+    def remove_listener(self, listener: WsListener) -> None:
+        self._listeners.remove(listener)
+
+    async def wait_failed(self) -> BaseException:
+        """Wait until the stream gives up for good (state FAILED) and return why."""
+        await self._failed.wait()
+        assert self.error is not None
+        return self.error
 
     async def start(self) -> None:
         """Open the first connection and subscribe; raise ExchangeConnectionError if it fails."""
@@ -181,6 +222,15 @@ class ReconnectingWebSocket:
             self._spawn(self._keepalive(self._strategy.keepalive_interval), "keepalive")
         if self._strategy.max_connection_lifetime:
             self._spawn(self._lifetime(self._strategy.max_connection_lifetime), "lifetime")
+        if self.options.liveness_timeout is not None:
+            watchdog = watch_liveness(
+                self.name,
+                self.options.liveness_timeout,
+                lambda: self._active,
+                self._probe,
+                self._m.liveness_timeouts,
+            )
+            self._spawn(watchdog, "liveness")
 
     async def subscribe(self, channels: Sequence[str]) -> None:
         """Remember ``channels`` and send them on every open socket that does not have them yet."""
@@ -229,7 +279,8 @@ class ReconnectingWebSocket:
         if self._own_session and self._session is not None:
             await self._session.close()
         self._overlap.close()
-        self._set_state(ConnectionState.CLOSED)
+        if self.state is not ConnectionState.FAILED:
+            self._set_state(ConnectionState.CLOSED)
 
     async def __aenter__(self) -> ReconnectingWebSocket:
         await self.start()
@@ -249,7 +300,7 @@ class ReconnectingWebSocket:
         url = self._url if isinstance(self._url, str) else await self._url()
         ws = await open_socket(self._session, url, self._strategy.connect_options(), name=self.name)
         self._numbers += 1
-        conn = WsConnection(ws, self._numbers, promoted=promoted)
+        conn = WsConnection(ws, self._numbers, promoted=promoted, name=self.name)
         self._conns.append(conn)
         conn.reader = asyncio.create_task(self._frames.read(conn), name=f"ws-{self.name}-read-{conn.number}")
         await self._send_subscribe(conn, list(self._subs))
@@ -258,6 +309,7 @@ class ReconnectingWebSocket:
             raise ExchangeConnectionError(f"websocket {self.name}: closed while subscribing")
         self._m.connects.inc()
         self._m.connect_time.record(time.monotonic() - started)
+        self._listeners.opened(conn.id)
         return conn
 
     async def _send_subscribe(self, conn: WsConnection, channels: Sequence[str]) -> None:
@@ -281,11 +333,17 @@ class ReconnectingWebSocket:
             logger.debug("websocket %s: send failed on socket %d: %r", self.name, conn.number, exc)
 
     async def _discard(self, conn: WsConnection) -> None:
-        """Close ``conn`` and wait for its reader; frames it still gets are not delivered."""
+        """Close ``conn`` and wait for its reader; frames it still gets are not delivered.
+
+        A socket that already ended (lost, or declared dead by the liveness watchdog) gets a short
+        close: cancelling aiohttp's close aborts the TCP connection, and a silent peer would only
+        make a graceful close wait.
+        """
         conn.promoted = False
         conn.retired = True
+        ended = conn.finished.is_set()
         with contextlib.suppress(*_SEND_ERRORS, TimeoutError):
-            async with asyncio.timeout(2.0):
+            async with asyncio.timeout(0.1 if ended else 2.0):
                 await conn.ws.close()
         reader = conn.reader
         if reader is not None and not reader.done():
@@ -294,6 +352,7 @@ class ReconnectingWebSocket:
                 await reader
         if conn in self._conns:
             self._conns.remove(conn)
+            self._listeners.closed(conn.id, conn.error)
 
     # ------------------------------------------------------------------ background tasks
 
@@ -319,7 +378,7 @@ class ReconnectingWebSocket:
             self._overlap.end()
 
     async def _reconnect_now(self, lost: WsConnection) -> bool:
-        await self._discard(lost)
+        self.last_error = lost.error
         level = logging.DEBUG if lost.abnormal else logging.INFO
         logger.log(
             level,
@@ -331,24 +390,38 @@ class ReconnectingWebSocket:
         )
         if not self._strategy.should_reconnect(lost.error, lost.close_code):
             logger.info("websocket %s: strategy says do not reconnect", self.name)
-            self._set_state(ConnectionState.CLOSED)
+            await self._discard(lost)
+            self._fail(lost.error or ExchangeConnectionError(f"websocket {self.name}: closed by the server"))
             return False
-        self._set_state(ConnectionState.RECONNECTING)
+        self._set_state(ConnectionState.RECONNECTING)  # before anything slow: books go stale now
+        await self._discard(lost)
         policy = self._strategy.reconnection_policy()
         attempt = 0
+        last: BaseException | None = lost.error
         while not self._closing:
             if policy.max_attempts is not None and attempt >= policy.max_attempts:
                 logger.error("websocket %s: giving up after %d reconnect attempts", self.name, attempt)
-                self._set_state(ConnectionState.CLOSED)
+                self._fail(
+                    ExchangeConnectionError(
+                        f"websocket {self.name}: gave up after {attempt} reconnect attempts ({last!r})"
+                    )
+                )
                 return False
             await asyncio.sleep(policy.delay(attempt))
             attempt += 1
             try:
                 conn = await self._open(promoted=True)
-            except ExchangeConnectionError as exc:
-                logger.debug("websocket %s: reconnect attempt %d failed: %s", self.name, attempt, exc)
+            except Exception as exc:  # the URL factory may raise anything (e.g. a listen-key REST error)
+                last = exc
+                logger.log(
+                    logging.DEBUG if isinstance(exc, ExchangeConnectionError) else logging.WARNING,
+                    "websocket %s: reconnect attempt %d failed: %r",
+                    self.name,
+                    attempt,
+                    exc,
+                )
                 if not self._strategy.should_reconnect(exc, None):
-                    self._set_state(ConnectionState.CLOSED)
+                    self._fail(exc)
                     return False
                 continue
             self._active = conn
@@ -357,6 +430,16 @@ class ReconnectingWebSocket:
             await self._notify_connected()
             return True
         return False
+
+    def _fail(self, error: BaseException) -> None:
+        """Give up for good: stop the timers (nothing keeps waking), say why, state FAILED."""
+        self.error = error
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        self._set_state(ConnectionState.FAILED)
+        self._failed.set()
 
     async def _rotate(self) -> bool:
         async with self._rotate_lock:
@@ -400,6 +483,15 @@ class ReconnectingWebSocket:
         logger.debug("websocket %s: rotated socket %d -> %d", self.name, old.number, new.number)
         return True, old_lost
 
+    async def _probe(self, conn: WsConnection) -> None:
+        """Make a quiet socket answer: the strategy's keep-alive message, else a protocol ping."""
+        message = self._strategy.keepalive_message()
+        if message:
+            await self._send(conn, message)
+            return
+        with contextlib.suppress(*_SEND_ERRORS):
+            await conn.ws.ping()
+
     async def _keepalive(self, interval: float) -> None:
         while not self._closing:
             await asyncio.sleep(interval)
@@ -431,11 +523,8 @@ class ReconnectingWebSocket:
         if state is self.state:
             return
         self.state = state
-        if self._on_state is not None:
-            try:
-                self._on_state(state)
-            except Exception:
-                logger.exception("websocket %s: on_state callback failed", self.name)
+        self._m.state.set(_STATE_GAUGE[state])
+        self._listeners.state(state)
 
     async def _notify_connected(self) -> None:
         if self._on_connected is not None:

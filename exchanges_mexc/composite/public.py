@@ -21,6 +21,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import attrs
+
 from exchanges.config import ExchangeConfig
 from exchanges.errors import ExchangeClosedError, SymbolNotSupported
 from exchanges.handlers import PublicStreamHandlers
@@ -28,7 +30,9 @@ from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     BookState,
+    BookStateChange,
     BookTicker,
+    ConnectionStateChange,
     Kline,
     KlineInterval,
     OrderBook,
@@ -47,13 +51,7 @@ from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 
 logger = logging.getLogger("exchanges.mexc.exchange.public")
 
-HANDLER_FIELDS = (
-    "orderbook_handler",
-    "trade_handler",
-    "ticker_handler",
-    "book_ticker_handler",
-    "kline_handler",
-)
+HANDLER_FIELDS = tuple(field.name for field in attrs.fields(PublicStreamHandlers))
 
 
 def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
@@ -304,6 +302,31 @@ class MexcCompositePublicExchange(PublicExchange):
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         """Each local book (top 20 levels) after every applied update, through a bounded queue."""
         return self.ws.orderbooks()
+
+    async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until the local books of ``symbols`` are all LIVE; ``TimeoutError`` naming the
+        books still SYNCING/STALE after ``timeout`` seconds; KeyError for a symbol not streamed."""
+        for symbol in symbols:
+            self._streamed_book(symbol)
+        await self.ws.wait_orderbook_ready(symbols, timeout)
+
+    def iter_book_states(self) -> AsyncIterator[BookStateChange]:
+        """Every local book's state changes (LIVE / STALE / SYNCING, with the reason), unbounded."""
+        return self.ws.book_states()
+
+    def iter_connection_states(self) -> AsyncIterator[ConnectionStateChange]:
+        """Every stream connection's state changes (RECONNECTING the moment one is lost or silent)."""
+        return self.ws.connection_states()
+
+    def stream_status(self) -> dict[str, Any]:
+        """What a display shows: ``{"books": {symbol: state}, "connections": {name: state}}``.
+
+        A connection is ``RECONNECTING`` from the moment it is lost or silent until it is back.
+        """
+        if self._ws is None:
+            return {"books": {}, "connections": {}}
+        books = {str(symbol): self._ws.orderbook_state(symbol).value for symbol in self._book_symbols}
+        return {"books": books, "connections": self._ws.connection_summary()}
 
     # ------------------------------------------------------------------ trade stream
 

@@ -8,11 +8,14 @@ continuity work; this module adds what is MEXC- and transport-specific:
 * overlapping and duplicate updates (a rotation's two sockets deliver the same versions, possibly
   aggregated into different 100 ms windows) need nothing here: the synchronizer applies overlaps
   (MEXC quantities are absolute) and drops updates at or below the book's version.
-* after a reconnect of the connection that carries a symbol's depth channel, the book is
-  invalidated and resynced (frames were lost while disconnected);
-* metrics: ``mexc.ws.books.live`` / ``mexc.ws.books.syncing`` gauges, ``mexc.ws.book.<symbol>.state``
-  (1 LIVE, 0 SYNCING, -1 STALE), ``mexc.ws.book.<symbol>.invalidations``; the
-  synchronizer adds ``book.<symbol>.resyncs`` / ``gaps`` / ``snapshots``.
+* the moment the connection that carries a symbol's depth channel is lost or declared silent, the
+  book goes STALE (:meth:`LocalBooks.mark_stale`); after the reconnect it is invalidated and
+  resynced (frames were lost while disconnected);
+* every state change is published as a :class:`~exchanges.models.BookStateChange` to the
+  ``book_states`` stream (handler ``book_state_handler``);
+* metrics: ``mexc.ws.books.live`` / ``syncing`` / ``stale`` gauges, ``mexc.ws.book.<symbol>.state``
+  (1 LIVE, 0 SYNCING, -1 STALE), ``mexc.ws.book.<symbol>.invalidations``, ``mexc.ws.book_states``
+  counters; the synchronizer adds ``book.<symbol>.resyncs`` / ``gaps`` / ``snapshots``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from exchanges.book_sync import BookSynchronizer
 from exchanges.metrics import Gauge, MetricsRegistry
-from exchanges.models import BookState, BookUpdate, OrderBook, Symbol
+from exchanges.models import BookState, BookStateChange, BookUpdate, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
 from exchanges_mexc.ws.streams import EventStream
 
@@ -50,17 +53,20 @@ class LocalBooks:
         *,
         metrics: MetricsRegistry,
         stream: EventStream[OrderBook],
+        state_stream: EventStream[BookStateChange],
         publish_depth: int | None = 20,
         max_buffer: int = 10000,
     ) -> None:
         self._fetch = fetch_snapshot
         self._metrics = metrics
         self._stream = stream
+        self._state_stream = state_stream
         self._publish_depth = publish_depth
         self._max_buffer = max_buffer
         self.books: dict[Symbol, BookSynchronizer] = {}
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
+        self._stale = metrics.gauge("mexc.ws.books.stale")
         self._unknown = metrics.counter("mexc.ws.books.unrouted")
 
     def __contains__(self, symbol: Symbol) -> bool:
@@ -105,22 +111,31 @@ class LocalBooks:
             if sync is None:
                 continue
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
-            sync.invalidate()
+            sync.invalidate("reconnected")
+
+    def mark_stale(self, symbols: Iterable[Symbol], reason: str) -> None:
+        """These books' connection is lost or silent: they leave LIVE now (see BookSynchronizer)."""
+        for symbol in symbols:
+            sync = self.books.get(symbol)
+            if sync is not None:
+                sync.mark_stale(reason)
 
     def _publish(self, book: LocalOrderBook) -> None:
         stream = self._stream
         if stream.has_consumers:
             stream.publish(book.snapshot(self._publish_depth))
 
-    def _on_state(self, symbol: Symbol, gauge: Gauge, state: BookState) -> None:
-        gauge.set(_STATE_VALUE[state])
-        logger.debug("%s: book %s", symbol, state.value)
+    def _on_state(self, symbol: Symbol, gauge: Gauge, change: BookStateChange) -> None:
+        gauge.set(_STATE_VALUE[change.state])
+        logger.debug("%s: book %s (%s)", symbol, change.state.value, change.reason)
         self._count_states()
+        self._state_stream.publish(change)
 
     def _count_states(self) -> None:
         states = [sync.state for sync in self.books.values()]
         self._live.set(sum(1 for state in states if state is BookState.LIVE))
         self._syncing.set(sum(1 for state in states if state is BookState.SYNCING))
+        self._stale.set(sum(1 for state in states if state is BookState.STALE))
 
     def stats(self) -> dict[str, dict[str, object]]:
         """Per-symbol state, version and resync count (for health checks and metrics)."""
@@ -138,3 +153,6 @@ class LocalBooks:
     async def close(self) -> None:
         for symbol in list(self.books):
             await self.remove(symbol)
+
+    def symbols_in_state(self, state: BookState) -> list[Symbol]:
+        return [symbol for symbol, sync in self.books.items() if sync.state is state]

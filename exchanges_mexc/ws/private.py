@@ -36,9 +36,19 @@ from exchanges.config import ExchangeConfig
 from exchanges.errors import ExchangeConnectionError
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import AssetBalance, AssetName, BalanceUpdate, Fill, Order, OrderId, Symbol
+from exchanges.models import (
+    AssetBalance,
+    AssetName,
+    BalanceUpdate,
+    ConnectionState,
+    ConnectionStateChange,
+    Fill,
+    Order,
+    OrderId,
+    Symbol,
+)
 from exchanges.strategies import ReconnectionPolicy
-from exchanges.transport.ws import ReconnectingWebSocket
+from exchanges.transport.ws import ReconnectingWebSocket, WsOptions
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
@@ -46,6 +56,7 @@ from exchanges_mexc.ws import reconcile as rc
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.channels import PRIVATE_CHANNELS
 from exchanges_mexc.ws.codec import MexcSubscriptionCodec, is_ack_frame
+from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import FRAME_PROCESSING, sampled_frame_handler
 from exchanges_mexc.ws.listen_key import KEEPALIVE_INTERVAL, ListenKeyKeeper
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
@@ -87,6 +98,12 @@ class MexcPrivateSpotWebsocket:
         self.balance_stream: EventStream[BalanceUpdate] = EventStream(
             "balances", m, maxsize=0, prefix="mexc.ws.private"
         )
+        self.connection_state_stream: EventStream[ConnectionStateChange] = EventStream(
+            "connection_states", m, maxsize=0, prefix="mexc.ws.private"
+        )
+        self.error_stream: EventStream[BaseException] = EventStream(
+            "errors", m, maxsize=0, prefix="mexc.ws.private"
+        )
         self.listen_keys = ListenKeyKeeper(
             rest, config.ws_url, m, interval=keepalive_interval, on_rejected=self._schedule_renew
         )
@@ -117,6 +134,12 @@ class MexcPrivateSpotWebsocket:
         if self._started:
             return
         self._started = True
+        options = WsOptions(
+            max_queue_size=self.config.ws_max_queue_size,
+            overflow_policy="block",
+            ready_check=is_ack_frame,
+            liveness_timeout=self.config.ws_liveness_timeout,
+        )
         ws = ReconnectingWebSocket(
             self.listen_keys.url,
             name="mexc_private",
@@ -124,12 +147,15 @@ class MexcPrivateSpotWebsocket:
             codec=MexcSubscriptionCodec(),
             strategy=MexcConnectionStrategy(self.config, name="mexc_private"),
             metrics=self.metrics,
-            max_queue_size=self.config.ws_max_queue_size,
-            overflow_policy="block",
+            options=options,
             on_connected=self._on_connected,
             session=self._session,
-            ready_check=is_ack_frame,
         )
+        ConnectionWatcher(
+            self.connection_state_stream,
+            self.metrics.counter("mexc.ws.private.connection_states"),
+            self._on_lost,
+        ).attach(ws)
         self._ws = ws
         futures = self._acks.expect(PRIVATE_CHANNELS)
         await ws.subscribe(PRIVATE_CHANNELS)
@@ -159,7 +185,13 @@ class MexcPrivateSpotWebsocket:
         if self._ws is not None:
             await self._ws.close()
         await self.listen_keys.close()
-        for stream in (self.order_stream, self.fill_stream, self.balance_stream):
+        for stream in (
+            self.order_stream,
+            self.fill_stream,
+            self.balance_stream,
+            self.connection_state_stream,
+            self.error_stream,
+        ):
             await stream.close()
 
     async def __aenter__(self) -> Self:
@@ -179,6 +211,8 @@ class MexcPrivateSpotWebsocket:
         self.order_stream.set_handler(handlers.order_handler)
         self.fill_stream.set_handler(handlers.execution_handler)
         self.balance_stream.set_handler(handlers.balance_handler)
+        self.connection_state_stream.set_handler(handlers.connection_state_handler)
+        self.error_stream.set_handler(handlers.error_handler)
 
     async def track_symbols(self, symbols: Sequence[Symbol]) -> None:
         """Add symbols of interest for reconciliation (their current fills/orders become the baseline)."""
@@ -251,6 +285,16 @@ class MexcPrivateSpotWebsocket:
             return
 
     # ------------------------------------------------------------------ reconnect and reconciliation
+
+    def _on_lost(self, ws: ReconnectingWebSocket, state: ConnectionState) -> None:
+        """The user stream is lost or silent: hold pushes until the reconnect's reconciliation."""
+        if state is ConnectionState.FAILED and ws.error is not None:
+            logger.error("user stream gave up: %s", ws.error)
+            self.error_stream.publish(ws.error)
+
+    def connection_states(self) -> StreamIterator[ConnectionStateChange]:
+        """The user stream connection's state changes from now on (unbounded)."""
+        return self.connection_state_stream.iterate()
 
     async def _on_connected(self) -> None:
         if not self._started or self._ws is None:

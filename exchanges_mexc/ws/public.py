@@ -18,8 +18,14 @@ by record type, on the transport's dispatch task (never the socket reader):
 Each stream fans out to its handler (``PublicStreamHandlers``: sync or async, on its own consumer
 task) and to any number of bounded async iterators (``async for trade in ws.trades(): ...``).
 
-After a connection reconnects (frames were lost) the books whose depth channel it carries are
-invalidated and resync from a REST snapshot; the transport has already re-sent its channels.
+Liveness: every connection must hear something (a push or a PONG) within
+``config.ws_liveness_timeout`` seconds (PINGs are sent when it is quiet). The moment a connection is
+lost, declared silent, or gives up, the books whose depth channel it carries go STALE (they leave
+LIVE at once) and a ``ConnectionStateChange`` is published (``connection_state_handler``,
+``connection_states()``); after the reconnect those books go SYNCING and resync from a REST
+snapshot (the transport has already re-sent the channels), then LIVE. Every book state change is a
+``BookStateChange`` (``book_state_handler``, ``book_states()``). A connection that gives up for good
+(state FAILED) calls ``error_handler`` once with the error.
 Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
 
 Metrics (``mexc.ws.*`` plus the transport's ``ws.mexc_public_<n>.*`` and the decoder's
@@ -32,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Self
 
@@ -43,7 +50,10 @@ from exchanges.handlers import PublicStreamHandlers
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     BookState,
+    BookStateChange,
     BookTicker,
+    ConnectionState,
+    ConnectionStateChange,
     Kline,
     KlineInterval,
     OrderBook,
@@ -51,7 +61,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
-from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool
+from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
@@ -59,6 +69,7 @@ from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
 from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCodec, is_ack_frame
+from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 from exchanges_mexc.ws.streams import EventStream, StreamIterator
@@ -111,8 +122,18 @@ class MexcPublicSpotWebsocket:
         )
         self.ticker_stream: EventStream[Ticker] = EventStream("tickers", m, maxsize=size, policy=policy)
         self.kline_stream: EventStream[Kline] = EventStream("klines", m, maxsize=size, policy=policy)
+        # state changes are rare and must all arrive: unbounded
+        self.book_state_stream: EventStream[BookStateChange] = EventStream("book_states", m, maxsize=0)
+        self.connection_state_stream: EventStream[ConnectionStateChange] = EventStream(
+            "connection_states", m, maxsize=0
+        )
+        self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0)
         self.books = LocalBooks(
-            self._fetch_snapshot, metrics=m, stream=self.orderbook_stream, publish_depth=publish_depth
+            self._fetch_snapshot,
+            metrics=m,
+            stream=self.orderbook_stream,
+            state_stream=self.book_state_stream,
+            publish_depth=publish_depth,
         )
         self._router = PublicRouter(
             self._decoder,
@@ -127,6 +148,8 @@ class MexcPublicSpotWebsocket:
         )
         self._m_reconnects = m.counter("mexc.ws.reconnects")
         self._m_trade_gaps = m.counter("mexc.ws.trades.possible_gaps")
+        self._m_conn_changes = m.counter("mexc.ws.connection_states")
+        self._listeners: list[WsListener] = []
         self._pending_unsubscribes: set[asyncio.Task[None]] = set()
         self._closed = False
         self.handlers = PublicStreamHandlers()
@@ -166,6 +189,9 @@ class MexcPublicSpotWebsocket:
         self.book_ticker_stream.set_handler(handlers.book_ticker_handler)
         self.ticker_stream.set_handler(handlers.ticker_handler)
         self.kline_stream.set_handler(handlers.kline_handler)
+        self.book_state_stream.set_handler(handlers.book_state_handler)
+        self.connection_state_stream.set_handler(handlers.connection_state_handler)
+        self.error_stream.set_handler(handlers.error_handler)
 
     def _streams(self) -> tuple[EventStream[Any], ...]:
         return (
@@ -174,6 +200,9 @@ class MexcPublicSpotWebsocket:
             self.book_ticker_stream,
             self.ticker_stream,
             self.kline_stream,
+            self.book_state_stream,
+            self.connection_state_stream,
+            self.error_stream,
         )
 
     # ------------------------------------------------------------------ status
@@ -390,6 +419,39 @@ class MexcPublicSpotWebsocket:
         """Wait until ``symbol``'s local book is LIVE (bound it with ``asyncio.timeout``)."""
         await self.books.books[symbol].wait_live()
 
+    async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until every one of ``symbols``' local books is LIVE at the same moment.
+
+        Raises ``TimeoutError`` after ``timeout`` seconds naming the books not LIVE and their
+        states, ``KeyError`` for a symbol without a local book, ``ValueError`` for a timeout that is
+        not a finite number above 0.
+        """
+        if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
+            raise ValueError(f"timeout must be a finite number of seconds above 0, got {timeout!r}")
+        syncs = [self.books.books[symbol] for symbol in symbols]
+        try:
+            async with asyncio.timeout(timeout):
+                while not all(sync.state is BookState.LIVE for sync in syncs):
+                    for sync in syncs:
+                        await sync.wait_live()  # a book may drop out of LIVE meanwhile: loop
+        except TimeoutError:
+            waiting = ", ".join(
+                f"{sync.symbol} {sync.state.value}" for sync in syncs if sync.state is not BookState.LIVE
+            )
+            raise TimeoutError(f"order books not LIVE after {timeout:g}s: {waiting}") from None
+
+    def book_states(self) -> StreamIterator[BookStateChange]:
+        """Every local book's state changes from now on (unbounded: none is dropped)."""
+        return self.book_state_stream.iterate()
+
+    def connection_states(self) -> StreamIterator[ConnectionStateChange]:
+        """Every connection's state changes from now on (unbounded: none is dropped)."""
+        return self.connection_state_stream.iterate()
+
+    def connection_summary(self) -> dict[str, str]:
+        """State of each connection by name (CONNECTED, RECONNECTING, FAILED...), for displays."""
+        return {conn.name: conn.state.value for conn in self._pool.connections}
+
     # ------------------------------------------------------------------ internals
 
     async def _fetch_snapshot(self, symbol: Symbol) -> OrderBook:
@@ -402,6 +464,13 @@ class MexcPublicSpotWebsocket:
         async def on_connected() -> None:
             await self._on_connected(conn)
 
+        options = WsOptions(
+            max_queue_size=self.config.ws_max_queue_size,
+            overflow_policy=self.config.ws_overflow_policy,
+            max_channels_per_message=MAX_PARAMS_PER_REQUEST,
+            ready_check=is_ack_frame,
+            liveness_timeout=self.config.ws_liveness_timeout,
+        )
         conn = ReconnectingWebSocket(
             self.config.ws_url,
             name=f"mexc_public_{number}",
@@ -409,15 +478,35 @@ class MexcPublicSpotWebsocket:
             codec=MexcSubscriptionCodec(),
             strategy=self._strategy,
             metrics=self.metrics,
-            max_queue_size=self.config.ws_max_queue_size,
-            overflow_policy=self.config.ws_overflow_policy,
+            options=options,
             on_connected=on_connected,
-            session=self._session,
-            max_channels_per_message=MAX_PARAMS_PER_REQUEST,
-            ready_check=is_ack_frame,
             on_overlap=self._router.overlap,
+            session=self._session,
         )
+        ConnectionWatcher(self.connection_state_stream, self._m_conn_changes, self._on_lost).attach(conn)
+        for listener in self._listeners:
+            conn.add_listener(listener)
         return conn
+
+    def add_listener(self, listener: WsListener) -> None:
+        """Attach ``listener`` (e.g. a recorder's frame tap) to every connection, now and future."""
+        self._listeners.append(listener)
+        for conn in self._pool.connections:
+            conn.add_listener(listener)
+
+    def _depth_symbols(self, conn: ReconnectingWebSocket) -> list[Symbol]:
+        """The symbols whose local book is fed by ``conn``."""
+        parsed = [ch.parse_channel(channel) for channel in conn.subscriptions]
+        pairs = [c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH and c.pair]
+        return [symbol for symbol in map(self.symbol_mapper.to_symbol, pairs) if symbol in self.books]
+
+    def _on_lost(self, conn: ReconnectingWebSocket, state: ConnectionState) -> None:
+        """A connection was lost, went silent or gave up: its books leave LIVE now."""
+        reason = "connection failed" if state is ConnectionState.FAILED else "connection lost"
+        self.books.mark_stale(self._depth_symbols(conn), reason)
+        if state is ConnectionState.FAILED and conn.error is not None:
+            logger.error("%s gave up: %s", conn.name, conn.error)
+            self.error_stream.publish(conn.error)
 
     async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
         """After a reconnect: resync the books this connection carries, and say which trade streams
@@ -434,12 +523,10 @@ class MexcPublicSpotWebsocket:
                 conn.name,
                 ", ".join(traded),
             )
-        depth = [c for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH]
-        symbols = [self.symbol_mapper.to_symbol(c.pair) for c in depth if c.pair]
-        live = [
+        stale = [
             symbol
-            for symbol in symbols
-            if symbol in self.books and self.books.books[symbol].state is BookState.LIVE
+            for symbol in self._depth_symbols(conn)
+            if self.books.books[symbol].state is not BookState.SYNCING
         ]
-        logger.debug("%s reconnected; resyncing %d local books", conn.name, len(live))
-        self.books.invalidate(live)
+        logger.debug("%s reconnected; resyncing %d local books", conn.name, len(stale))
+        self.books.invalidate(stale)

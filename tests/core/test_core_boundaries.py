@@ -133,11 +133,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 PLUGINS = [ROOT / "exchanges_mexc", ROOT / "tests" / "plugins" / "toy_exchange" / "toy_exchange"]
 
-ALLOWED_CYCLES = [
-    # The order book and its synchroniser both write book state today; the liveness work makes the
-    # synchroniser the only owner of that state and removes this entry with the cycle.
-    ["exchanges.book_sync", "exchanges.orderbook"],
-]
+ALLOWED_CYCLES: list[list[str]] = []
 
 
 def is_public(module: str) -> bool:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from exchanges.book_sync import BookSynchronizer
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookState, BookUpdate, OrderBook, OrderBookEntry, Symbol
+from exchanges.models import BookState, BookStateChange, BookUpdate, OrderBook, OrderBookEntry, Symbol
 from exchanges.strategies import ReconnectionPolicy
 
 SYMBOL = Symbol("ETH", "USDT")
@@ -43,9 +43,11 @@ others = [
     st.tuples(st.just("redeliver"), st.integers(0, 50)),
     st.tuples(st.just("fail_fetch")),
     st.tuples(st.just("invalidate")),
+    st.tuples(st.just("stale")),
+    st.tuples(st.just("old_snapshot"), st.integers(1, 6)),
 ]
 # Mostly ticks (events pushed as one update); the rest are rarer disturbances.
-step = st.integers(0, 13).flatmap(lambda k: tick if k < 8 else others[k - 8])
+step = st.integers(0, 15).flatmap(lambda k: tick if k < 8 else others[k - 8])
 
 
 class FakeExchange:
@@ -59,6 +61,8 @@ class FakeExchange:
         self.pending_asks: dict[float, float] = {}
         self.pushed: list[BookUpdate] = []
         self.fail_next = 0
+        self.lag_next = 0
+        """The next snapshot is this many versions old (a REST answer older than the stream)."""
         self.fetches = 0
 
     def event(self, bids: Levels, asks: Levels) -> None:
@@ -97,9 +101,12 @@ class FakeExchange:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("snapshot endpoint down")
-        bids = tuple(OrderBookEntry(p, s) for p, s in sorted(self.bids.items(), reverse=True))
-        asks = tuple(OrderBookEntry(p, s) for p, s in sorted(self.asks.items()))
-        return OrderBook(SYMBOL, bids, asks, self.version, self.version)
+        version = max(100, self.version - self.lag_next)
+        self.lag_next = 0
+        levels_bids, levels_asks = self.history[version]
+        bids = tuple(OrderBookEntry(p, s) for p, s in sorted(levels_bids.items(), reverse=True))
+        asks = tuple(OrderBookEntry(p, s) for p, s in sorted(levels_asks.items()))
+        return OrderBook(SYMBOL, bids, asks, version, version)
 
 
 def state_of(sync: BookSynchronizer) -> BookState:
@@ -153,7 +160,9 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
         nonlocal callbacks
         callbacks += 1
 
-    def on_state(state: BookState) -> None:
+    def on_state(change: BookStateChange) -> None:
+        state = change.state
+        assert change.previous is reported[-1]
         assert state is sync.state  # called once the state is set
         assert state is not reported[-1]  # only on a change
         reported.append(state)
@@ -196,12 +205,23 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
         elif action == "invalidate":
             sync.invalidate()
             assert sync.state is BookState.SYNCING
+        elif action == "stale":
+            sync.mark_stale()
+            assert sync.state is BookState.STALE  # leaves LIVE at once, whatever it was
+            for _ in range(4):
+                await asyncio.sleep(0)
+            assert sync.state is BookState.STALE  # and stays there until invalidated
+        elif action == "old_snapshot":
+            exchange.lag_next = args[0]
         if state_of(sync) is BookState.LIVE:
             assert_matches(sync, exchange)
         assert reported[-1] is state_of(sync)  # every change was reported
 
     # A clean stream from here on: the book must come back LIVE and right.
     exchange.fail_next = 0
+    exchange.lag_next = 0
+    if sync.state is BookState.STALE:
+        sync.invalidate()  # the stream is back
     async with asyncio.timeout(5):
         for price in range(30):
             exchange.event([(float(price % 8 + 1), float(price % 3))], [])
@@ -217,7 +237,8 @@ async def scenario(steps: list[tuple[Any, ...]]) -> None:
     assert_matches(sync, exchange)
     assert callbacks > 0
     assert metrics.value(f"book.{SYMBOL}.resyncs") == sync.resync_count
-    assert reported.count(BookState.SYNCING) == sync.resync_count + 1  # each LIVE -> SYNCING reported
+    # each LIVE -> SYNCING and STALE -> SYNCING is reported and counted
+    assert reported.count(BookState.SYNCING) == sync.resync_count + 1
     await sync.close()
     assert state_of(sync) is BookState.STALE
     assert reported[-1] is BookState.STALE
@@ -342,8 +363,14 @@ async def test_live_book_applies_an_update_overlapping_its_version() -> None:
 async def test_on_state_reports_every_change_once() -> None:
     exchange = FakeExchange()
     reported: list[BookState] = []
+    reasons: list[str] = []
+
+    def on_state(change: BookStateChange) -> None:
+        reported.append(change.state)
+        reasons.append(change.reason)
+
     sync = BookSynchronizer(
-        SYMBOL, exchange.fetch, metrics=MetricsRegistry(), on_state=reported.append, retry=NO_WAIT
+        SYMBOL, exchange.fetch, metrics=MetricsRegistry(), on_state=on_state, retry=NO_WAIT
     )
     exchange.event([(1.0, 1.0)], [])
     first = exchange.push()
@@ -374,3 +401,68 @@ async def test_on_state_reports_every_change_once() -> None:
     sync.invalidate()  # a closed book stays STALE
     assert sync.state is BookState.STALE
     assert reported == [BookState.LIVE, BookState.SYNCING, BookState.LIVE, BookState.SYNCING, BookState.STALE]
+    assert reasons == ["snapshot aligned", "invalidated", "snapshot aligned", "gap", "stopped"]
+
+
+async def test_a_stale_book_waits_for_invalidate_and_then_resyncs() -> None:
+    """mark_stale (connection lost or silent) leaves LIVE at once; updates do not revive the book."""
+    exchange = FakeExchange()
+    reported: list[BookStateChange] = []
+    sync = BookSynchronizer(
+        SYMBOL, exchange.fetch, metrics=MetricsRegistry(), on_state=reported.append, retry=NO_WAIT
+    )
+    exchange.event([(1.0, 1.0)], [])
+    first = exchange.push()
+    assert first is not None
+    sync.on_update(first)
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    sync.mark_stale("connection silent")
+    assert sync.state is BookState.STALE
+    assert reported[-1].previous is BookState.LIVE
+    assert reported[-1].reason == "connection silent"
+    for price in (2.0, 3.0):
+        exchange.event([(price, 1.0)], [])
+        update = exchange.push()
+        assert update is not None
+        sync.on_update(update)  # continuous, but the stream is not trusted: ignored
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert sync.state is BookState.STALE
+    assert exchange.fetches == 1
+    sync.invalidate("reconnected")
+    assert sync.state is BookState.SYNCING
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert sync.resync_count == 1
+    assert sync.book.version == exchange.version
+    assert [change.state for change in reported] == [
+        BookState.LIVE,
+        BookState.STALE,
+        BookState.SYNCING,
+        BookState.LIVE,
+    ]
+    await sync.close()
+
+
+async def test_a_snapshot_older_than_the_buffer_with_a_gap_inside_never_goes_live_wrong() -> None:
+    """Snapshot-plus-buffer path (issue 12.12): the REST snapshot is older than the buffered updates
+    and an update is missing between two of them. Applying across that hole would give a LIVE book
+    without the lost update's levels; the synchroniser must fetch again instead."""
+    exchange = FakeExchange()
+    sync = BookSynchronizer(SYMBOL, exchange.fetch, metrics=MetricsRegistry(), retry=NO_WAIT)
+    pushed = []
+    for price in (1.0, 2.0, 3.0):  # versions 101, 102, 103
+        exchange.event([(price, 1.0)], [])
+        update = exchange.push()
+        assert update is not None
+        pushed.append(update)
+    exchange.lag_next = 3  # the snapshot the fetch gets is version 100, older than every update
+    sync.on_update(pushed[0])
+    sync.on_update(pushed[2])  # 102 was lost: a gap inside the buffer
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert sync.book.version == exchange.version
+    assert_matches(sync, exchange)  # level 2.0 (from the lost update) is there
+    assert exchange.fetches == 2  # the old snapshot was not enough: fetched again
+    await sync.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchanges.models import BookState, BookUpdate, OrderBookEntry, Symbol
+from exchanges.models import BookUpdate, OrderBookEntry, Symbol
 from exchanges.orderbook import LocalOrderBook
 
 SYMBOL = Symbol("BTC", "USDT")
@@ -111,13 +111,11 @@ def test_cached_top_levels_always_match_the_book(
 
 def test_basic_reads() -> None:
     book = LocalOrderBook(SYMBOL)
-    assert book.state is BookState.SYNCING
-    book.state = BookState.STALE  # writable by the synchronizer
+    assert not hasattr(book, "state")  # the synchronizer owns the state, not the data structure
     assert book.best_bid() is None
     assert book.spread() is None
     assert book.mid() is None
     book.apply_snapshot([(99.0, 1.0), (100.0, 2.0)], [(101.0, 3.0), (102.0, 4.0)], 7, 1700)
-    assert book.state is BookState.LIVE
     assert book.version == 7
     assert book.last_update_time == 1700
     assert book.best_bid() == OrderBookEntry(100.0, 2.0)
@@ -143,8 +141,14 @@ def test_crossing_update_drops_stale_opposite_levels() -> None:
     assert book.snapshot().bids == (OrderBookEntry(99.0, 1.0),)
 
 
-def test_lazy_reexport_of_synchronizer() -> None:
-    from exchanges import orderbook
-    from exchanges.book_sync import BookSynchronizer
+def test_orderbook_module_does_not_import_the_synchronizer() -> None:
+    """One owner per state: the data structure knows nothing of the state machine (no cycle)."""
+    import ast
+    import inspect
 
-    assert orderbook.BookSynchronizer is BookSynchronizer
+    from exchanges import orderbook
+
+    tree = ast.parse(inspect.getsource(orderbook))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert "exchanges.book_sync" not in imported
+    assert not hasattr(orderbook, "BookSynchronizer")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from aiohttp import web
 
@@ -19,7 +20,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import DefaultConnectionStrategy, ReconnectionPolicy
 from exchanges.transport._ws_queue import FrameQueue
-from exchanges.transport.ws import ReconnectingWebSocket
+from exchanges.transport.ws import ReconnectingWebSocket, WsOptions
 
 FAST = ReconnectionPolicy(initial_delay=0.01, max_delay=0.05)
 
@@ -49,6 +50,7 @@ class Server:
     def __init__(self, burst_on_subscribe: int = 0) -> None:
         self.conns: list[ServerConn] = []
         self.burst = burst_on_subscribe
+        self.answer_pings = True
         self.seq = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -89,6 +91,8 @@ class Server:
                     await ws.send_bytes(str(i).encode())
             elif data.get("method") == "UNSUBSCRIPTION":
                 conn.channels.difference_update(data["params"])
+            elif data.get("method") == "PING" and self.answer_pings:
+                await ws.send_str('{"msg":"PONG"}')
         return ws
 
     def live(self) -> list[ServerConn]:
@@ -127,13 +131,39 @@ async def until(predicate: Callable[[], bool], limit: float = 5.0) -> None:
             await asyncio.sleep(0.005)
 
 
+class StateListener:
+    """A WsListener recording states and socket events (what a user's listener would see)."""
+
+    def __init__(self, states: list[ConnectionState] | None = None) -> None:
+        self.states = states if states is not None else []
+        self.events: list[tuple[str, str, BaseException | None]] = []
+
+    def on_open(self, connection_id: str) -> None:
+        self.events.append(("open", connection_id, None))
+
+    def on_close(self, connection_id: str, error: BaseException | None) -> None:
+        self.events.append(("close", connection_id, error))
+
+    def on_state(self, state: ConnectionState) -> None:
+        self.states.append(state)
+
+
 def make_ws(
     url: str | Callable[[], Awaitable[str]],
     frames: list[bytes | str],
     metrics: MetricsRegistry | None = None,
+    *,
+    on_state: Callable[[ConnectionState], None] | None = None,
     **kwargs: Any,
 ) -> ReconnectingWebSocket:
     strategy = kwargs.pop("strategy", DefaultConnectionStrategy(policy=FAST))
+    option_names = set(attrs.fields_dict(WsOptions))
+    options = WsOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in option_names})
+    listeners = kwargs.pop("listeners", [])
+    if on_state is not None:
+        recorder = StateListener()
+        recorder.on_state = on_state  # type: ignore[method-assign]
+        listeners.append(recorder)
     return ReconnectingWebSocket(
         url,
         name="t",
@@ -141,6 +171,8 @@ def make_ws(
         codec=JsonCodec(),
         strategy=strategy,
         metrics=metrics or MetricsRegistry(),
+        options=options,
+        listeners=listeners,
         **kwargs,
     )
 
@@ -235,10 +267,10 @@ async def test_should_reconnect_false_closes(server: Server) -> None:
     states: list[ConnectionState] = []
     async with make_ws(server.url, [], strategy=NoReconnect(policy=FAST), on_state=states.append) as ws:
         await server.conns[0].ws.close()
-        await until(lambda: ws.state is ConnectionState.CLOSED)
+        await until(lambda: ws.state is ConnectionState.FAILED)
         await asyncio.sleep(0.05)
         assert len(server.conns) == 1
-        assert states == [ConnectionState.CONNECTING, ConnectionState.CONNECTED, ConnectionState.CLOSED]
+        assert states == [ConnectionState.CONNECTING, ConnectionState.CONNECTED, ConnectionState.FAILED]
 
 
 async def test_start_fails_with_connection_error() -> None:
@@ -265,7 +297,7 @@ async def test_rotation_loses_no_frame(server: Server) -> None:
         codec=JsonCodec(),
         strategy=DefaultConnectionStrategy(policy=FAST),
         metrics=metrics,
-        ready_check=lambda frame: isinstance(frame, str) and frame.startswith('{"ack"'),
+        options=WsOptions(ready_check=lambda frame: isinstance(frame, str) and frame.startswith('{"ack"')),
     )
     async with ws:
         await ws.subscribe(["seq"])
@@ -303,10 +335,12 @@ async def test_overlap_window_covers_every_repeated_frame(server: Server) -> Non
         codec=JsonCodec(),
         strategy=DefaultConnectionStrategy(policy=FAST),
         metrics=metrics,
-        ready_check=lambda frame: False,  # never "ready": each rotation stages frames for 50 ms
-        rotation_timeout=0.05,
+        options=WsOptions(
+            ready_check=lambda frame: False,  # never "ready": each rotation stages frames for 50 ms
+            rotation_timeout=0.05,
+            overlap_grace=0.05,
+        ),
         on_overlap=events.append,
-        overlap_grace=0.05,
     )
     async with ws:
         await ws.subscribe(["seq"])
@@ -371,8 +405,7 @@ async def test_queue_overflow_policies(policy: str) -> None:
         codec=JsonCodec(),
         strategy=DefaultConnectionStrategy(policy=FAST),
         metrics=metrics,
-        max_queue_size=8,
-        overflow_policy=policy,
+        options=WsOptions(max_queue_size=8, overflow_policy=policy),
     )
     try:
         async with ws:
@@ -444,3 +477,102 @@ async def test_handler_errors_are_counted_not_fatal(server: Server) -> None:
         await until(lambda: len(seen) == 2)
     assert metrics.value("ws.err.handler_errors") == 2
     assert metrics.value("ws.err.frames_text") == 2
+
+
+class FrameTap(StateListener):
+    """A FrameListener: every raw frame with its connection id and receive time (a recorder's tap)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[tuple[str, bytes | str, int]] = []
+
+    def on_frame(self, connection_id: str, frame: bytes | str, received_ns: int) -> None:
+        self.frames.append((connection_id, frame, received_ns))
+
+
+async def test_a_frame_listener_sees_every_frame_and_socket_event(server: Server) -> None:
+    frames: list[bytes | str] = []
+    tap = FrameTap()
+    ws = make_ws(server.url, frames)
+    ws.add_listener(tap)
+    async with ws:
+        await ws.subscribe(["seq"])
+        server.stream()
+        await until(lambda: len(frames) > 20)
+        await server.conns[0].ws.close()  # lost: reconnect as socket 2
+        await until(lambda: ws.connected and len(server.live()) == 1 and len(tap.states) >= 4)
+        await until(lambda: any(cid == "t#2" for cid, _, _ in tap.frames))
+        await server.stop_stream()
+        await asyncio.sleep(0.05)
+    assert [frame for _, frame, _ in tap.frames] == frames  # the same frames, in order
+    times = [ns for _, _, ns in tap.frames]
+    assert times == sorted(times)
+    assert {cid for cid, _, _ in tap.frames} == {"t#1", "t#2"}
+    opens = [cid for kind, cid, _ in tap.events if kind == "open"]
+    closes = [cid for kind, cid, _ in tap.events if kind == "close"]
+    assert opens == ["t#1", "t#2"]
+    assert closes == ["t#1", "t#2"]
+    assert tap.states == [
+        ConnectionState.CONNECTING,
+        ConnectionState.CONNECTED,
+        ConnectionState.RECONNECTING,
+        ConnectionState.CONNECTED,
+        ConnectionState.CLOSED,
+    ]
+    ws.remove_listener(tap)
+
+
+async def test_a_url_factory_that_raises_anything_is_retried_then_fails_visibly(server: Server) -> None:
+    """A URL factory may raise any error (a listen-key REST call): it must not kill the supervisor
+    silently. It is retried with backoff; when the policy gives up the stream is FAILED, its timers
+    are stopped (nothing keeps waking) and the error is available."""
+    calls = 0
+
+    async def url() -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return server.url
+        raise ValueError(f"listen key endpoint answered nonsense (call {calls})")
+
+    strategy = DefaultConnectionStrategy(
+        policy=ReconnectionPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.02),
+        keepalive_interval=0.05,
+        keepalive_message='{"method":"PING"}',
+        max_connection_lifetime=60,
+    )
+    states: list[ConnectionState] = []
+    ws = make_ws(url, [], strategy=strategy, on_state=states.append, liveness_timeout=5.0)
+    async with ws:
+        await server.conns[0].ws.close()
+        async with asyncio.timeout(10):
+            error = await ws.wait_failed()
+        assert "gave up after 3 reconnect attempts" in str(error)
+        assert "ValueError" in str(error)
+        assert calls == 4
+        assert ws.state is ConnectionState.FAILED
+        assert not ws.connected
+        await asyncio.sleep(0.1)
+        supervisor_and_timers = ws._tasks
+        assert all(task.done() for task in supervisor_and_timers)  # no task keeps waking up
+    assert states[-1] is ConnectionState.FAILED  # close() after FAILED keeps the terminal state
+
+
+async def test_a_silent_server_is_declared_dead_within_the_liveness_timeout(server: Server) -> None:
+    """A quiet socket whose server answers PINGs lives; once the server stops answering anything
+    (socket still open, no close, no reset), the socket is declared dead and replaced."""
+    metrics = MetricsRegistry()
+    strategy = DefaultConnectionStrategy(policy=FAST, keepalive_message='{"method":"PING"}')
+    states: list[ConnectionState] = []
+    ws = make_ws(server.url, [], metrics, strategy=strategy, liveness_timeout=0.5, on_state=states.append)
+    async with ws:
+        await ws.subscribe(["a"])
+        await until(lambda: sum(m == {"method": "PING"} for m in server.conns[0].messages) >= 3)
+        assert metrics.value("ws.t.liveness_timeouts") == 0  # probed, answered, alive
+        server.answer_pings = False  # from now on the server hears but says nothing
+        await until(lambda: metrics.value("ws.t.liveness_timeouts") >= 1)
+        server.answer_pings = True
+        await until(lambda: ws.connected and len(server.conns) >= 2)
+        assert ConnectionState.RECONNECTING in states
+        assert isinstance(ws.last_error, ExchangeConnectionError)
+        assert "silent" in str(ws.last_error)

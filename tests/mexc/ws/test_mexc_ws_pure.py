@@ -18,6 +18,7 @@ from exchanges.errors import SubscriptionError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     BookState,
+    BookStateChange,
     BookTicker,
     BookUpdate,
     Fill,
@@ -345,7 +346,9 @@ def _router(
     return PublicRouter(
         MexcFrameDecoder(mapper, metrics),
         metrics=metrics,
-        books=LocalBooks(no_snapshot, metrics=metrics, stream=books),
+        books=LocalBooks(
+            no_snapshot, metrics=metrics, stream=books, state_stream=EventStream("book_states", metrics)
+        ),
         acks=AckTracker(metrics, prefix="mexc.ws"),
         trades=trades or EventStream[Trade]("trades", metrics),
         orderbooks=books,
@@ -479,7 +482,10 @@ async def test_local_books_gauges_publishes_and_invalidation_of_a_live_book() ->
         seen.clear()
         return got
 
-    books = LocalBooks(fetch, metrics=metrics, stream=stream, publish_depth=1)
+    state_stream: EventStream[BookStateChange] = EventStream("book_states", metrics, maxsize=0)
+    changes: list[BookStateChange] = []
+    state_stream.set_handler(changes.append)
+    books = LocalBooks(fetch, metrics=metrics, stream=stream, state_stream=state_stream, publish_depth=1)
 
     def gauges() -> tuple[float, float, float, float]:
         snap = metrics.snapshot()
@@ -527,6 +533,45 @@ async def test_local_books_gauges_publishes_and_invalidation_of_a_live_book() ->
     assert metrics.value(f"mexc.ws.book.{btc}.invalidations") == 1
     await books.close()
     assert gauges() == (0, 0, -1, -1)
+    await state_stream.drain(1.0)
+    assert [(c.symbol, c.state) for c in changes] == [
+        (btc, BookState.LIVE),
+        (btc, BookState.SYNCING),
+        (btc, BookState.LIVE),
+        (btc, BookState.STALE),
+        (eth, BookState.STALE),
+    ]
+    assert changes[1].reason == "reconnected"
+
+
+async def test_local_books_marked_stale_leave_live_at_once_and_wait_for_invalidate() -> None:
+    btc = Symbol("BTC", "USDT")
+    metrics = MetricsRegistry()
+
+    async def fetch(symbol: Symbol) -> OrderBook:
+        return OrderBook(symbol, (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),), 1, 10)
+
+    books = LocalBooks(
+        fetch,
+        metrics=metrics,
+        stream=EventStream("orderbooks", metrics),
+        state_stream=EventStream("book_states", metrics, maxsize=0),
+    )
+    sync = books.add(btc)
+    books.on_depth(BookUpdate(btc, [(98.0, 2.0)], [], 9, 11, 1))
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    books.mark_stale([btc, Symbol("XRP", "USDT")], "connection lost")
+    assert sync.state is BookState.STALE
+    assert metrics.snapshot()["mexc.ws.books.stale"] == 1
+    assert metrics.snapshot()[f"mexc.ws.book.{btc}.state"] == -1
+    books.on_depth(BookUpdate(btc, [(97.0, 2.0)], [], 12, 12, 2))  # ignored while STALE
+    assert books.symbols_in_state(BookState.STALE) == [btc]
+    books.invalidate([btc])
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert sync.resync_count == 1
+    await books.close()
 
 
 def test_handler_installed_outside_a_loop_starts_on_first_publish() -> None:

@@ -167,6 +167,12 @@ class ToyExchange(PublicExchange):
     def orderbook_state(self, symbol: Symbol) -> BookState:
         return BookState.LIVE if symbol in self._books else BookState.STALE
 
+    async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
+        """The toy's books are LIVE as soon as they are streamed."""
+        missing = [symbol for symbol in symbols if symbol not in self._books]
+        if missing:
+            raise KeyError(f"not streamed: {missing}")
+
     async def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         while self._books:
             for symbol in list(self._books):

@@ -1,0 +1,151 @@
+"""Liveness as a contract: a silent connection never leaves a book LIVE.
+
+Invariant: when a WebSocket hears nothing (no push, no PONG) for ``ws_liveness_timeout`` seconds,
+it is declared dead; every book it feeds leaves LIVE at once (STALE), health reports it, users get
+a state-change event per book and per connection, and once the network is back the books go
+SYNCING, resync from a snapshot and equal the simulator's books again.
+
+The fault is real: a TCP relay between client and simulator that keeps both sockets open and
+forwards nothing (no FIN, no RST), so only the liveness deadline can notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from exchanges.config import Credentials
+from exchanges.errors import ExchangeConnectionError
+from exchanges.factory import FullExchangeFactory
+from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
+from exchanges.models import BookState, BookStateChange, ConnectionState, ConnectionStateChange, Symbol
+from exchanges_mexc.composite.public import MexcCompositePublicExchange
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
+from exchanges_mexc.sim.app import MexcSimulator
+from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
+
+from .conftest import assert_books_match, sim_config, wait_until  # type: ignore[import-not-found]
+from .silent_relay import SilentRelay  # type: ignore[import-not-found]
+
+PAIRS = ["BTCUSDT", "ETHUSDT", "C01USDT", "C02USDT"]
+SYMBOLS = [Symbol(pair[:-4], "USDT") for pair in PAIRS]
+LIVENESS = 1.5
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[MexcSimulator]:
+    async with MexcSimulator(symbols=PAIRS, seed=11, market_rate=40.0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def relay(sim: MexcSimulator) -> AsyncIterator[SilentRelay]:
+    relay = SilentRelay(sim.host, sim.port)
+    await relay.start()
+    yield relay
+    await relay.close()
+
+
+async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
+    sim: MexcSimulator, relay: SilentRelay
+) -> None:
+    book_events: list[BookStateChange] = []
+    conn_events: list[ConnectionStateChange] = []
+    handlers = PublicStreamHandlers(
+        book_state_handler=book_events.append, connection_state_handler=conn_events.append
+    )
+    overrides = {
+        "rest_url": sim.rest_url,  # REST stays direct: only the WebSocket goes through the relay
+        "ws_url": relay.url(),
+        "ws_liveness_timeout": LIVENESS,
+        "connect_timeout": 1.0,
+    }
+    factory = FullExchangeFactory(config={}, env={})
+    exchange = await factory.create_public_exchange(
+        "mexc_spot", SYMBOLS, environment="sim", overrides=overrides
+    )
+    assert isinstance(exchange, MexcCompositePublicExchange)
+    try:
+        await exchange.start_orderbook_stream(SYMBOLS, handlers)
+        await exchange.wait_orderbook_ready(SYMBOLS, timeout=20)
+        assert (await exchange.health_check())["websocket_connectivity"]
+        ws = exchange.ws
+        frozen = {symbol: ws.books.books[symbol].book.version for symbol in SYMBOLS}
+
+        relay.stall()  # the proxy keeps both sockets open and forwards nothing from here on
+        stalled_at = asyncio.get_running_loop().time()
+        await wait_until(lambda: all(exchange.orderbook_state(s) is not BookState.LIVE for s in SYMBOLS), 30)
+        left_live_after = asyncio.get_running_loop().time() - stalled_at
+        print(f"books left LIVE {left_live_after:.2f}s after the relay went silent (timeout {LIVENESS}s)")
+
+        # Detected by the liveness deadline (TCP itself reported nothing), at once for every book.
+        assert exchange.metrics.value("ws.mexc_public_1.liveness_timeouts") == 1
+        assert all(exchange.orderbook_state(s) is BookState.STALE for s in SYMBOLS)
+        assert not ws.is_connected()
+        status = exchange.stream_status()
+        assert set(status["books"].values()) == {"STALE"}
+        assert set(status["connections"].values()) == {"RECONNECTING"}
+        assert not (await exchange.health_check())["websocket_connectivity"]
+        assert not (await exchange.health_check())["overall"]
+        assert exchange.metrics.snapshot()["mexc.ws.books.stale"] == len(SYMBOLS)
+
+        # While silent, the market moves on and the frozen books stay out of LIVE.
+        await wait_until(
+            lambda: all(
+                sim.engine.book_levels(p)[2] > (frozen[s] or 0) + 5
+                for p, s in zip(PAIRS, SYMBOLS, strict=True)
+            )
+        )
+        assert all(exchange.orderbook_state(s) is BookState.STALE for s in SYMBOLS)
+
+        relay.heal()
+        await exchange.wait_orderbook_ready(SYMBOLS, timeout=30)
+        await assert_books_match(sim, ws, SYMBOLS)
+        assert (await exchange.health_check())["websocket_connectivity"]
+
+        await wait_until(lambda: len(book_events) >= 4 * len(SYMBOLS))
+        for symbol in SYMBOLS:
+            states = [(e.previous, e.state) for e in book_events if e.symbol == symbol]
+            assert states == [
+                (BookState.SYNCING, BookState.LIVE),
+                (BookState.LIVE, BookState.STALE),
+                (BookState.STALE, BookState.SYNCING),
+                (BookState.SYNCING, BookState.LIVE),
+            ], symbol
+            stale = next(e for e in book_events if e.symbol == symbol and e.state is BookState.STALE)
+            assert stale.reason == "connection lost"
+        lost = [e for e in conn_events if e.state is ConnectionState.RECONNECTING]
+        assert len(lost) == 1
+        assert isinstance(lost[0].error, ExchangeConnectionError)
+        assert "silent" in str(lost[0].error)
+        assert conn_events[-1].state is ConnectionState.CONNECTED
+        assert exchange.metrics.value("mexc.ws.connection_states") == len(conn_events)
+    finally:
+        await exchange.close()
+
+
+async def test_the_private_stream_has_the_same_deadline_then_reconciles(
+    sim: MexcSimulator, relay: SilentRelay
+) -> None:
+    account = sim.create_account({"USDT": "100000", "BTC": "10"})
+
+    config = sim_config(sim, ws_url=relay.url(), ws_liveness_timeout=LIVENESS, connect_timeout=1.0)
+    states: list[ConnectionStateChange] = []
+    async with (
+        MexcPrivateSpotRest(config, Credentials(account.api_key, account.secret_key)) as rest,
+        MexcPrivateSpotWebsocket(
+            config, rest=rest, handlers=PrivateStreamHandlers(connection_state_handler=states.append)
+        ) as ws,
+    ):
+        assert ws.is_connected()
+        relay.stall()
+        await wait_until(lambda: not ws.is_connected(), 30)
+        assert ws.metrics.value("ws.mexc_private.liveness_timeouts") == 1
+        await wait_until(lambda: any(s.state is ConnectionState.RECONNECTING for s in states))
+        relay.heal()
+        await wait_until(
+            lambda: ws.is_connected() and ws.metrics.value("mexc.ws.private.reconciliations") >= 1, 30
+        )
+        assert states[-1].state is ConnectionState.CONNECTED
