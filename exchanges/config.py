@@ -1,8 +1,9 @@
 """Exchange configuration and API credentials.
 
-``ExchangeConfig`` is deliberately flat: every knob of every layer (REST, rate limits, WebSocket,
-caches) is one field with a default, so it can come from a TOML file, an environment variable or a
-keyword argument with the same name. :func:`load_exchange_config` layers the sources, lowest first::
+``ExchangeConfig`` is deliberately flat: every exchange-neutral knob (REST, WebSocket, caches) is one
+field with a default, and a plugin's own knobs are the fields of its typed ``settings`` record, so
+each can come from a TOML file, an environment variable or a keyword argument with the same name.
+:func:`load_exchange_config` layers the sources, lowest first::
 
     plugin defaults  <  plugin environment profile  <  TOML [name]  <  TOML [name.environments.<env>]
                      <  environment variables (EXCHANGES_<NAME>_<FIELD>)  <  explicit overrides
@@ -10,9 +11,9 @@ keyword argument with the same name. :func:`load_exchange_config` layers the sou
 The TOML file is the ``path`` argument, else ``$EXCHANGES_CONFIG``, else ``./exchanges.toml`` when it
 exists::
 
-    [mexc_spot]
+    [toy]
     request_timeout = 3
-    [mexc_spot.environments.sim]
+    [toy.environments.sim]
     rest_url = "http://127.0.0.1:8080"
 
 ``Credentials`` keep the secret out of every ``repr``, ``str``, log line and exception message; they
@@ -29,7 +30,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -39,16 +40,16 @@ from exchanges.transport._ws_queue import OVERFLOW_POLICIES
 __all__ = [
     "CONFIG_ENV_VAR",
     "DEFAULT_CONFIG_FILE",
-    "SETTABLE_FIELDS",
     "Credentials",
     "ExchangeConfig",
-    "coerce_settings",
     "env_prefix",
     "load_credentials",
     "load_exchange_config",
     "mask_key",
     "read_config_file",
 ]
+
+S = TypeVar("S")
 
 logger = logging.getLogger("exchanges.config")
 
@@ -143,7 +144,6 @@ _POSITIVE_FIELDS = (
     "max_retry_after",
     "max_response_bytes",
     "connection_pool_size",
-    "rate_limit_window",
     "ws_ping_interval",
 )
 """Fields where 0 would mean "no bound" (or nothing at all): rejected at load, naming the key."""
@@ -151,7 +151,13 @@ _POSITIVE_FIELDS = (
 
 @attrs.frozen(slots=True)
 class ExchangeConfig:
-    """Every setting of one exchange connection. Flat on purpose; every field but the URLs has a default."""
+    """The exchange-neutral settings of one exchange connection, plus the plugin's typed ``settings``.
+
+    Flat on purpose: every core knob is one field with a default, so it can come from a TOML file, an
+    environment variable or a keyword argument with the same name. What only one exchange has (its
+    rate-limit pools, subscription caps, stream intervals, signing window...) lives in the plugin's
+    own attrs record in ``settings``, layered and validated the same way.
+    """
 
     name: str
     rest_url: str
@@ -172,12 +178,6 @@ class ExchangeConfig:
     max_retries: int = 2
     """Retries (not attempts) for idempotent requests."""
     retry_delay: float = 0.1
-    recv_window_ms: int = 5000
-    ip_weight_limit: int = 500
-    uid_weight_limit: int = 500
-    rate_limit_window: float = 10.0
-    burst_allowance: int = 5
-    shared_weight_pools: bool = True
     connection_pool_size: int = 10
     ws_ping_interval: float = 20.0
     ws_liveness_timeout: float = 10.0
@@ -186,15 +186,15 @@ class ExchangeConfig:
     ws_max_queue_size: int = 10000
     ws_overflow_policy: str = "drop_oldest"
     """``"drop_oldest"``, ``"drop_newest"`` or ``"block"``."""
-    ws_max_subscriptions: int = 30
     ws_max_lifetime: float = 23.5 * 3600
-    ws_stream_interval: str = "100ms"
     symbol_info_ttl: float = 300.0
     clock_skew_warning_ms: int = 1000
-    enable_protobuf: bool = True
     enable_symbol_caching: bool = True
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
-    """Plugin-specific settings the flat fields do not cover."""
+    """Untyped plugin knobs; prefer typed ``settings`` for anything a user is meant to set."""
+    settings: object = None
+    """The plugin's typed settings (an attrs record the plugin declares in its spec's
+    ``default_config``), or None when the plugin has none. Read it with :meth:`settings_of`."""
 
     def __attrs_post_init__(self) -> None:
         if self.ws_overflow_policy not in OVERFLOW_POLICIES:
@@ -222,68 +222,118 @@ class ExchangeConfig:
                 f"order_reserved_connections must be below connection_pool_size "
                 f"({self.connection_pool_size}), got {self.order_reserved_connections!r}"
             )
+        if self.settings is not None and not attrs.has(type(self.settings)):
+            raise ConfigurationError(
+                f"{self.name}: settings must be an attrs record, got {type(self.settings).__name__}"
+            )
+
+    def settings_of(self, kind: type[S]) -> S:
+        """The plugin's settings as ``kind``; its defaults when the config carries none (a config
+        built by hand). Raises :class:`ConfigurationError` when they are another plugin's."""
+        settings = self.settings
+        if settings is None:
+            return kind()
+        if not isinstance(settings, kind):
+            raise ConfigurationError(
+                f"{self.name}: settings are {type(settings).__name__}, expected {kind.__name__}"
+            )
+        return settings
 
     def with_overrides(self, **changes: Any) -> ExchangeConfig:
-        """A copy with some fields changed; values are converted like environment variables are."""
-        coerced = coerce_settings(changes, source="override")
-        return attrs.evolve(self, **coerced)
+        """A copy with some core fields or plugin settings changed; values are converted like
+        environment variables are, and checked like every other layer."""
+        core, plugin = _coerce_layer(changes, _plugin_fields(self.settings), source="override")
+        return _apply(self, core, plugin)
 
 
 attrs.resolve_types(ExchangeConfig)
 
 _FIELDS: dict[str, attrs.Attribute[Any]] = {f.name: f for f in attrs.fields(ExchangeConfig)}
-SETTABLE_FIELDS: tuple[str, ...] = tuple(name for name in _FIELDS if name != "name")
-"""Fields a file, environment variable or override may set (``name`` is the plugin's identity)."""
+_SETTABLE: tuple[str, ...] = tuple(name for name in _FIELDS if name not in ("name", "settings"))
+"""Core fields a file, environment variable or override may set (``name`` is the plugin's identity)."""
 
 
-def _unknown_key(key: str, source: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"unknown config key {key!r} in {source}; valid keys: {', '.join(SETTABLE_FIELDS)}"
-    )
+def _plugin_fields(settings: object) -> dict[str, attrs.Attribute[Any]]:
+    """The settable fields of a plugin's settings record (types resolved), by name."""
+    if settings is None:
+        return {}
+    kind: Any = type(settings)
+    attrs.resolve_types(kind)
+    return {f.name: f for f in attrs.fields(kind) if f.init}
 
 
-def _coerce(key: str, value: Any, source: str) -> Any:
-    """Convert one value to its field's type; strings (from env vars) are parsed."""
-    field = _FIELDS.get(key)
-    if field is None or key == "name":
-        raise _unknown_key(key, source)
-    kind = field.type
-    try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in _TRUE:
-                return True
-            if text in _FALSE:
-                return False
-            raise ValueError("expected true/false")
-        if kind is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError("expected an integer")
-            return int(value)
-        if kind is float:
-            if isinstance(value, bool):
-                raise ValueError("expected a number")
-            return float(value)
-        if kind is str:
-            if not isinstance(value, str):
-                raise ValueError("expected a string")
+def _unknown_key(key: str, source: str, plugin_fields: Mapping[str, Any]) -> ConfigurationError:
+    valid = [*_SETTABLE, *plugin_fields]
+    return ConfigurationError(f"unknown config key {key!r} in {source}; valid keys: {', '.join(valid)}")
+
+
+def _convert(kind: Any, value: Any) -> Any:
+    """Convert one value to ``kind``; strings (from env vars) are parsed. Raises ValueError."""
+    if kind is bool:
+        if isinstance(value, bool):
             return value
-        if not isinstance(value, Mapping):
-            raise ValueError("expected a table/mapping")
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError("expected true/false")
+    if kind is int:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("expected an integer")
+        return int(value)
+    if kind is float:
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return value
+    if isinstance(value, Mapping):
         return dict(value)
-    except ValueError as exc:
-        raise ConfigurationError(f"invalid value for {key!r} in {source}: {exc} (got {value!r})") from None
+    if isinstance(kind, type) and not isinstance(value, kind):
+        raise ValueError(f"expected {kind.__name__}")
+    return value
 
 
-def coerce_settings(settings: Mapping[str, Any], *, source: str) -> dict[str, Any]:
-    """Check keys against the ExchangeConfig fields and convert every value to its field's type."""
-    return {key: _coerce(key, value, source) for key, value in settings.items()}
+def _coerce_layer(
+    values: Mapping[str, Any], plugin_fields: Mapping[str, attrs.Attribute[Any]], *, source: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split one layer into (core fields, plugin settings), each value converted to its field's type."""
+    core: dict[str, Any] = {}
+    plugin: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _SETTABLE:
+            target, kind = core, _FIELDS[key].type
+            if key == "extra" and not isinstance(value, Mapping):
+                raise ConfigurationError(f"invalid value for 'extra' in {source}: expected a table/mapping")
+        elif key in plugin_fields:
+            target, kind = plugin, plugin_fields[key].type
+        else:
+            raise _unknown_key(key, source, plugin_fields)
+        try:
+            target[key] = _convert(kind, value)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"invalid value for {key!r} in {source}: {exc} (got {value!r})"
+            ) from None
+    return core, plugin
+
+
+def _apply(config: ExchangeConfig, core: Mapping[str, Any], plugin: Mapping[str, Any]) -> ExchangeConfig:
+    """``config`` with ``core`` fields and ``plugin`` settings changed; the plugin's validators run."""
+    settings: Any = config.settings
+    if plugin:
+        try:
+            settings = attrs.evolve(settings, **plugin)
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(f"invalid {config.name} setting: {exc}") from None
+    return attrs.evolve(config, **core, settings=settings)
 
 
 def env_prefix(name: str) -> str:
-    """``mexc_spot`` -> ``EXCHANGES_MEXC_SPOT_``."""
+    """``toy_spot`` -> ``EXCHANGES_TOY_SPOT_``."""
     return "EXCHANGES_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
 
 
@@ -323,16 +373,17 @@ def _split_section(section: Any, source: str) -> tuple[dict[str, Any], dict[str,
     return flat, dict(environments)
 
 
-def _from_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
+def _from_env(name: str, env: Mapping[str, str], plugin_fields: Mapping[str, Any]) -> dict[str, str]:
     prefix = env_prefix(name)
+    valid = [key for key in (*_SETTABLE, *plugin_fields) if key != "extra"]
     found: dict[str, str] = {}
     for var, value in env.items():
         if var.startswith(prefix):
             key = var[len(prefix) :].lower()
-            if key not in _FIELDS or key == "name" or key == "extra":
+            if key not in valid:
                 raise ConfigurationError(
                     f"unknown config environment variable {var!r}; valid: "
-                    + ", ".join(prefix + f.upper() for f in SETTABLE_FIELDS if f != "extra")
+                    + ", ".join(prefix + f.upper() for f in valid)
                 )
             found[key] = value
     return found
@@ -350,10 +401,14 @@ def load_exchange_config(
 ) -> ExchangeConfig:
     """Layer defaults, TOML, environment variables and overrides into one ExchangeConfig.
 
+    Core keys and the plugin's settings keys (the fields of ``spec_default.settings``) share one
+    namespace per exchange and go through the same layers; a key that is neither raises
+    :class:`ConfigurationError` naming it, and so does a value the plugin's validators refuse.
     ``document`` is an already-parsed TOML-shaped mapping used instead of any file;
     ``environments`` are the plugin's built-in profiles (``ExchangeSpec.environments``).
     """
     name = spec_default.name
+    plugin_fields = _plugin_fields(spec_default.settings)
     if document is None:
         file = _find_config_file(path, env)
         document = read_config_file(file) if file is not None else {}
@@ -362,16 +417,20 @@ def load_exchange_config(
             logger.debug("reading config for %s from %s", name, file)
     else:
         source = "config mapping"
+
+    def coerce(values: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _coerce_layer(values, plugin_fields, source=where)
+
     toml_flat, toml_envs = _split_section(document.get(name, {}), f"[{name}] in {source}")
-    toml_flat = coerce_settings(toml_flat, source=f"[{name}] in {source}")
-    env_values = coerce_settings(_from_env(name, env), source="environment variables")
-    explicit = coerce_settings(overrides or {}, source="overrides")
+    toml_layer = coerce(toml_flat, f"[{name}] in {source}")
+    env_layer = coerce(_from_env(name, env, plugin_fields), "environment variables")
+    explicit = coerce(overrides or {}, "overrides")
 
     chosen = (
         environment
-        or explicit.get("environment")
-        or env_values.get("environment")
-        or toml_flat.get("environment")
+        or explicit[0].get("environment")
+        or env_layer[0].get("environment")
+        or toml_layer[0].get("environment")
         or spec_default.environment
     )
     builtin_envs = dict(environments or {})
@@ -380,21 +439,23 @@ def load_exchange_config(
         raise ConfigurationError(
             f"unknown environment {chosen!r} for {name}; known: {', '.join(sorted(known))}"
         )
-    layers: list[Mapping[str, Any]] = [  # lowest first; each layer is converted exactly once
-        coerce_settings(builtin_envs.get(chosen, {}), source=f"{name} environment profile {chosen!r}"),
-        toml_flat,
-        coerce_settings(toml_envs.get(chosen, {}), source=f"[{name}.environments.{chosen}] in {source}"),
-        env_values,
+    layers = [  # lowest first; each layer is converted exactly once
+        coerce(builtin_envs.get(chosen, {}), f"{name} environment profile {chosen!r}"),
+        toml_layer,
+        coerce(toml_envs.get(chosen, {}), f"[{name}.environments.{chosen}] in {source}"),
+        env_layer,
         explicit,
     ]
     merged: dict[str, Any] = {}
+    plugin: dict[str, Any] = {}
     extra: dict[str, Any] = dict(spec_default.extra)
-    for layer in layers:
-        for key, value in layer.items():
+    for core_layer, plugin_layer in layers:
+        for key, value in core_layer.items():
             if key == "extra":
                 extra.update(value)
             else:
                 merged[key] = value
+        plugin.update(plugin_layer)
     merged["environment"] = chosen
     merged["extra"] = extra
-    return attrs.evolve(spec_default, **merged)
+    return _apply(spec_default, merged, plugin)

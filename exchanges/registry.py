@@ -98,6 +98,14 @@ class ExchangeSpec:
                     f"exchange {self.name!r} declares unknown capability {capability!r}; "
                     f"known: {', '.join(ALL_CAPABILITIES)}"
                 )
+        settings: Any = self.default_config.settings
+        if settings is not None:
+            clash = sorted(set(attrs.fields_dict(type(settings))) & set(attrs.fields_dict(ExchangeConfig)))
+            if clash:
+                raise PluginError(
+                    f"exchange {self.name!r}: settings fields {clash} clash with core config keys; "
+                    "rename them"
+                )
         if self.private_capabilities and self.create_private is None:
             raise PluginError(f"exchange {self.name!r} declares private capabilities but no create_private")
 

@@ -7,7 +7,7 @@ WebSocket channel templates live with the WebSocket client, not here.
 Rate limits (API.md §8): two buckets, **IP** (endpoints called without an API key) and **UID**
 (endpoints called with one), 500 weight per 10 s each. The English docs say every endpoint has its
 own 500/10 s; the Chinese docs (same date) say all endpoints share one pool per IP and one per UID.
-``ExchangeConfig.shared_weight_pools`` picks the reading (default: shared, the stricter one).
+``MexcSettings.shared_weight_pools`` picks the reading (default: shared, the stricter one).
 Signed endpoints are charged to both the UID and the IP pool: the request still leaves from our IP,
 and charging both can only make us slower, never banned.
 """

@@ -21,6 +21,7 @@ from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 from exchanges.registry import ExchangeRegistry, ExchangeSpec, SimulatorSession
 from exchanges_mexc.constants import EXCHANGE_NAME, REST_BASE_URL, SIM_PORT, WS_BASE_URL
+from exchanges_mexc.settings import MexcSettings
 
 SIM_PROFILE = {
     "environment": "sim",
@@ -55,7 +56,9 @@ def simulator() -> AbstractAsyncContextManager[SimulatorSession]:
 SPEC = ExchangeSpec(
     name=EXCHANGE_NAME,
     title="MEXC Spot",
-    default_config=ExchangeConfig(name=EXCHANGE_NAME, rest_url=REST_BASE_URL, ws_url=WS_BASE_URL),
+    default_config=ExchangeConfig(
+        name=EXCHANGE_NAME, rest_url=REST_BASE_URL, ws_url=WS_BASE_URL, settings=MexcSettings()
+    ),
     create_public=create_public,
     create_private=create_private,
     public_capabilities=(

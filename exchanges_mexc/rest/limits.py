@@ -17,6 +17,7 @@ from __future__ import annotations
 from exchanges.config import ExchangeConfig
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges_mexc.constants import ALL_ENDPOINTS, IP_POOL, UID_POOL, Endpoint
+from exchanges_mexc.settings import mexc_settings
 
 
 def _ip_pool(endpoint: Endpoint, shared: bool) -> str:
@@ -33,11 +34,12 @@ def _rps_pool(endpoint: Endpoint) -> str:
 
 def pool_limits(config: ExchangeConfig) -> dict[str, PoolLimit]:
     """Every pool the MEXC endpoints may draw from, sized from ``config``."""
-    window = config.rate_limit_window
-    burst = config.burst_allowance
-    ip = PoolLimit(max(config.ip_weight_limit, 1), window, burst)
-    uid = PoolLimit(max(config.uid_weight_limit, 1), window, burst)
-    shared = config.shared_weight_pools
+    settings = mexc_settings(config)
+    window = settings.rate_limit_window
+    burst = settings.burst_allowance
+    ip = PoolLimit(max(settings.ip_weight_limit, 1), window, burst)
+    uid = PoolLimit(max(settings.uid_weight_limit, 1), window, burst)
+    shared = settings.shared_weight_pools
     pools: dict[str, PoolLimit] = {}
     for endpoint in ALL_ENDPOINTS:
         pools[_ip_pool(endpoint, shared)] = ip
@@ -57,7 +59,7 @@ class EndpointCosts:
     """Caches one :class:`EndpointCost` per endpoint (and per all-symbols variant)."""
 
     def __init__(self, config: ExchangeConfig) -> None:
-        self._shared = config.shared_weight_pools
+        self._shared = mexc_settings(config).shared_weight_pools
         self._cache: dict[tuple[Endpoint, bool], EndpointCost] = {}
         # Hot path: id(endpoint) -> (endpoint, cost) for the usual all_symbols=False call. Endpoints
         # are module constants; looking them up by id skips hashing the attrs instance (a Python-level

@@ -60,6 +60,7 @@ from exchanges.transport.rest import SendTrace, exceeds_cap, plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.parsing.account import ORDER_NEW, parse_order_json
 from exchanges_mexc.rest.preflight import PreparedOrder
+from exchanges_mexc.settings import mexc_settings
 
 FUTURE_TOLERANCE = 1.0
 """Seconds MEXC accepts a timestamp ahead of its own clock (``timestamp < serverTime + 1000``)."""
@@ -87,7 +88,7 @@ class ReconcilePolicy:
     @classmethod
     def from_config(cls, config: ExchangeConfig) -> ReconcilePolicy:
         extra: dict[str, Any] = dict(config.extra)
-        recv = config.recv_window_ms / 1000.0
+        recv = mexc_settings(config).recv_window_ms / 1000.0
         settle = float(extra.get("reconcile_settle_delay", 1.0))
         return cls(
             recv_window=recv,

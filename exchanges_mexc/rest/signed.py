@@ -25,6 +25,7 @@ from exchanges_mexc.auth import MexcSigner
 from exchanges_mexc.errors import MexcErrorClassifier, envelope_in_body, is_error_envelope
 from exchanges_mexc.rest.clock import ServerClock
 from exchanges_mexc.rest.public import MexcPublicSpotRest
+from exchanges_mexc.settings import mexc_settings
 
 logger = logging.getLogger("exchanges.mexc.rest.signed")
 
@@ -65,7 +66,7 @@ class MexcSignedClient:
         self.signer = MexcSigner(
             credentials.api_key,
             credentials.secret_key,
-            recv_window_ms=config.recv_window_ms,
+            recv_window_ms=mexc_settings(config).recv_window_ms,
             clock=self.clock,
         )
         self.classifier: MexcErrorClassifier = public.classifier

@@ -1,7 +1,7 @@
 """MexcPublicSpotWebsocket: MEXC spot market-data streams over a pool of reconnecting sockets.
 
 Channels are spread over a :class:`~exchanges.transport.ws.WebSocketPool` of at most
-``config.ws_max_subscriptions`` (MEXC: 30) channels per connection, subscribed and unsubscribed at
+``MexcSettings.ws_max_subscriptions`` (MEXC: 30) channels per connection, subscribed and unsubscribed at
 run time. Every frame goes through :class:`exchanges_mexc.parsing.MexcFrameDecoder` and is routed
 by record type, on the transport's dispatch task (never the socket reader):
 
@@ -64,6 +64,7 @@ from exchanges.models import (
 from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
+from exchanges_mexc.settings import mexc_settings
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
@@ -104,12 +105,13 @@ class MexcPublicSpotWebsocket:
         self.symbol_mapper = symbol_mapper if symbol_mapper is not None else rest.symbol_mapper
         self._session = session
         self._ack_timeout = ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0)
-        self._interval = config.ws_stream_interval
+        settings = mexc_settings(config)
+        self._interval = settings.ws_stream_interval
         ch.validate_interval(self._interval)
         self._strategy = MexcConnectionStrategy(config, name="mexc_public")
         self._decoder = MexcFrameDecoder(self.symbol_mapper, self.metrics)
         self._acks = AckTracker(self.metrics, prefix="mexc.ws", on_rejected=self._on_rejected)
-        self._pool = WebSocketPool(self._new_connection, config.ws_max_subscriptions)
+        self._pool = WebSocketPool(self._new_connection, settings.ws_max_subscriptions)
         self._conn_numbers = itertools.count(1)
         size, policy = config.ws_max_queue_size, config.ws_overflow_policy
         m = self.metrics

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 from exchanges.config import Credentials, ExchangeConfig, load_credentials, load_exchange_config
@@ -114,8 +116,8 @@ def test_unknown_env_var_and_override() -> None:
 @pytest.mark.parametrize(
     ("field", "text", "expected"),
     [
-        ("shared_weight_pools", "false", False),
-        ("enable_protobuf", "YES", True),
+        ("enable_symbol_caching", "false", False),
+        ("enable_symbol_caching", "YES", True),
         ("max_retries", "3", 3),
         ("retry_delay", "0.5", 0.5),
         ("ws_overflow_policy", "block", "block"),
@@ -128,7 +130,12 @@ def test_env_values_are_converted(field: str, text: str, expected: object) -> No
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("max_retries", "two"), ("max_retries", 1.5), ("enable_protobuf", "maybe"), ("ws_overflow_policy", "x")],
+    [
+        ("max_retries", "two"),
+        ("max_retries", 1.5),
+        ("enable_symbol_caching", "maybe"),
+        ("ws_overflow_policy", "x"),
+    ],
 )
 def test_bad_values_raise(field: str, value: object) -> None:
     with pytest.raises(ConfigurationError, match=field):
@@ -206,3 +213,75 @@ def test_secret_never_shown(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
 
 def test_short_api_key_fully_masked() -> None:
     assert repr(Credentials("abc", "def")) == "Credentials(api_key='***', secret_key='***')"
+
+
+# -- a plugin's typed settings ------------------------------------------------------------------------
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be positive, got {value}")
+
+
+@attrs.frozen
+class ToySettings:
+    """What a plugin declares: its own knobs, typed, with defaults and validators."""
+
+    pool_weight: int = attrs.field(default=100, validator=_positive)
+    interval: str = "1s"
+    turbo: bool = False
+
+
+TOY = ExchangeConfig(name="toy", rest_url="https://toy", ws_url="wss://toy", settings=ToySettings())
+
+
+def test_plugin_settings_are_layered_like_core_keys() -> None:
+    """defaults < TOML < TOML environment < env vars < overrides, for plugin keys too."""
+    doc = {"toy": {"pool_weight": 200, "interval": "5s", "environments": {"sim": {"interval": "9s"}}}}
+    assert load_exchange_config(TOY, document={}, env={}).settings_of(ToySettings) == ToySettings()
+    from_toml = load_exchange_config(TOY, document=doc, env={})
+    assert from_toml.settings_of(ToySettings) == ToySettings(pool_weight=200, interval="5s")
+    env = {"EXCHANGES_TOY_POOL_WEIGHT": "300", "EXCHANGES_TOY_TURBO": "yes"}
+    layered = load_exchange_config(
+        TOY, document=doc, env=env, environment="sim", overrides={"pool_weight": 400}
+    )
+    assert layered.settings_of(ToySettings) == ToySettings(pool_weight=400, interval="9s", turbo=True)
+    assert TOY.with_overrides(turbo="on").settings_of(ToySettings).turbo is True
+
+
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ({"overrides": {"pool_weight": 0}}, "pool_weight"),
+        ({"env": {"EXCHANGES_TOY_POOL_WEIGHT": "many"}}, "pool_weight"),
+        ({"document": {"toy": {"turbo": "maybe"}}}, "turbo"),
+        ({"overrides": {"interval": 5}}, "interval"),
+    ],
+)
+def test_bad_plugin_settings_raise_naming_the_key(source: dict[str, Any], key: str) -> None:
+    kwargs: dict[str, Any] = {"document": {}, "env": {}, **source}
+    with pytest.raises(ConfigurationError, match=key):
+        load_exchange_config(TOY, **kwargs)
+
+
+def test_unknown_keys_list_the_plugin_keys_too() -> None:
+    with pytest.raises(ConfigurationError, match="pool_weight") as info:
+        TOY.with_overrides(pool_wieght=1)
+    assert "pool_wieght" in str(info.value)
+    with pytest.raises(ConfigurationError, match="EXCHANGES_TOY_POOL_WEIGHT"):
+        load_exchange_config(TOY, document={}, env={"EXCHANGES_TOY_BOGUS": "1"})
+    with pytest.raises(ConfigurationError, match="'pool_weight'"):
+        DEFAULT.with_overrides(pool_weight=1)  # a config without these settings does not know the key
+
+
+def test_settings_of_checks_the_type_and_defaults_when_absent() -> None:
+    assert DEFAULT.settings_of(ToySettings) == ToySettings()
+
+    @attrs.frozen
+    class Other:
+        x: int = 1
+
+    with pytest.raises(ConfigurationError, match="expected Other"):
+        TOY.settings_of(Other)
+    with pytest.raises(ConfigurationError, match="attrs record"):
+        ExchangeConfig(name="toy", rest_url="r", ws_url="w", settings={"pool_weight": 1})

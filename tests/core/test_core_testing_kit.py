@@ -72,18 +72,6 @@ def test_every_kit_check_says_what_the_contract_expected() -> None:
     assert not bare, f"asserts without a message in the conformance kit: {bare}"
 
 
-async def test_symbols_must_be_a_tuple_and_the_failure_says_so() -> None:
-    from toy_exchange import ToyExchange
-    from toy_exchange.plugin import SPEC
-
-    from exchanges.testing import PublicExchangeConformance
-
-    exchange = ToyExchange(SPEC.default_config, [BTC])
-    exchange.symbols = [BTC]  # type: ignore[assignment]
-    with pytest.raises(AssertionError, match=r"'symbols' attribute must be a tuple of Symbol"):
-        await PublicExchangeConformance().test_is_public_exchange(exchange)
-
-
 def test_contract_violation_is_an_assertion_error() -> None:
     from exchanges.testing import ContractViolation
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from exchanges.capabilities import SupportsBalance, SupportsTrading
 from exchanges.factory import FullExchangeFactory
 from exchanges.metrics import MetricsRegistry
@@ -21,6 +23,27 @@ def test_real_mexc_is_the_default() -> None:
     assert config.environment == "production"
     assert config.rest_url == "https://api.mexc.com"
     assert config.ws_url == "wss://wbs-api.mexc.com/ws"
+
+
+def test_mexc_settings_are_typed_layered_and_validated() -> None:
+    from exchanges.errors import ConfigurationError
+    from exchanges_mexc.settings import MexcSettings
+
+    factory = FullExchangeFactory(config={"mexc_spot": {"ws_stream_interval": "10ms"}}, env={})
+    config = factory.get_config("mexc_spot", overrides={"ip_weight_limit": 250})
+    settings = config.settings_of(MexcSettings)
+    assert (settings.ws_stream_interval, settings.ip_weight_limit, settings.ws_max_subscriptions) == (
+        "10ms",
+        250,
+        30,
+    )
+    env = {"EXCHANGES_MEXC_SPOT_WS_MAX_SUBSCRIPTIONS": "31"}
+    with pytest.raises(ConfigurationError, match="ws_max_subscriptions"):
+        FullExchangeFactory(config={}, env=env).get_config("mexc_spot")
+    with pytest.raises(ConfigurationError, match="ws_stream_interval"):
+        FullExchangeFactory(config={}, env={}).get_config("mexc_spot", overrides={"ws_stream_interval": "1s"})
+    with pytest.raises(ConfigurationError, match="enable_protobuf"):
+        FullExchangeFactory(config={}, env={}).get_config("mexc_spot", overrides={"enable_protobuf": True})
 
 
 def test_sim_profile_and_its_layers() -> None:

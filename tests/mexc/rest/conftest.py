@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from exchanges.config import Credentials, ExchangeConfig
+from exchanges_mexc.plugin import SPEC
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.sim import MexcSimulator
@@ -31,7 +32,7 @@ def make_config(sim: MexcSimulator, **overrides: Any) -> ExchangeConfig:
         "extra": {"reconcile_settle_delay": 0.05, "reconcile_backoff": 0.02},
     }
     settings.update(overrides)
-    return ExchangeConfig(name="mexc_spot", **settings)
+    return SPEC.default_config.with_overrides(**settings)
 
 
 @pytest.fixture(name="make_config")

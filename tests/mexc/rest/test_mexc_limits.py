@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchanges.config import ExchangeConfig
 from exchanges.errors import ExchangeAPIError
 from exchanges.models import KlineInterval
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.enums import rest_interval
+from exchanges_mexc.plugin import SPEC
 from exchanges_mexc.rest.limits import EndpointCosts, build_limiter, pool_limits
 
-CONFIG = ExchangeConfig(name="mexc_spot", rest_url="http://x", ws_url="ws://x")
+CONFIG = SPEC.default_config.with_overrides(rest_url="http://x", ws_url="ws://x")
 
 
 def test_shared_pools_from_config() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from exchanges.config import ExchangeConfig
 from exchanges.models import BookState, Symbol
+from exchanges_mexc.plugin import SPEC
 from exchanges_mexc.sim.app import MexcSimulator
 from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 
@@ -14,7 +15,6 @@ from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 def sim_config(sim: MexcSimulator, **overrides: Any) -> ExchangeConfig:
     """A config for the simulator with short timeouts (tests fail fast instead of hanging)."""
     settings: dict[str, Any] = {
-        "name": "mexc_spot",
         "rest_url": sim.rest_url,
         "ws_url": sim.ws_url,
         "environment": "sim",
@@ -25,7 +25,7 @@ def sim_config(sim: MexcSimulator, **overrides: Any) -> ExchangeConfig:
         "retry_delay": 0.05,
     }
     settings.update(overrides)
-    return ExchangeConfig(**settings)
+    return SPEC.default_config.with_overrides(**settings)
 
 
 def sim_levels(
