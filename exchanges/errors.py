@@ -6,7 +6,7 @@
     ├── ExchangeAPIError                   the exchange answered with an error (status, code, message)
     │   ├── RateLimitError                 retryable; ``retry_after`` seconds when the server said
     │   ├── AuthenticationError            bad key, bad signature, no permission, IP not allowed
-    │   │   └── ClockSkewError             retryable; timestamp outside recvWindow (resync the clock)
+    │   │   └── ClockSkewError             not retryable as is: the plugin resyncs its clock and re-sends once
     │   ├── InsufficientBalance
     │   ├── TradingDisabled                symbol or account cannot trade now
     │   ├── OrderNotFound
@@ -121,9 +121,15 @@ class AuthenticationError(ExchangeAPIError):
 
 
 class ClockSkewError(AuthenticationError):
-    """The request timestamp was outside the server's window; resynchronise the clock and retry."""
+    """The request's timestamp was outside the server's window, so it was refused unprocessed.
 
-    retryable = True
+    Not ``retryable``: a blind retry with the same clock fails the same way. A plugin's signed client
+    resynchronises its clock with the server and sends the request once more by itself (the MEXC
+    plugin does, once per request); when this error reaches the caller, that resync did not help
+    (the local clock keeps jumping, or ``recvWindow`` is too small for the network's latency).
+    """
+
+    retryable = False
 
 
 class InsufficientBalance(ExchangeAPIError):

@@ -19,6 +19,7 @@ import attrs
 from exchanges.errors import ExchangeError, RateLimitError
 
 __all__ = [
+    "Backoff",
     "ConnectionStrategy",
     "DefaultConnectionStrategy",
     "ExponentialBackoffRetry",
@@ -29,8 +30,41 @@ __all__ = [
 
 
 @attrs.frozen(slots=True)
+class Backoff:
+    """Capped exponential backoff with jitter: the framework's one delay formula.
+
+    Wait number ``n`` (0 for the first) is ``base = min(initial_delay * factor**n, max_delay)`` plus a
+    random ``0..jitter * base``, never above ``max_delay``. Reconnects (:class:`ReconnectionPolicy`),
+    REST retries (:class:`ExponentialBackoffRetry`) and resyncs all use it.
+    """
+
+    initial_delay: float = 0.5
+    factor: float = 2.0
+    max_delay: float = 30.0
+    jitter: float = 0.2
+    """Fraction of the delay added at random, so that many clients do not retry in lockstep."""
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("initial_delay", "max_delay", "jitter"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be finite and not negative, got {value!r}")
+        if not (math.isfinite(self.factor) and self.factor >= 1):
+            raise ValueError(f"factor must be finite and at least 1, got {self.factor!r}")
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        try:
+            base = min(self.initial_delay * (self.factor ** max(attempt, 0)), self.max_delay)
+        except OverflowError:
+            base = self.max_delay
+        spread = (rng or random).random() * self.jitter * base
+        return float(min(base + spread, self.max_delay))
+
+
+@attrs.frozen(slots=True)
 class ReconnectionPolicy:
-    """Exponential backoff with jitter: ``min(initial_delay * backoff_factor**n, max_delay)``.
+    """How often and how fast to reconnect: attempts plus a :class:`Backoff` built from the fields.
 
     ``max_attempts`` None means retry forever (streams should survive long outages).
     """
@@ -42,11 +76,14 @@ class ReconnectionPolicy:
     jitter: float = 0.2
     """Fraction of the delay added at random, so that many clients do not reconnect in lockstep."""
 
+    @property
+    def backoff(self) -> Backoff:
+        """The delay formula of these fields."""
+        return Backoff(self.initial_delay, self.backoff_factor, self.max_delay, self.jitter)
+
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Delay before reconnect attempt number ``attempt`` (0-based)."""
-        base = min(self.initial_delay * (self.backoff_factor**attempt), self.max_delay)
-        spread = (rng or random).random() * self.jitter * base
-        return float(min(base + spread, self.max_delay))
+        return self.backoff.delay(attempt, rng)
 
 
 @attrs.frozen(slots=True)
@@ -162,10 +199,12 @@ class ExponentialBackoffRetry:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.jitter = jitter
+        self.backoff = Backoff(initial_delay=base_delay, factor=2.0, max_delay=max_delay, jitter=jitter)
         self._rng = rng or random.Random()
+
+    @property
+    def max_delay(self) -> float:
+        return self.backoff.max_delay
 
     @property
     def max_attempts(self) -> int:
@@ -181,8 +220,7 @@ class ExponentialBackoffRetry:
         return isinstance(error, ExchangeError) and error.retryable
 
     def calculate_delay(self, attempt: int, error: BaseException) -> float:
-        delay = min(self.base_delay * (2.0 ** max(attempt - 1, 0)), self.max_delay)
-        delay += self._rng.random() * self.jitter * delay
+        delay = self.backoff.delay(attempt - 1, self._rng)
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             delay = max(delay, float(error.retry_after))
         return min(delay, self.max_delay) if math.isfinite(delay) else self.max_delay

@@ -266,11 +266,15 @@ class RestTransport:
         raw: bool = False,
         priority: bool | None = None,
         trace: SendTrace | None = None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
     ) -> Any:
         """Send a request and return its JSON-decoded body (``{}`` when empty), or with ``raw=True`` the
         2xx body's bytes undecoded (``b""`` when empty), for the caller's typed decoder.
 
-        ``timeout`` counts from when the request leaves (after the connection gate and the rate
+        ``body`` is sent as the request body with ``content_type`` (a signer signs the query only; an
+        exchange that signs bodies does it before calling). ``timeout`` counts from when the request
+        leaves (after the connection gate and the rate
         limiter). ``priority`` (default: every method but GET) uses the reserved connections.
 
         Raises the classified :class:`~exchanges.errors.ExchangeError` subclass,
@@ -299,7 +303,17 @@ class RestTransport:
                     await gate.enter(priority)
                 try:
                     return await self._attempt(
-                        method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw
+                        method,
+                        path,
+                        pairs,
+                        signed,
+                        cost,
+                        client_timeout,
+                        endpoint,
+                        trace,
+                        raw,
+                        body,
+                        content_type,
                     )
                 finally:
                     gate.leave()
@@ -370,12 +384,16 @@ class RestTransport:
         endpoint: EndpointMetrics,
         trace: SendTrace | None,
         raw: bool = False,
+        body: bytes | None = None,
+        content_type: str = "application/json",
     ) -> Any:
         """One HTTP round trip, holding a gate slot: rate limit, sign, send, classify. Raises
         ExchangeError subclasses."""
         limiter = self.limiter if cost is not None else None
         if limiter is None:
-            return await self._send(method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw)
+            return await self._send(
+                method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw, body, content_type
+            )
         assert cost is not None
         # Fast path: room in every pool and nobody queued -> booked without creating a coroutine.
         if not limiter.acquire_nowait(cost, hold=True):
@@ -385,7 +403,9 @@ class RestTransport:
                 self.metrics.ratelimit_waits.inc()
                 self.metrics.ratelimit_wait.record(waited)
         try:
-            return await self._send(method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw)
+            return await self._send(
+                method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw, body, content_type
+            )
         finally:
             limiter.release(cost)  # the server has seen it (or never will): its window starts by now
 
@@ -400,6 +420,8 @@ class RestTransport:
         endpoint: EndpointMetrics,
         trace: SendTrace | None,
         raw: bool,
+        payload: bytes | None = None,
+        content_type: str = "application/json",
     ) -> Any:
         """Sign, send, read (capped) and classify one attempt."""
         extra_headers: Mapping[str, str] | None = None
@@ -415,7 +437,11 @@ class RestTransport:
         endpoint.requests.inc()
         start = time.perf_counter()
         try:
-            async with session.request(method, url, headers=extra_headers, timeout=client_timeout) as resp:
+            if payload is not None:
+                extra_headers = {**(extra_headers or {}), "Content-Type": content_type}
+            async with session.request(
+                method, url, headers=extra_headers, data=payload, timeout=client_timeout
+            ) as resp:
                 body = await self._read_capped(resp, method, path)
                 status = resp.status
                 headers = resp.headers

@@ -18,7 +18,7 @@ from typing import Any
 from exchanges.config import Credentials, ExchangeConfig
 from exchanges.errors import ClockSkewError
 from exchanges.metrics import MetricsRegistry
-from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
+from exchanges.strategies import ExponentialBackoffRetry
 from exchanges.transport.rest import RestTransport, SendTrace
 from exchanges_mexc import constants as c
 from exchanges_mexc.auth import MexcSigner
@@ -30,23 +30,6 @@ from exchanges_mexc.settings import mexc_settings
 logger = logging.getLogger("exchanges.mexc.rest.signed")
 
 Params = list[tuple[str, str]] | Mapping[str, Any] | None
-
-
-class _SkipClockSkew:
-    """Retry strategy wrapper: a 700003 is handled by resyncing the clock, not by blind retries."""
-
-    def __init__(self, inner: RetryStrategy) -> None:
-        self._inner = inner
-
-    @property
-    def max_attempts(self) -> int:
-        return self._inner.max_attempts
-
-    def should_retry(self, attempt: int, error: BaseException) -> bool:
-        return not isinstance(error, ClockSkewError) and self._inner.should_retry(attempt, error)
-
-    def calculate_delay(self, attempt: int, error: BaseException) -> float:
-        return self._inner.calculate_delay(attempt, error)
 
 
 class MexcSignedClient:
@@ -82,7 +65,7 @@ class MexcSignedClient:
             max_retry_after=config.max_retry_after,
             max_body_bytes=config.max_response_bytes,
             reserved_connections=config.order_reserved_connections,
-            retry=_SkipClockSkew(retry),
+            retry=retry,  # ClockSkewError is not retryable: resynced below instead
             limiter=public.limiter,
             classifier=self.classifier,
             signer=self.signer,

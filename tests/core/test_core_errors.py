@@ -31,12 +31,12 @@ def test_lost_write_errors_carry_what_reconciliation_needs(kind: type[OrderOutco
 def test_retryable_flags() -> None:
     retryable: set[type[ExchangeError]] = {
         RateLimitError,
-        ClockSkewError,
         ExchangeServerError,
         ExchangeConnectionError,
     }
     never: set[type[ExchangeError]] = {
         InvalidOrder,
+        ClockSkewError,  # a blind retry fails the same way; the plugin resyncs then re-sends once
         ExchangeAPIError,
         OrderOutcomeUnknown,
         OrderNotPlaced,

@@ -316,6 +316,18 @@ async def test_query_sent_exactly_as_signed() -> None:
     assert srv.seen[0].query == raw
 
 
+async def test_request_sends_a_body_with_its_query() -> None:
+    """Exchanges that take JSON bodies (and MEXC's few body endpoints) get them through the transport."""
+    payload = b'{"orders":[{"symbol":"BTCUSDT","qty":"0.001"}]}'
+    async with serve(default=Reply(echo_query=True)) as srv, transport(srv.url) as rest:
+        result = await run(rest.request("POST", "/api/v3/batch", {"a": "1"}, body=payload))
+        await run(rest.request("GET", "/q"))
+    assert result == {"query": "a=1"}
+    assert srv.seen[0].method == "POST"
+    assert srv.seen[0].body == payload
+    assert srv.seen[1].body == b""
+
+
 async def test_unsigned_params_encoding_and_order() -> None:
     params = {"symbol": "BTCUSDT", "qty": Decimal("1E-5"), "px": 0.00002, "flag": True, "skip": None}
     async with serve(default=Reply(echo_query=True)) as srv, transport(srv.url) as rest:
