@@ -13,12 +13,12 @@ iterators), :mod:`.listen_key`, :mod:`.reconcile`.
 
 from __future__ import annotations
 
+from exchanges.streams import EventStream, StreamIterator
 from exchanges_mexc.ws.channels import PRIVATE_CHANNELS, ChannelKind, parse_channel
 from exchanges_mexc.ws.codec import MexcSubscriptionCodec
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
-from exchanges_mexc.ws.streams import EventStream, StreamIterator
 
 __all__ = [
     "PRIVATE_CHANNELS",

@@ -28,7 +28,7 @@ from exchanges.book_sync import BookSynchronizer
 from exchanges.metrics import Gauge, MetricsRegistry
 from exchanges.models import BookState, BookStateChange, BookUpdate, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
-from exchanges_mexc.ws.streams import EventStream
+from exchanges.streams import EventStream
 
 logger = logging.getLogger("exchanges.mexc.ws.books")
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from exchanges.metrics import Counter
 from exchanges.models import ConnectionState, ConnectionStateChange
+from exchanges.streams import EventStream
 from exchanges.transport.ws import ReconnectingWebSocket
-from exchanges_mexc.ws.streams import EventStream
 
 logger = logging.getLogger("exchanges.mexc.ws")
 

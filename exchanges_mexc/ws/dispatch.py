@@ -26,12 +26,12 @@ from typing import Any
 
 from exchanges.metrics import Counter, LatencyHistogram, MetricsRegistry
 from exchanges.models import BookTicker, BookUpdate, Kline, OrderBook, Ticker, Trade
+from exchanges.streams import EventStream
 from exchanges.transport.ws import FrameHandler
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import LocalBooks
 from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
-from exchanges_mexc.ws.streams import EventStream
 
 FRAME_PROCESSING = "mexc.ws.frame_processing"
 """Histogram (seconds): time from a frame reaching the dispatcher to its records being routed (sampled)."""

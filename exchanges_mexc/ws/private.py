@@ -48,6 +48,7 @@ from exchanges.models import (
     Symbol,
 )
 from exchanges.strategies import ReconnectionPolicy
+from exchanges.streams import EventStream, StreamIterator
 from exchanges.transport.ws import ReconnectingWebSocket, WsOptions
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
@@ -60,7 +61,6 @@ from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import FRAME_PROCESSING, sampled_frame_handler
 from exchanges_mexc.ws.listen_key import KEEPALIVE_INTERVAL, ListenKeyKeeper
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
-from exchanges_mexc.ws.streams import EventStream, StreamIterator
 
 logger = logging.getLogger("exchanges.mexc.ws.private")
 
@@ -123,6 +123,9 @@ class MexcPrivateSpotWebsocket:
         self._reconcile_again = False
         self._renew_task: asyncio.Task[None] | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
+        self._failing: asyncio.Task[None] | None = None
+        self.error: BaseException | None = None
+        """Why the stream gave up for good (None while it is running or was closed normally)."""
         self.handlers = PrivateStreamHandlers()
         if handlers is not None:
             self.set_handlers(handlers)
@@ -177,6 +180,8 @@ class MexcPrivateSpotWebsocket:
         if self._closed:
             return
         self._closed = True
+        if self._failing is not None and not self._failing.done():
+            await asyncio.wait([self._failing])  # the iterators end with the terminal error
         for task in (self._keepalive_task, self._reconcile_task, self._renew_task):
             if task is not None and not task.done():
                 task.cancel()
@@ -287,10 +292,19 @@ class MexcPrivateSpotWebsocket:
     # ------------------------------------------------------------------ reconnect and reconciliation
 
     def _on_lost(self, ws: ReconnectingWebSocket, state: ConnectionState) -> None:
-        """The user stream is lost or silent: hold pushes until the reconnect's reconciliation."""
-        if state is ConnectionState.FAILED and ws.error is not None:
+        """Lost or silent: the reconnect reconciles (see ``_on_connected``). Gave up for good: the
+        error goes to ``error_handler`` and every iterator raises it after its buffered events."""
+        if state is ConnectionState.FAILED and ws.error is not None and self._failing is None:
             logger.error("user stream gave up: %s", ws.error)
+            self.error = ws.error
             self.error_stream.publish(ws.error)
+            self._failing = asyncio.get_running_loop().create_task(
+                self._end_streams(ws.error), name="mexc-private-failed"
+            )
+
+    async def _end_streams(self, error: BaseException) -> None:
+        for stream in (self.order_stream, self.fill_stream, self.balance_stream):
+            await stream.close(error=error)
 
     def connection_states(self) -> StreamIterator[ConnectionStateChange]:
         """The user stream connection's state changes from now on (unbounded)."""

@@ -61,6 +61,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from exchanges.streams import EventStream, StreamIterator
 from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
@@ -73,7 +74,6 @@ from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCode
 from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
-from exchanges_mexc.ws.streams import EventStream, StreamIterator
 
 logger = logging.getLogger("exchanges.mexc.ws.public")
 
@@ -115,21 +115,29 @@ class MexcPublicSpotWebsocket:
         self._conn_numbers = itertools.count(1)
         size, policy = config.ws_max_queue_size, config.ws_overflow_policy
         m = self.metrics
-        self.trade_stream: EventStream[Trade] = EventStream("trades", m, maxsize=size, policy=policy)
+        self.trade_stream: EventStream[Trade] = EventStream(
+            "trades", m, maxsize=size, policy=policy, prefix="mexc.ws"
+        )
         self.orderbook_stream: EventStream[OrderBook] = EventStream(
-            "orderbooks", m, maxsize=size, policy=policy
+            "orderbooks", m, maxsize=size, policy=policy, prefix="mexc.ws"
         )
         self.book_ticker_stream: EventStream[BookTicker] = EventStream(
-            "book_tickers", m, maxsize=size, policy=policy
+            "book_tickers", m, maxsize=size, policy=policy, prefix="mexc.ws"
         )
-        self.ticker_stream: EventStream[Ticker] = EventStream("tickers", m, maxsize=size, policy=policy)
-        self.kline_stream: EventStream[Kline] = EventStream("klines", m, maxsize=size, policy=policy)
+        self.ticker_stream: EventStream[Ticker] = EventStream(
+            "tickers", m, maxsize=size, policy=policy, prefix="mexc.ws"
+        )
+        self.kline_stream: EventStream[Kline] = EventStream(
+            "klines", m, maxsize=size, policy=policy, prefix="mexc.ws"
+        )
         # state changes are rare and must all arrive: unbounded
-        self.book_state_stream: EventStream[BookStateChange] = EventStream("book_states", m, maxsize=0)
-        self.connection_state_stream: EventStream[ConnectionStateChange] = EventStream(
-            "connection_states", m, maxsize=0
+        self.book_state_stream: EventStream[BookStateChange] = EventStream(
+            "book_states", m, maxsize=0, prefix="mexc.ws"
         )
-        self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0)
+        self.connection_state_stream: EventStream[ConnectionStateChange] = EventStream(
+            "connection_states", m, maxsize=0, prefix="mexc.ws"
+        )
+        self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0, prefix="mexc.ws")
         self.books = LocalBooks(
             self._fetch_snapshot,
             metrics=m,
@@ -153,6 +161,9 @@ class MexcPublicSpotWebsocket:
         self._m_conn_changes = m.counter("mexc.ws.connection_states")
         self._listeners: list[WsListener] = []
         self._pending_unsubscribes: set[asyncio.Task[None]] = set()
+        self._failing: asyncio.Task[None] | None = None
+        self.error: BaseException | None = None
+        """Why a connection gave up for good (None while every connection is running)."""
         self._closed = False
         self.handlers = PublicStreamHandlers()
         if handlers is not None:
@@ -170,6 +181,8 @@ class MexcPublicSpotWebsocket:
         self._closed = True
         for task in list(self._pending_unsubscribes):
             task.cancel()
+        if self._failing is not None and not self._failing.done():
+            await asyncio.wait([self._failing])
         await self._pool.close()
         await self.books.close()
         self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
@@ -506,9 +519,19 @@ class MexcPublicSpotWebsocket:
         """A connection was lost, went silent or gave up: its books leave LIVE now."""
         reason = "connection failed" if state is ConnectionState.FAILED else "connection lost"
         self.books.mark_stale(self._depth_symbols(conn), reason)
-        if state is ConnectionState.FAILED and conn.error is not None:
+        if state is ConnectionState.FAILED and conn.error is not None and self._failing is None:
             logger.error("%s gave up: %s", conn.name, conn.error)
+            self.error = conn.error
             self.error_stream.publish(conn.error)
+            self._failing = asyncio.get_running_loop().create_task(
+                self._end_streams(conn.error), name="mexc-public-failed"
+            )
+
+    async def _end_streams(self, error: BaseException) -> None:
+        """A connection gave up: every data iterator raises ``error`` after its buffered events."""
+        for stream in self._streams():
+            if stream not in (self.error_stream, self.connection_state_stream, self.book_state_stream):
+                await stream.close(error=error)
 
     async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
         """After a reconnect: resync the books this connection carries, and say which trade streams

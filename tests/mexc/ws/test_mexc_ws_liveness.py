@@ -21,10 +21,14 @@ from exchanges.errors import ExchangeConnectionError
 from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
 from exchanges.models import BookState, BookStateChange, ConnectionState, ConnectionStateChange, Symbol
+from exchanges.strategies import ReconnectionPolicy
 from exchanges_mexc.composite.public import MexcCompositePublicExchange
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
+from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.sim.app import MexcSimulator
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
+from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
+from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 
 from .conftest import assert_books_match, sim_config, wait_until  # type: ignore[import-not-found]
 from .silent_relay import SilentRelay  # type: ignore[import-not-found]
@@ -149,3 +153,36 @@ async def test_the_private_stream_has_the_same_deadline_then_reconciles(
             lambda: ws.is_connected() and ws.metrics.value("mexc.ws.private.reconciliations") >= 1, 30
         )
         assert states[-1].state is ConnectionState.CONNECTED
+
+
+async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: SilentRelay) -> None:
+    """Terminal state: with a reconnection policy that limits attempts, a connection that cannot
+    come back is FAILED: the error handler gets the error once, iterators raise it, books are
+    STALE, health says disconnected, and no task of that connection keeps running."""
+    config = sim_config(sim, ws_url=relay.url(), ws_liveness_timeout=LIVENESS, connect_timeout=0.5)
+    errors: list[BaseException] = []
+    async with (
+        MexcPublicSpotRest(config) as rest,
+        MexcPublicSpotWebsocket(
+            config, rest=rest, handlers=PublicStreamHandlers(error_handler=errors.append)
+        ) as ws,
+    ):
+        ws._strategy = MexcConnectionStrategy(  # a policy that gives up after two attempts
+            config, policy=ReconnectionPolicy(max_attempts=2, initial_delay=0.05, max_delay=0.1)
+        )
+        await ws.subscribe_orderbook(SYMBOLS[:2])
+        await ws.wait_orderbook_ready(SYMBOLS[:2], timeout=20)
+        books = ws.orderbooks()
+        relay.stall()  # silent, and every reconnect attempt's handshake times out
+        async with asyncio.timeout(30):
+            with pytest.raises(ExchangeConnectionError, match="gave up after 2 reconnect attempts"):
+                async for _ in books:
+                    pass
+        await wait_until(lambda: len(errors) == 1)
+        assert isinstance(errors[0], ExchangeConnectionError)
+        assert ws.error is errors[0]
+        assert not ws.is_connected()
+        assert all(ws.orderbook_state(s) is BookState.STALE for s in SYMBOLS[:2])
+        (conn,) = ws.connections
+        assert conn.state is ConnectionState.FAILED
+        assert all(task.done() for task in conn._tasks)

@@ -140,3 +140,46 @@ async def test_order_lifecycle_drops_and_expired_keys_are_delivered_exactly_once
             await ws.close()
             await rest.close()
         assert sim.accounts.listen_keys_of(me.uid) == []  # deleted on close
+
+
+async def test_handler_swaps_and_a_close_during_a_fill_burst_lose_no_private_event() -> None:
+    """Invariant: every fill the engine made reaches exactly one of the handlers installed over
+    time, in order, even while handlers are swapped mid-burst and the stream is closed right after;
+    the ``dropped`` counters stay 0."""
+    async with MexcSimulator(symbols=("BTCUSDT",), seed=9, market_rate=0.0, book_levels=0) as sim:
+        me = sim.create_account(balances={"USDT": "10000000", "BTC": "0"})
+        other = sim.create_account(balances={"BTC": "1000"})
+        config = sim_config(sim)
+        metrics = MetricsRegistry()
+        delivered: list[tuple[int, Fill]] = []
+
+        def handler_for(generation: int) -> PrivateStreamHandlers:
+            async def on_fill(fill: Fill) -> None:
+                await asyncio.sleep(0.003)  # slower than the burst: events wait in its buffer
+                delivered.append((generation, fill))
+
+            return PrivateStreamHandlers(execution_handler=on_fill)
+
+        async with MexcPrivateSpotRest(
+            config, Credentials(me.api_key, me.secret_key), metrics=metrics
+        ) as rest:
+            ws = MexcPrivateSpotWebsocket(
+                config, rest=rest, metrics=metrics, handlers=handler_for(0), symbols=[BTC]
+            )
+            await asyncio.wait_for(ws.start(), 10)
+            await rest.place_limit_order(BTC, Side.BUY, "30", PRICE)
+            for piece in range(60):
+                sell_into(sim, other.uid, "0.5")
+                if piece % 6 == 5:
+                    await asyncio.sleep(0.01)  # let some pushes arrive, then swap mid-burst
+                    ws.set_handlers(handler_for(piece // 6 + 1))
+            engine = [deal.trade_id for deal in sim.engine.deals_of(me.uid)]
+            assert len(engine) == 60
+            await wait_until(lambda: metrics.value("mexc.ws.private.fills.published") == 60, 10)
+            await ws.close()  # drains whatever the last handler still has buffered
+        assert [fill.trade_id for _, fill in delivered] == engine  # all, once, in order
+        generations = [generation for generation, _ in delivered]
+        assert generations == sorted(generations)  # never an old handler after a newer one
+        assert len(set(generations)) > 3  # the swaps really happened during the burst
+        assert metrics.value("mexc.ws.private.fills.dropped") == 0
+        assert metrics.value("mexc.ws.private.orders.dropped") == 0

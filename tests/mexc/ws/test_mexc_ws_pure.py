@@ -35,6 +35,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from exchanges.streams import EventStream
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
 from exchanges_mexc.parsing import MexcFrameDecoder, control_from_json
 from exchanges_mexc.symbols import MexcSymbolMapper
@@ -46,7 +47,6 @@ from exchanges_mexc.ws.dedupe import TradeDeduper, VersionGate
 from exchanges_mexc.ws.dispatch import FRAME_SAMPLE_EVERY, PublicRouter, sampled_frame_handler
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
-from exchanges_mexc.ws.streams import EventStream
 
 PAIRS = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=12)
 
@@ -194,7 +194,7 @@ async def test_ack_tracker_resolves_and_rejects() -> None:
 
 async def test_stream_fans_out_to_handler_and_iterators_in_order() -> None:
     metrics = MetricsRegistry()
-    stream: EventStream[int] = EventStream("numbers", metrics, maxsize=100)
+    stream: EventStream[int] = EventStream("numbers", metrics, maxsize=100, prefix="mexc.ws")
     seen_sync: list[int] = []
     stream.set_handler(seen_sync.append)
     evens = stream.iterate(lambda n: n % 2 == 0)
@@ -232,7 +232,7 @@ async def test_stream_fans_out_to_handler_and_iterators_in_order() -> None:
 )
 async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[int]) -> None:
     metrics = MetricsRegistry()
-    stream: EventStream[int] = EventStream("n", metrics, maxsize=3, policy=policy)
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=3, policy=policy, prefix="mexc.ws")
     iterator = stream.iterate()
     for n in range(10):
         stream.publish(n)
@@ -240,14 +240,14 @@ async def test_overflow_policy_is_applied_and_counted(policy: str, kept: list[in
     assert [n async for n in iterator] == kept
     assert metrics.value("mexc.ws.n.dropped") == 7
     with pytest.raises(ValueError, match="overflow policy must be one of"):
-        EventStream("bad", metrics, policy="drop_all")
+        EventStream("bad", metrics, policy="drop_all", prefix="mexc.ws")
 
 
 @pytest.mark.parametrize(("policy", "kept"), [("drop_oldest", [6, 7, 8, 9]), ("drop_newest", [0, 1, 2, 3])])
 async def test_publish_many_applies_the_policy_per_event(policy: str, kept: list[int]) -> None:
     """A frame's events handed over at once are bounded, dropped and counted like single ones."""
     metrics = MetricsRegistry()
-    stream: EventStream[int] = EventStream("n", metrics, maxsize=4, policy=policy)
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=4, policy=policy, prefix="mexc.ws")
     seen: list[int] = []
     stream.set_handler(seen.append)
     iterator = stream.iterate()
@@ -263,7 +263,7 @@ async def test_publish_many_applies_the_policy_per_event(policy: str, kept: list
 
 async def test_publish_many_filters_and_bounds_each_iterator() -> None:
     metrics = MetricsRegistry()
-    stream: EventStream[int] = EventStream("n", metrics, maxsize=3)
+    stream: EventStream[int] = EventStream("n", metrics, maxsize=3, prefix="mexc.ws")
     evens = stream.iterate(lambda n: n % 2 == 0)
     small = stream.iterate(maxsize=2)
     stream.publish_many([1, 3])  # nothing for evens
@@ -297,7 +297,7 @@ async def test_handler_kinds_are_all_awaited_in_order() -> None:
         AsyncCallable(),
     ]
     for handler in handlers:
-        stream: EventStream[int] = EventStream("h", MetricsRegistry())
+        stream: EventStream[int] = EventStream("h", MetricsRegistry(), prefix="mexc.ws")
         stream.set_handler(handler)
         stream.publish_many([1, 2])
         stream.publish(3)
@@ -342,26 +342,29 @@ def _router(
     async def no_snapshot(symbol: Symbol) -> OrderBook:
         raise AssertionError("no book here")
 
-    books: EventStream[OrderBook] = EventStream("orderbooks", metrics)
+    books: EventStream[OrderBook] = EventStream("orderbooks", metrics, prefix="mexc.ws")
     return PublicRouter(
         MexcFrameDecoder(mapper, metrics),
         metrics=metrics,
         books=LocalBooks(
-            no_snapshot, metrics=metrics, stream=books, state_stream=EventStream("book_states", metrics)
+            no_snapshot,
+            metrics=metrics,
+            stream=books,
+            state_stream=EventStream("book_states", metrics, prefix="mexc.ws"),
         ),
         acks=AckTracker(metrics, prefix="mexc.ws"),
-        trades=trades or EventStream[Trade]("trades", metrics),
+        trades=trades or EventStream[Trade]("trades", metrics, prefix="mexc.ws"),
         orderbooks=books,
-        book_tickers=book_tickers or EventStream[BookTicker]("book_tickers", metrics),
-        tickers=EventStream[Ticker]("tickers", metrics),
-        klines=EventStream[Kline]("klines", metrics),
+        book_tickers=book_tickers or EventStream[BookTicker]("book_tickers", metrics, prefix="mexc.ws"),
+        tickers=EventStream[Ticker]("tickers", metrics, prefix="mexc.ws"),
+        klines=EventStream[Kline]("klines", metrics, prefix="mexc.ws"),
     )
 
 
 async def test_router_dedupes_trades_only_inside_overlap_windows() -> None:
     """Steady state: no check. A window (rotation/reconnect) is seeded with recent frames and checks all."""
     metrics = MetricsRegistry()
-    trades: EventStream[Trade] = EventStream("trades", metrics)
+    trades: EventStream[Trade] = EventStream("trades", metrics, prefix="mexc.ws")
     router = _router(metrics, trades=trades)
     seen = trades.iterate()
     first, second, third = _deals_frame(range(3)), _deals_frame(range(3, 6)), _deals_frame(range(6, 9))
@@ -402,7 +405,7 @@ def _book_ticker_frame(version: int, bids: list[float]) -> bytes:
 
 async def test_router_passes_a_book_ticker_batch_whole_and_drops_stale_versions() -> None:
     metrics = MetricsRegistry()
-    stream: EventStream[BookTicker] = EventStream("book_tickers", metrics)
+    stream: EventStream[BookTicker] = EventStream("book_tickers", metrics, prefix="mexc.ws")
     published: list[list[float]] = []
     original = stream.publish_many
 
@@ -425,7 +428,7 @@ async def test_router_passes_a_book_ticker_batch_whole_and_drops_stale_versions(
 
 
 async def test_dropped_iterator_unsubscribes() -> None:
-    stream: EventStream[int] = EventStream("n", MetricsRegistry())
+    stream: EventStream[int] = EventStream("n", MetricsRegistry(), prefix="mexc.ws")
     iterator = stream.iterate()
     assert stream.has_consumers
     del iterator
@@ -472,7 +475,7 @@ async def test_local_books_gauges_publishes_and_invalidation_of_a_live_book() ->
         return OrderBook(symbol, bids, asks, 0, snapshot_version)
 
     metrics = MetricsRegistry()
-    stream: EventStream[OrderBook] = EventStream("orderbooks", metrics)
+    stream: EventStream[OrderBook] = EventStream("orderbooks", metrics, prefix="mexc.ws")
     seen: list[OrderBook] = []
     stream.set_handler(seen.append)
 
@@ -482,7 +485,9 @@ async def test_local_books_gauges_publishes_and_invalidation_of_a_live_book() ->
         seen.clear()
         return got
 
-    state_stream: EventStream[BookStateChange] = EventStream("book_states", metrics, maxsize=0)
+    state_stream: EventStream[BookStateChange] = EventStream(
+        "book_states", metrics, maxsize=0, prefix="mexc.ws"
+    )
     changes: list[BookStateChange] = []
     state_stream.set_handler(changes.append)
     books = LocalBooks(fetch, metrics=metrics, stream=stream, state_stream=state_stream, publish_depth=1)
@@ -554,8 +559,8 @@ async def test_local_books_marked_stale_leave_live_at_once_and_wait_for_invalida
     books = LocalBooks(
         fetch,
         metrics=metrics,
-        stream=EventStream("orderbooks", metrics),
-        state_stream=EventStream("book_states", metrics, maxsize=0),
+        stream=EventStream("orderbooks", metrics, prefix="mexc.ws"),
+        state_stream=EventStream("book_states", metrics, maxsize=0, prefix="mexc.ws"),
     )
     sync = books.add(btc)
     books.on_depth(BookUpdate(btc, [(98.0, 2.0)], [], 9, 11, 1))
@@ -576,7 +581,7 @@ async def test_local_books_marked_stale_leave_live_at_once_and_wait_for_invalida
 
 def test_handler_installed_outside_a_loop_starts_on_first_publish() -> None:
     seen: list[int] = []
-    stream: EventStream[int] = EventStream("late", MetricsRegistry())
+    stream: EventStream[int] = EventStream("late", MetricsRegistry(), prefix="mexc.ws")
     stream.set_handler(seen.append)  # no running loop here
 
     async def run() -> None:

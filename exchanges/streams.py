@@ -1,137 +1,70 @@
-"""Fan-out of decoded events to handlers and to bounded async iterators.
+"""Event streams: one kind of event fanned out to a handler and to bounded async iterators.
 
-The frame dispatcher calls :meth:`EventStream.publish` synchronously; it never waits for a
-consumer. Each consumer owns a bounded buffer:
+A plugin's frame dispatcher calls :meth:`EventStream.publish` synchronously; it never waits for a
+consumer. Each consumer owns a :class:`~exchanges._queue.BoundedQueue` (the same queue the
+WebSocket transport uses for frames):
 
 * every ``async for`` iterator (``stream.iterate()``), and
 * the stream's handler (sync or async, see :func:`exchanges.handlers.call_handler`), run in order on
   its own consumer task, so a slow handler delays only its own stream, never the socket, the
   keep-alive, the books or the other streams.
 
+Guarantees:
+
+* **Order**: each consumer sees events in publish order.
+* **Handler swaps lose nothing**: ``set_handler(new)`` hands the old handler's buffer to the new
+  one; the old handler finishes the event it is running, the new one continues with the next,
+  never both at once. ``set_handler(None)`` stops taking events and lets the old handler drain
+  what is already buffered.
+* **Close drains**: :meth:`EventStream.close` delivers what the handler has buffered (up to
+  ``drain_timeout``; whatever is still undelivered then is counted in ``dropped``), then ends every
+  iterator, normally or, with ``error``, by raising that error from ``__anext__`` after the
+  buffered events. Cancelling the task that awaits ``close()`` cancels it (never swallowed).
+* **Counted drops**: an event is dropped only by a bounded consumer's overflow policy or an
+  undrained close, and every drop is counted in ``<prefix>.<name>.dropped``. ``maxsize=0`` is
+  unbounded: money streams (orders, fills, balances) use it and never drop.
+
+Overflow policy when a bounded consumer falls behind: ``drop_oldest`` (default; a consumer that
+catches up sees the newest data) or ``drop_newest`` (keeps the buffered history). ``block`` cannot
+apply here (the dispatcher must not wait on one slow consumer; the transport's inbound queue
+honours it): it is treated as ``drop_oldest``.
+
 Cost on the hot path: :meth:`EventStream.publish_many` hands all events of one frame over at once
-(one counter update, one ``deque.extend``, at most one consumer wake-up), and the consumer drains
-everything buffered in one wake-up. Whether the handler is a coroutine function is decided once,
-when it is installed; a sync handler is called directly (its result is awaited only if it is an
-awaitable that is not ``None``, so a sync function returning a coroutine still works).
-
-Overflow policy when a consumer falls behind (``config.ws_overflow_policy``):
-
-* ``drop_oldest`` (default): the oldest buffered event is discarded, so a consumer that catches up
-  sees the newest data (what a market-data consumer wants);
-* ``drop_newest``: the incoming event is discarded, keeping the buffered history intact;
-* ``block`` cannot apply here (the dispatcher must not wait on one slow consumer; the transport's
-  inbound queue honours it): it is treated as ``drop_oldest``.
-
-``maxsize`` 0 means unbounded: used for private money streams (orders, fills, balances), which
-are low-volume and must never be dropped. Every drop is counted in ``<prefix>.<name>.dropped``.
+(one counter update, one ``deque.extend``, at most one consumer wake-up), and a consumer drains
+everything buffered in one wake-up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import inspect
 import logging
 import weakref
 from collections.abc import Callable
 from typing import Generic, Self, TypeVar
 
+from exchanges._queue import OVERFLOW_POLICIES, BoundedQueue, QueueClosed
 from exchanges.handlers import Handler
-from exchanges.metrics import Counter, MetricsRegistry
-from exchanges.transport.ws import OVERFLOW_POLICIES
+from exchanges.metrics import MetricsRegistry
 
-logger = logging.getLogger("exchanges.mexc.ws.streams")
+__all__ = ["BoundedQueue", "EventStream", "QueueClosed", "StreamIterator"]
+
+logger = logging.getLogger("exchanges.streams")
 
 T = TypeVar("T")
-
-
-class StreamClosed(Exception):
-    """Raised inside a buffer's ``get`` once it is closed and drained."""
-
-
-class BoundedBuffer(Generic[T]):
-    """A single-consumer FIFO with an overflow policy; ``put`` never waits.
-
-    The policy was validated by the :class:`EventStream` that owns the buffer: on overflow the
-    incoming event is dropped when ``drop_newest``, else the oldest buffered one.
-    """
-
-    __slots__ = ("_closed", "_drop_newest", "_items", "_maxsize", "_waiter", "dropped")
-
-    def __init__(self, maxsize: int, drop_newest: bool, dropped: Counter) -> None:
-        self._items: collections.deque[T] = collections.deque()
-        self._maxsize = maxsize
-        self._drop_newest = drop_newest
-        self._waiter: asyncio.Future[None] | None = None
-        self._closed = False
-        self.dropped = dropped
-
-    def put(self, item: T) -> None:
-        if self._closed:
-            return
-        if self._maxsize and len(self._items) >= self._maxsize:
-            self.dropped.inc()
-            if self._drop_newest:
-                return
-            self._items.popleft()
-        self._items.append(item)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def put_many(self, items: list[T]) -> None:
-        """``put`` for every item in order; one ``extend`` and one wake-up when everything fits."""
-        if self._closed:
-            return
-        queue = self._items
-        if self._maxsize and len(queue) + len(items) > self._maxsize:
-            for item in items:  # the overflow policy applies item by item
-                self.put(item)
-            return
-        queue.extend(items)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def wait(self) -> None:
-        """Wait until something is buffered; StreamClosed once closed and drained."""
-        while not self._items:
-            if self._closed:
-                raise StreamClosed
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-
-    async def get(self) -> T:
-        if not self._items:
-            await self.wait()
-        return self._items.popleft()
-
-    @property
-    def items(self) -> collections.deque[T]:
-        """The buffered items, oldest first (the consumer pops from the left)."""
-        return self._items
-
-    def close(self) -> None:
-        """Stop accepting events; the consumer drains what is buffered, then stops."""
-        self._closed = True
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
 
 class StreamIterator(Generic[T]):
     """``async for event in iterator``; also an async context manager that unsubscribes on exit.
 
-    Dropping the last reference also unsubscribes (the stream keeps only a weak reference).
+    Dropping the last reference also unsubscribes (the stream keeps only a weak reference). When the
+    stream ends with an error, ``__anext__`` raises it after the buffered events.
     """
 
     __slots__ = ("__weakref__", "_buffer", "_predicate", "_stream")
 
     def __init__(
-        self, stream: EventStream[T], buffer: BoundedBuffer[T], predicate: Callable[[T], bool] | None
+        self, stream: EventStream[T], buffer: BoundedQueue[T], predicate: Callable[[T], bool] | None
     ) -> None:
         self._stream = stream
         self._buffer = buffer
@@ -140,7 +73,7 @@ class StreamIterator(Generic[T]):
     def offer(self, item: T) -> None:
         predicate = self._predicate
         if predicate is None or predicate(item):
-            self._buffer.put(item)
+            self._buffer.offer(item)
 
     def offer_many(self, items: list[T]) -> None:
         """``offer`` for every item in order, handed to the buffer at once."""
@@ -149,11 +82,11 @@ class StreamIterator(Generic[T]):
             items = [item for item in items if predicate(item)]
             if not items:
                 return
-        self._buffer.put_many(items)
+        self._buffer.offer_many(items)
 
-    def end(self) -> None:
-        """Stop after the buffered events (the stream closed)."""
-        self._buffer.close()
+    def end(self, error: BaseException | None = None) -> None:
+        """Stop after the buffered events (the stream closed), raising ``error`` if given."""
+        self._buffer.close(error)
 
     def __aiter__(self) -> Self:
         return self
@@ -161,7 +94,9 @@ class StreamIterator(Generic[T]):
     async def __anext__(self) -> T:
         try:
             return await self._buffer.get()
-        except StreamClosed:
+        except QueueClosed as closed:
+            if closed.error is not None:
+                raise closed.error from None
             raise StopAsyncIteration from None
 
     async def aclose(self) -> None:
@@ -175,6 +110,18 @@ class StreamIterator(Generic[T]):
         await self.aclose()
 
 
+class _Consumer(Generic[T]):
+    """The task delivering a stream's buffer to one handler; ``handed_over`` when replaced."""
+
+    __slots__ = ("buffer", "handed_over", "handler", "task")
+
+    def __init__(self, handler: Handler[T], buffer: BoundedQueue[T]) -> None:
+        self.handler = handler
+        self.buffer = buffer
+        self.handed_over = False
+        self.task: asyncio.Task[None] | None = None
+
+
 class EventStream(Generic[T]):
     """One kind of event (trades, books, orders...) fanned out to its handler and iterators."""
 
@@ -183,21 +130,24 @@ class EventStream(Generic[T]):
         name: str,
         metrics: MetricsRegistry,
         *,
+        prefix: str,
         maxsize: int = 10000,
         policy: str = "drop_oldest",
-        prefix: str = "mexc.ws",
     ) -> None:
         if policy not in OVERFLOW_POLICIES:
             raise ValueError(f"overflow policy must be one of {OVERFLOW_POLICIES}, got {policy!r}")
         self.name = name
         self._maxsize = maxsize
-        self._drop_newest = policy == "drop_newest"  # "block" cannot apply here: drop_oldest
+        self._policy = "drop_newest" if policy == "drop_newest" else "drop_oldest"
         # Weak references (an iterator nobody holds any more unsubscribes itself) in a plain set:
         # its truth test is one C call on the hot path, unlike a WeakSet's.
         self._iterators: set[weakref.ref[StreamIterator[T]]] = set()
         self._handler: Handler[T] | None = None
-        self._handler_buffer: BoundedBuffer[T] | None = None
-        self._handler_task: asyncio.Task[None] | None = None
+        self._handler_buffer: BoundedQueue[T] | None = None
+        self._consumer: _Consumer[T] | None = None
+        """The consumer of the installed handler (None: no handler, or not started yet)."""
+        self._last: _Consumer[T] | None = None
+        """The consumer started last: a new one waits for it (it may still be draining)."""
         self._published = metrics.counter(f"{prefix}.{name}.published")
         self._dropped = metrics.counter(f"{prefix}.{name}.dropped")
         self._handler_errors = metrics.counter(f"{prefix}.{name}.handler_errors")
@@ -210,14 +160,18 @@ class EventStream(Generic[T]):
         """False when nobody listens: callers may skip building expensive events."""
         return self._handler_buffer is not None or bool(self._iterators)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def publish(self, item: T) -> None:
         """Hand one event to every consumer; never waits (hot path)."""
         self._published.value += 1
         buffer = self._handler_buffer
         if buffer is not None:
             self._idle.clear()
-            buffer.put(item)
-            if self._handler_task is None:
+            buffer.offer(item)
+            if self._consumer is None:
                 self._start_consumer()
         if self._iterators:
             for iterator in self._live_iterators():
@@ -234,8 +188,8 @@ class EventStream(Generic[T]):
         buffer = self._handler_buffer
         if buffer is not None:
             self._idle.clear()
-            buffer.put_many(items)
-            if self._handler_task is None:
+            buffer.offer_many(items)
+            if self._consumer is None:
                 self._start_consumer()
         if self._iterators:
             for iterator in self._live_iterators():
@@ -249,8 +203,8 @@ class EventStream(Generic[T]):
         self, predicate: Callable[[T], bool] | None = None, *, maxsize: int | None = None
     ) -> StreamIterator[T]:
         """A new bounded iterator over events published from now on (optionally filtered)."""
-        buffer: BoundedBuffer[T] = BoundedBuffer(
-            self._maxsize if maxsize is None else maxsize, self._drop_newest, self._dropped
+        buffer: BoundedQueue[T] = BoundedQueue(
+            self._maxsize if maxsize is None else maxsize, self._policy, self._dropped
         )
         if self._closed:
             buffer.close()
@@ -261,15 +215,30 @@ class EventStream(Generic[T]):
     def discard(self, iterator: StreamIterator[T]) -> None:
         self._iterators.discard(weakref.ref(iterator))
 
+    # ------------------------------------------------------------------ the handler
+
     def set_handler(self, handler: Handler[T] | None) -> None:
-        """Install (or with None remove) the handler; events are delivered in publish order."""
+        """Install, replace (with None: remove) the handler; no buffered event is lost.
+
+        Replacing hands the buffer over: the old handler finishes its current event and the new one
+        delivers the rest, in order. Removing stops taking new events; the old handler drains what
+        is buffered (the buffered events were published while it was installed).
+        """
         if handler is self._handler:
             return
-        self._stop_handler()
+        old = self._consumer
         self._handler = handler
         if handler is None or self._closed:
+            buffer, self._handler_buffer, self._consumer = self._handler_buffer, None, None
+            if buffer is not None:
+                buffer.close()  # the old consumer drains it, then ends
             return
-        self._handler_buffer = BoundedBuffer(self._maxsize, self._drop_newest, self._dropped)
+        if self._handler_buffer is None:
+            self._handler_buffer = BoundedQueue(self._maxsize, self._policy, self._dropped)
+        self._consumer = None
+        if old is not None:
+            old.handed_over = True
+            self._handler_buffer.wake()  # an idle old consumer notices at once
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -280,11 +249,16 @@ class EventStream(Generic[T]):
         handler, buffer = self._handler, self._handler_buffer
         assert handler is not None
         assert buffer is not None
-        self._handler_task = asyncio.get_running_loop().create_task(
-            self._consume(handler, buffer), name=f"mexc-ws-{self.name}-handler"
+        consumer = _Consumer(handler, buffer)
+        previous_task = self._last.task if self._last is not None else None
+        consumer.task = asyncio.get_running_loop().create_task(
+            self._consume(consumer, buffer, previous_task), name=f"stream-{self.name}-handler"
         )
+        self._consumer = self._last = consumer
 
-    async def _consume(self, handler: Handler[T], buffer: BoundedBuffer[T]) -> None:
+    async def _consume(
+        self, consumer: _Consumer[T], buffer: BoundedQueue[T], previous: asyncio.Task[None] | None
+    ) -> None:
         """Deliver buffered events in order; everything buffered is delivered in one wake-up.
 
         The body of :func:`exchanges.handlers.call_handler` is inlined on purpose: awaiting
@@ -292,18 +266,20 @@ class EventStream(Generic[T]):
         direct call (measured: ~95 ns vs ~28 ns per event), and whether the handler is a coroutine
         function is known once, here.
         """
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])  # the old handler finishes its event first; never both
+        handler = consumer.handler
         is_coroutine = inspect.iscoroutinefunction(handler)
         items = buffer.items
         pop = items.popleft
         idle = self._idle
         isawaitable = inspect.isawaitable
-        while True:
+        while not consumer.handed_over:
             if not items:
                 idle.set()
                 try:
                     await buffer.wait()
-                except StreamClosed:
-                    idle.set()
+                except QueueClosed:
                     return
                 continue
             item = pop()
@@ -320,14 +296,6 @@ class EventStream(Generic[T]):
                 self._handler_errors.inc()
                 logger.exception("%s handler failed; continuing with the next event", self.name)
 
-    def _stop_handler(self) -> None:
-        if self._handler_buffer is not None:
-            self._handler_buffer.close()
-        if self._handler_task is not None:
-            self._handler_task.cancel()
-        self._handler_buffer = None
-        self._handler_task = None
-
     async def drain(self, within: float = 5.0) -> None:
         """Wait (at most ``within`` seconds) until the handler consumed what is buffered."""
         if self._handler_buffer is None:
@@ -338,21 +306,40 @@ class EventStream(Generic[T]):
         except TimeoutError:
             logger.debug("%s handler still busy after %.1fs", self.name, within)
 
-    async def close(self, *, drain_timeout: float = 1.0) -> None:
-        """Deliver what the handler has buffered (up to ``drain_timeout``), then end every iterator."""
+    async def close(self, *, drain_timeout: float = 1.0, error: BaseException | None = None) -> None:
+        """Deliver what the handler has buffered (up to ``drain_timeout``), then end every iterator
+        (raising ``error`` from it, after its buffered events, when given). Idempotent."""
         if self._closed:
             return
         self._closed = True
-        task, buffer = self._handler_task, self._handler_buffer
-        if buffer is not None:
-            buffer.close()
-        if task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(task), drain_timeout)
-            except (TimeoutError, asyncio.CancelledError):
-                task.cancel()
-        self._handler_task = None
+        consumer = self._last
+        buffer = consumer.buffer if consumer is not None else None
+        self._consumer = None
+        if self._handler_buffer is not None:
+            self._handler_buffer.close()
         self._handler_buffer = None
-        for iterator in self._live_iterators():
-            iterator.end()
-        self._iterators = set()
+        try:
+            task = consumer.task if consumer is not None else None
+            if task is not None and not task.done():
+                try:
+                    async with asyncio.timeout(drain_timeout):
+                        await asyncio.shield(task)
+                except TimeoutError:
+                    undelivered = len(buffer) if buffer is not None else 0
+                    self._dropped.inc(undelivered)
+                    logger.warning(
+                        "%s handler did not finish within %.1fs; %d events not delivered",
+                        self.name,
+                        drain_timeout,
+                        undelivered,
+                    )
+                    task.cancel()
+                except asyncio.CancelledError:
+                    task.cancel()
+                    current = asyncio.current_task()
+                    if current is not None and current.cancelling():
+                        raise  # the caller was cancelled: never swallow that
+        finally:
+            for iterator in self._live_iterators():
+                iterator.end(error)
+            self._iterators = set()
