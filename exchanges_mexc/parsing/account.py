@@ -102,6 +102,8 @@ def _order(
     non_negative_dec(filled_quantity, "executedQty")
     non_negative_dec(filled_quote_quantity, "cummulativeQuoteQty")
     non_negative_time(timestamp, "time")
+    if update_time is not None:
+        non_negative_time(update_time, "updateTime")
     if order_type is OrderType.MARKET:
         if price is not None and not price:
             price = None
@@ -371,7 +373,7 @@ def balance_update_from_pb(body: PrivateAccountV3Api, ts: int) -> BalanceUpdate:
             free_change=dec(body.balanceAmountChange, ZERO),
             locked_change=dec(body.frozenAmountChange, ZERO),
             reason=body.type,
-            timestamp=body.time or ts,
+            timestamp=non_negative_time(body.time or ts, "time"),
         )
     except _PARSE_ERRORS as error:
         raise protocol_error("privateAccount", error) from None

@@ -9,7 +9,8 @@ preferred).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from decimal import Decimal
+from typing import Final, TypeVar
 
 from exchanges.errors import ProtocolError
 from exchanges.models import (
@@ -29,7 +30,7 @@ from .shapes import decode_any
 from .values import dec, dec_opt, text_opt, to_int
 
 R = TypeVar("R")
-Row = Mapping[str, Any]
+Row = Mapping[str, object]
 """One JSON object of a capital answer (read field by field below, each value checked)."""
 
 WITHDRAW: Final = "POST /api/v3/capital/withdraw"
@@ -56,7 +57,7 @@ def _build(source: str, build: Callable[[], R]) -> R:
         raise protocol_error(source, error) from None
 
 
-def _amount(value: object, field: str) -> Any:
+def _amount(value: object, field: str) -> Decimal:
     return non_negative_dec(dec(value), field)
 
 
@@ -83,7 +84,7 @@ def _raw(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _network(data: Mapping[str, Any]) -> str | None:
+def _network(data: Row) -> str | None:
     return text_opt(data.get("netWork")) or text_opt(data.get("network"))
 
 
@@ -204,7 +205,8 @@ def _networks(coins: list[Row]) -> list[NetworkInfo]:
     result: list[NetworkInfo] = []
     for coin in coins:
         coin_name = coin.get("coin")
-        for net in coin.get("networkList") or ():
+        networks = coin.get("networkList")
+        for net in _objects(networks, COIN_CONFIG) if networks is not None else ():
             g = net.get
             network_id = _network(net) or ""
             result.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .values import code_opt
 
@@ -53,7 +53,7 @@ def _split_channels(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def control_from_json(data: Mapping[str, Any], raw: str = "") -> ControlMessage:
+def control_from_json(data: Mapping[str, object], raw: str = "") -> ControlMessage:
     """A parsed ``{"id":..,"code":..,"msg":..}`` object -> ControlMessage (flags derived from ``msg``)."""
     msg_value = data.get("msg")
     msg = "" if msg_value is None else str(msg_value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from typing import Any
+from decimal import Decimal
 
 from exchanges.errors import ProtocolError
 from exchanges.models import AssetName, OrderType, Symbol, SymbolInfo
@@ -36,13 +36,13 @@ EXCHANGE_INFO = "GET /api/v3/exchangeInfo"
 DEFAULT_SYMBOLS = "GET /api/v3/defaultSymbols"
 
 
-def _positive(value: object) -> Any:
+def _positive(value: object) -> Decimal | None:
     """A Decimal > 0, else None (``"0"``, ``""`` and null mean "no rule")."""
     number = dec_opt(value)
     return number if number is not None and number > 0 else None
 
 
-def _non_negative(value: object) -> Any:
+def _non_negative(value: object) -> Decimal | None:
     """A Decimal >= 0, or None when absent; a negative value raises (the item is skipped)."""
     number = dec_opt(value)
     return None if number is None else non_negative_dec(number, "takerCommission")
@@ -58,7 +58,7 @@ def _order_types(names: object) -> frozenset[OrderType]:
     return frozenset(types)
 
 
-def _percent_price(filters: object) -> tuple[Any, Any]:
+def _percent_price(filters: object) -> tuple[Decimal | None, Decimal | None]:
     """(bidMultiplierUp, askMultiplierDown) from a PERCENT_PRICE_BY_SIDE filter, unknown filters ignored."""
     if not isinstance(filters, list):
         return None, None
@@ -68,7 +68,9 @@ def _percent_price(filters: object) -> tuple[Any, Any]:
     return None, None
 
 
-def parse_symbol_info(data: Mapping[str, Any], default_symbols: Collection[str] | None = None) -> SymbolInfo:
+def parse_symbol_info(
+    data: Mapping[str, object], default_symbols: Collection[str] | None = None
+) -> SymbolInfo:
     """One exchangeInfo ``symbols`` item -> SymbolInfo.
 
     ``default_symbols`` (from :func:`parse_default_symbols`), when given, further restricts
