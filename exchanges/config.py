@@ -190,6 +190,15 @@ class ExchangeConfig:
     symbol_info_ttl: float = 300.0
     clock_skew_warning_ms: int = 1000
     enable_symbol_caching: bool = True
+    record_path: str = ""
+    """A directory: record every raw frame, snapshot and checkpoint of the public streams there
+    (see docs/recording.md). Empty: no recording."""
+    replay_path: str = ""
+    """A recording directory to replay instead of connecting (``environment="replay"``)."""
+    replay_speed: float = 1.0
+    """Replay pace: 1.0 real time, 2.0 twice as fast, 0 as fast as possible."""
+    replay_skip_corrupt: bool = False
+    """Replay past damaged blocks (counted) instead of stopping with RecordingCorrupt."""
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     """Untyped plugin knobs; prefer typed ``settings`` for anything a user is meant to set."""
     settings: object = None

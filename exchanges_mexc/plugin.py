@@ -29,6 +29,15 @@ SIM_PROFILE = {
     "ws_url": f"ws://127.0.0.1:{SIM_PORT}/ws",
 }
 
+REPLAY_PROFILE = {
+    "environment": "replay",
+    "rest_url": "http://127.0.0.1:9",
+    "ws_url": "ws://127.0.0.1:9/ws",
+}
+"""``environment="replay"`` with ``overrides={"replay_path": DIR}``: market data from a recording.
+Nothing is connected; the URLs point at the loopback discard port so that a REST call made during a
+replay fails at once instead of reaching MEXC."""
+
 
 def create_public(config: ExchangeConfig, symbols: Sequence[Symbol]) -> PublicExchange:
     """Build the MEXC market-data composite (imported on first use)."""
@@ -84,7 +93,7 @@ SPEC = ExchangeSpec(
         "transfer",
     ),
     credential_env_prefix="MEXC",
-    environments={"sim": SIM_PROFILE},
+    environments={"sim": SIM_PROFILE, "replay": REPLAY_PROFILE},
     simulator=simulator,
 )
 

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from exchanges.config import ExchangeConfig
-from exchanges.errors import ExchangeClosedError, SymbolNotSupported
+from exchanges.errors import ConfigurationError, ExchangeClosedError, SymbolNotSupported
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
@@ -41,6 +41,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from exchanges.recording import Recorder, ReplaySource
 from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.paging import iter_klines_paged
@@ -48,8 +49,12 @@ from exchanges_mexc.constants import EXCHANGE_NAME, MAX_KLINES_LIMIT
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
+from exchanges_mexc.ws.recording import schema_hash
 
 logger = logging.getLogger("exchanges.mexc.exchange.public")
+
+RECORDABLE_CHANNELS = ("depth", "trades", "book_ticker", "kline", "mini_ticker")
+"""Neutral names of the public channels ``subscribe_channels`` (and ``exchanges record``) take."""
 
 HANDLER_FIELDS = tuple(field.name for field in attrs.fields(PublicStreamHandlers))
 
@@ -62,6 +67,38 @@ def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
         f"unknown symbol{plural} {names}: not listed by MEXC spot (see get_symbols_info())",
         exchange=EXCHANGE_NAME,
     )
+
+
+def open_replay(config: ExchangeConfig) -> ReplaySource | None:
+    """The recording to replay when ``environment="replay"`` (ConfigurationError when unusable)."""
+    if config.environment != "replay" and not config.replay_path:
+        return None
+    if not config.replay_path:
+        raise ConfigurationError("environment 'replay' needs replay_path (a recording directory)")
+    source = ReplaySource(
+        config.replay_path, speed=config.replay_speed, skip_corrupt=config.replay_skip_corrupt
+    )
+    if source.manifest.exchange != config.name:
+        raise ConfigurationError(
+            f"{config.replay_path} is a recording of {source.manifest.exchange!r}, not {config.name!r}"
+        )
+    if source.manifest.schema_hash != schema_hash():
+        logger.warning("%s was recorded with other protobuf definitions than ours", config.replay_path)
+    return source
+
+
+def start_recorder(config: ExchangeConfig, symbols: Sequence[Symbol]) -> Recorder:
+    """Start recording the public streams into ``config.record_path`` (must run on the event loop)."""
+    recorder = Recorder.create(
+        config.record_path,
+        exchange=config.name,
+        environment=config.environment,
+        symbols=[str(symbol) for symbol in symbols],
+        schema_hash=schema_hash(),
+    )
+    recorder.start()
+    logger.info("recording %s public streams into %s", config.name, config.record_path)
+    return recorder
 
 
 class MexcCompositePublicExchange(PublicExchange):
@@ -84,6 +121,10 @@ class MexcCompositePublicExchange(PublicExchange):
         self._known: frozenset[Symbol] | None = None
         self._initialized = False
         self._closed = False
+        self._recorder: Recorder | None = None
+        self.replay: ReplaySource | None = open_replay(config)
+        if self.replay is not None:
+            self._known = frozenset(Symbol.parse(name) for name in self.replay.manifest.symbols)
 
     def __repr__(self) -> str:
         return (
@@ -97,15 +138,16 @@ class MexcCompositePublicExchange(PublicExchange):
         """Load the symbol rules; a symbol given at creation that MEXC does not list: SymbolNotSupported."""
         if self._initialized:
             return
-        infos = await self.rest.get_exchange_info()
-        self._known = frozenset(infos)
-        missing = [symbol for symbol in self.symbols if symbol not in infos]
+        if self.replay is None:
+            self._known = frozenset(await self.rest.get_exchange_info())
+        assert self._known is not None
+        missing = [symbol for symbol in self.symbols if symbol not in self._known]
         if missing:
             raise unknown_symbols_error(missing)
         for symbol in self.symbols:
             self.symbol_mapper.register(symbol)
         self._initialized = True
-        logger.debug("MEXC public exchange ready: %d symbols listed, %s", len(infos), self.config.rest_url)
+        logger.debug("MEXC public exchange ready: %d symbols listed", len(self._known))
 
     async def close(self) -> None:
         """Stop every stream and close the sockets and the HTTP session. Idempotent."""
@@ -117,7 +159,11 @@ class MexcCompositePublicExchange(PublicExchange):
             if ws is not None:
                 await ws.close()
         finally:
-            await self.rest.close()
+            try:
+                if self._recorder is not None:
+                    await self._recorder.close()
+            finally:
+                await self.rest.close()
         self._book_symbols.clear()
         self._trade_symbols.clear()
         self._ticker_symbols.clear()
@@ -151,7 +197,7 @@ class MexcCompositePublicExchange(PublicExchange):
         if self._known is None:
             self._known = frozenset(await self.rest.get_exchange_info())
         missing = [symbol for symbol in wanted if symbol not in self._known]
-        if missing:
+        if missing and self.replay is None:
             # A listing newer than our cached rules gets one refresh before we refuse it.
             self._known = frozenset(await self.rest.get_exchange_info(force=True))
             missing = [symbol for symbol in wanted if symbol not in self._known]
@@ -164,7 +210,15 @@ class MexcCompositePublicExchange(PublicExchange):
         """The WebSocket client, created on first use (connections open with the first subscription)."""
         self._require_open()
         if self._ws is None:
-            ws = MexcPublicSpotWebsocket(self.config, rest=self.rest, metrics=self.metrics)
+            if self.config.record_path and self.replay is None:
+                self._recorder = start_recorder(self.config, self.symbols)
+            ws = MexcPublicSpotWebsocket(
+                self.config,
+                rest=self.rest,
+                metrics=self.metrics,
+                recorder=self._recorder,
+                replay=self.replay,
+            )
             self._ws = ws
             logger.debug("MEXC public WebSocket client created for %s", self.config.ws_url)
         return self._ws
@@ -419,6 +473,41 @@ class MexcCompositePublicExchange(PublicExchange):
     def iter_klines(self) -> AsyncIterator[Kline]:
         """Candle pushes from now on, through a bounded queue."""
         return self.ws.klines()
+
+    # ------------------------------------------------------------------ recording and replay
+
+    async def subscribe_channels(self, symbols: Sequence[Symbol], channels: Sequence[str]) -> None:
+        """Subscribe public channels by neutral name (``RECORDABLE_CHANNELS``), e.g. for recording."""
+        unknown = [name for name in channels if name not in RECORDABLE_CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel {unknown[0]!r}; choose from {', '.join(RECORDABLE_CHANNELS)}")
+        wanted = await self._check_symbols(symbols)
+        for name in dict.fromkeys(channels):
+            if name == "depth":
+                await self.start_orderbook_stream(wanted)
+            elif name == "trades":
+                await self.start_trades_stream(wanted)
+            elif name == "mini_ticker":
+                await self.start_ticker_stream(wanted)
+            elif name == "book_ticker":
+                await self.start_book_ticker_stream(wanted)
+            else:
+                await self.start_kline_stream(wanted, KlineInterval.MINUTE_1)
+
+    async def start_replay(self) -> ReplaySource:
+        """Replay every recorded channel now (environment "replay" only); returns the running source."""
+        source = self.replay
+        if source is None:
+            raise RuntimeError("start_replay() needs environment='replay' and replay_path")
+        await self.ws.subscribe(list(source.manifest.channels))
+        symbols = [Symbol.parse(name) for name in source.manifest.symbols]
+        self._book_symbols.update(symbol for symbol in symbols if symbol in self.ws.books)
+        return source
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The recording being written (``record_path`` set and a stream started), else None."""
+        return self._recorder
 
     # ------------------------------------------------------------------ observability
 

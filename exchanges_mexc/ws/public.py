@@ -62,6 +62,7 @@ from exchanges.models import (
     Trade,
 )
 from exchanges.streams import EventStream, StreamIterator
+from exchanges.recording import Recorder, ReplaySource
 from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
@@ -73,6 +74,8 @@ from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
 from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCodec, is_ack_frame
 from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import PublicRouter
+from exchanges_mexc.ws.recording import MexcReplaySink, checkpoints, decode_snapshot, encode_snapshot
+from exchanges_mexc.ws.replay import ReplayPool
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 
 logger = logging.getLogger("exchanges.mexc.ws.public")
@@ -98,8 +101,12 @@ class MexcPublicSpotWebsocket:
         publish_depth: int | None = 20,
         ack_timeout: float | None = None,
         session: aiohttp.ClientSession | None = None,
+        recorder: Recorder | None = None,
+        replay: ReplaySource | None = None,
     ) -> None:
         self.config = config
+        self._recorder = recorder
+        self._replay = replay
         self.metrics = metrics if metrics is not None else MetricsRegistry()
         self._rest = rest
         self.symbol_mapper = symbol_mapper if symbol_mapper is not None else rest.symbol_mapper
@@ -111,7 +118,11 @@ class MexcPublicSpotWebsocket:
         self._strategy = MexcConnectionStrategy(config, name="mexc_public")
         self._decoder = MexcFrameDecoder(self.symbol_mapper, self.metrics)
         self._acks = AckTracker(self.metrics, prefix="mexc.ws", on_rejected=self._on_rejected)
-        self._pool = WebSocketPool(self._new_connection, settings.ws_max_subscriptions)
+        self._pool: WebSocketPool[ReconnectingWebSocket] | ReplayPool = (
+            WebSocketPool(self._new_connection, settings.ws_max_subscriptions)
+            if replay is None
+            else ReplayPool(replay, self._start_replay)
+        )
         self._conn_numbers = itertools.count(1)
         size, policy = config.ws_max_queue_size, config.ws_overflow_policy
         m = self.metrics
@@ -165,6 +176,8 @@ class MexcPublicSpotWebsocket:
         self.error: BaseException | None = None
         """Why a connection gave up for good (None while every connection is running)."""
         self._closed = False
+        if recorder is not None:
+            recorder.add_checkpoint_source(lambda: checkpoints(self.books))
         self.handlers = PublicStreamHandlers()
         if handlers is not None:
             self.set_handlers(handlers)
@@ -263,6 +276,11 @@ class MexcPublicSpotWebsocket:
             pair = ch.parse_channel(channel).pair
             if pair is not None and not self.symbol_mapper.is_known(pair):
                 self.symbol_mapper.to_symbol(pair)  # raises SymbolNotSupported for unsplittable pairs
+        if self._replay is not None:
+            await self._pool.subscribe(new)  # no acks to wait for: they are in the recording
+            return
+        if self._recorder is not None:
+            self._recorder.note_channels(new)
         futures = self._acks.expect(new)
         self._update_trade_dedupe(new)  # before the first frame of a new channel can arrive
         try:
@@ -300,6 +318,9 @@ class MexcPublicSpotWebsocket:
         task.add_done_callback(self._pending_unsubscribes.discard)
 
     def _pairs(self, symbols: Iterable[Symbol]) -> list[str]:
+        symbols = list(symbols)
+        if self._recorder is not None:
+            self._recorder.note_symbols(str(symbol) for symbol in symbols)
         pairs = []
         for symbol in symbols:
             pair = self.symbol_mapper.to_pair(symbol)
@@ -470,7 +491,51 @@ class MexcPublicSpotWebsocket:
     # ------------------------------------------------------------------ internals
 
     async def _fetch_snapshot(self, symbol: Symbol) -> OrderBook:
-        return await self._rest.get_orderbook(symbol, limit=SNAPSHOT_LIMIT)
+        """The REST snapshot a book syncs from; recorded when recording, read back when replaying."""
+        if self._replay is not None:
+            return decode_snapshot(await self._replay.fetch_snapshot(str(symbol)))
+        recorder = self._recorder
+        try:
+            book = await self._rest.get_orderbook(symbol, limit=SNAPSHOT_LIMIT)
+        except Exception as exc:
+            if recorder is not None:
+                recorder.record_snapshot_failure(str(symbol), exc)
+            raise
+        if recorder is not None:  # the synchroniser applies it in this same step
+            recorder.record_snapshot(str(symbol), encode_snapshot(book))
+        return book
+
+    def _start_replay(self) -> None:
+        """Feed the recording (every recorded depth channel gets its book first, see ReplayPool)."""
+        assert self._replay is not None
+        assert isinstance(self._pool, ReplayPool)
+        if self._replay.started:
+            return
+        recorded = sorted(self._pool.recorded_channels)
+        for channel in recorded:
+            parsed = ch.parse_channel(channel)
+            if parsed.kind is ch.ChannelKind.AGGRE_DEPTH and parsed.pair:
+                self.books.add(self.symbol_mapper.to_symbol(parsed.pair))
+        self._update_trade_dedupe(recorded)
+        sink = MexcReplaySink(
+            on_frame=self._router.on_frame,
+            on_overlap=self._router.overlap,
+            on_reconnected=self._after_reconnect,
+            on_lost=self._books_lost,
+            books=self.books,
+            on_end=self._on_replay_end,
+        )
+        self._replay.start(sink)
+
+    def _on_replay_end(self) -> None:
+        """The recording is exhausted: iterators end after what they hold; handlers drain first."""
+        task = asyncio.get_running_loop().create_task(self._end_replay_streams())
+        self._pending_unsubscribes.add(task)
+        task.add_done_callback(self._pending_unsubscribes.discard)
+
+    async def _end_replay_streams(self) -> None:
+        for stream in self._streams():
+            await stream.close(drain_timeout=60.0)
 
     def _new_connection(self) -> ReconnectingWebSocket:
         number = next(self._conn_numbers)
@@ -486,21 +551,39 @@ class MexcPublicSpotWebsocket:
             ready_check=is_ack_frame,
             liveness_timeout=self.config.ws_liveness_timeout,
         )
+        name = f"mexc_public_{number}"
+        on_frame = self._router.on_frame
+        on_overlap: Callable[[bool], None] = self._router.overlap
+        tap = None
+        if self._recorder is not None:  # the recording tap: this connection's listener
+            tap = self._recorder.connection(name, lambda: conn.subscriptions)
+            on_frame = tap.wrap(on_frame)
+            route_overlap = on_overlap
+
+            def tapped_overlap(active: bool) -> None:
+                tap_ = tap
+                assert tap_ is not None
+                tap_.on_overlap(active)
+                route_overlap(active)
+
+            on_overlap = tapped_overlap
         conn = ReconnectingWebSocket(
             self.config.ws_url,
-            name=f"mexc_public_{number}",
-            on_frame=self._router.on_frame,
+            name=name,
+            on_frame=on_frame,
             codec=MexcSubscriptionCodec(),
             strategy=self._strategy,
             metrics=self.metrics,
             options=options,
             on_connected=on_connected,
-            on_overlap=self._router.overlap,
+            on_overlap=on_overlap,
             session=self._session,
         )
         ConnectionWatcher(self.connection_state_stream, self._m_conn_changes, self._on_lost).attach(conn)
         for listener in self._listeners:
             conn.add_listener(listener)
+        if tap is not None:
+            conn.add_listener(tap)  # after the watcher: its record follows the books' state change
         return conn
 
     def add_listener(self, listener: WsListener) -> None:
@@ -509,16 +592,16 @@ class MexcPublicSpotWebsocket:
         for conn in self._pool.connections:
             conn.add_listener(listener)
 
-    def _depth_symbols(self, conn: ReconnectingWebSocket) -> list[Symbol]:
-        """The symbols whose local book is fed by ``conn``."""
-        parsed = [ch.parse_channel(channel) for channel in conn.subscriptions]
+    def _depth_symbols(self, channels: Iterable[str]) -> list[Symbol]:
+        """The symbols whose local book is fed by ``channels`` (one connection's)."""
+        parsed = [ch.parse_channel(channel) for channel in channels]
         pairs = [c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH and c.pair]
         return [symbol for symbol in map(self.symbol_mapper.to_symbol, pairs) if symbol in self.books]
 
     def _on_lost(self, conn: ReconnectingWebSocket, state: ConnectionState) -> None:
         """A connection was lost, went silent or gave up: its books leave LIVE now."""
         reason = "connection failed" if state is ConnectionState.FAILED else "connection lost"
-        self.books.mark_stale(self._depth_symbols(conn), reason)
+        self._books_lost(conn.subscriptions, reason)
         if state is ConnectionState.FAILED and conn.error is not None and self._failing is None:
             logger.error("%s gave up: %s", conn.name, conn.error)
             self.error = conn.error
@@ -533,25 +616,33 @@ class MexcPublicSpotWebsocket:
             if stream not in (self.error_stream, self.connection_state_stream, self.book_state_stream):
                 await stream.close(error=error)
 
+    def _books_lost(self, channels: Iterable[str], reason: str) -> None:
+        """The connection carrying ``channels`` is lost: its books leave LIVE (also run by a replay)."""
+        self.books.mark_stale(self._depth_symbols(channels), reason)
+
     async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
         """After a reconnect: resync the books this connection carries, and say which trade streams
         may have a hole (MEXC does not replay pushes, and REST trades carry no id to back-fill by)."""
         if not conn.subscriptions:
             return  # a new connection: nothing was subscribed on it before
+        self._after_reconnect(conn.subscriptions, conn.name)
+
+    def _after_reconnect(self, channels: frozenset[str], name: str = "replayed connection") -> None:
+        """Frames of ``channels`` were lost: resync their LIVE books, count possible trade gaps."""
         self._m_reconnects.inc()
-        parsed = [ch.parse_channel(channel) for channel in conn.subscriptions]
+        parsed = [ch.parse_channel(channel) for channel in channels]
         traded = sorted({c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEALS and c.pair})
         if traded:
             self._m_trade_gaps.inc(len(traded))
             logger.warning(
                 "%s reconnected: trades of %s pushed while it was down may be missing",
-                conn.name,
+                name,
                 ", ".join(traded),
             )
         stale = [
             symbol
-            for symbol in self._depth_symbols(conn)
+            for symbol in self._depth_symbols(channels)
             if self.books.books[symbol].state is not BookState.SYNCING
         ]
-        logger.debug("%s reconnected; resyncing %d local books", conn.name, len(stale))
+        logger.debug("%s reconnected; resyncing %d local books", name, len(stale))
         self.books.invalidate(stale)

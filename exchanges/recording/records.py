@@ -1,0 +1,238 @@
+"""The typed records of a recording and their byte encoding (one function each way).
+
+A record on disk (inside a decompressed block) is ``u32 length`` (of what follows), ``u8 type``, then
+the type's body; integers are little-endian. Bodies:
+
+========== ==== =======================================================================
+type       code body
+========== ==== =======================================================================
+frame      1    ``u32 conn, i64 received_ns, u8 kind`` (0 binary, 1 text), the payload byte-exact
+connection 2    ``u32 conn, i64 at_ns``, UTF-8 JSON ``{"event", "name", "channels"}``
+snapshot   3    ``i64 at_ns, u16 key length``, key (UTF-8), the plugin's snapshot bytes
+snap-fail  4    ``i64 at_ns, u16 key length``, key, UTF-8 error text
+checkpoint 5    ``i64 at_ns, i64 version, u64 checksum, u32 levels, u16 key length``, key
+========== ==== =======================================================================
+
+Unknown types are an error (a newer writer's file): the manifest's format version says which
+reader can read it.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from enum import IntEnum
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "LENGTH_PREFIX",
+    "CheckpointRecord",
+    "ConnectionEventKind",
+    "ConnectionRecord",
+    "FrameRecord",
+    "Record",
+    "RecordDecodeError",
+    "RecordType",
+    "SnapshotFailedRecord",
+    "SnapshotRecord",
+    "decode_records",
+    "encode_frame",
+    "encode_record",
+    "record_time_ns",
+]
+
+
+class RecordType(IntEnum):
+    FRAME = 1
+    CONNECTION = 2
+    SNAPSHOT = 3
+    SNAPSHOT_FAILED = 4
+    CHECKPOINT = 5
+
+
+class ConnectionEventKind:
+    """Names of connection events (strings on disk, so new kinds need no format change)."""
+
+    OPEN = "open"
+    """A transport connection was created (``channels``: what it will carry)."""
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    RECONNECTED = "reconnected"
+    """Connected again after a loss: frames may be missing, books it carries resync."""
+    CLOSED = "closed"
+    FAILED = "failed"
+    """The transport gave up on this connection (terminal)."""
+    SOCKET_OPENED = "socket_opened"
+    SOCKET_CLOSED = "socket_closed"
+    OVERLAP_BEGIN = "overlap_begin"
+    """Frames may repeat from now on (a rotation or reconnect window)."""
+    OVERLAP_END = "overlap_end"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@attrs.frozen(slots=True)
+class FrameRecord:
+    """One raw WebSocket frame as the transport delivered it to the pipeline."""
+
+    conn: int
+    received_ns: int
+    payload: bytes | str
+
+
+@attrs.frozen(slots=True)
+class ConnectionRecord:
+    conn: int
+    at_ns: int
+    event: str
+    name: str = ""
+    channels: tuple[str, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class SnapshotRecord:
+    """A REST snapshot used to sync a book; ``key`` names the book, ``payload`` is the plugin's bytes."""
+
+    at_ns: int
+    key: str
+    payload: bytes
+
+
+@attrs.frozen(slots=True)
+class SnapshotFailedRecord:
+    """A snapshot fetch that failed (replay fails it again at the same point)."""
+
+    at_ns: int
+    key: str
+    message: str
+
+
+@attrs.frozen(slots=True)
+class CheckpointRecord:
+    """A LIVE book's version and the checksum of all its levels at one point of the stream."""
+
+    at_ns: int
+    key: str
+    version: int
+    checksum: int
+    levels: int
+
+
+Record = FrameRecord | ConnectionRecord | SnapshotRecord | SnapshotFailedRecord | CheckpointRecord
+
+_LEN: Final = struct.Struct("<IB")
+_FRAME: Final = struct.Struct("<IqB")
+_CONN: Final = struct.Struct("<Iq")
+_KEYED: Final = struct.Struct("<qH")
+_CHECKPOINT: Final = struct.Struct("<qqQIH")
+LENGTH_PREFIX: Final = _LEN.size
+
+_FRAME_TYPE: Final = int(RecordType.FRAME)
+_FRAME_HEAD: Final = _LEN.size + _FRAME.size
+
+
+def encode_frame(out: bytearray, conn: int, received_ns: int, payload: bytes | str) -> None:
+    """Append one frame record to ``out`` (the hot path: two packs and one extend)."""
+    if isinstance(payload, str):
+        data = payload.encode()
+        kind = 1
+    else:
+        data = payload
+        kind = 0
+    start = len(out)
+    out.extend(b"\0" * _FRAME_HEAD)
+    _LEN.pack_into(out, start, 1 + _FRAME.size + len(data), _FRAME_TYPE)
+    _FRAME.pack_into(out, start + _LEN.size, conn, received_ns, kind)
+    out += data
+
+
+def _keyed(at_ns: int, key: str) -> bytes:
+    raw = key.encode()
+    return _KEYED.pack(at_ns, len(raw)) + raw
+
+
+def encode_record(out: bytearray, record: Record) -> None:
+    """Append any record to ``out``."""
+    if isinstance(record, FrameRecord):
+        encode_frame(out, record.conn, record.received_ns, record.payload)
+        return
+    if isinstance(record, ConnectionRecord):
+        detail = {"event": record.event, "name": record.name, "channels": list(record.channels)}
+        kind, body = (
+            RecordType.CONNECTION,
+            _CONN.pack(record.conn, record.at_ns) + json.dumps(detail).encode(),
+        )
+    elif isinstance(record, SnapshotRecord):
+        kind, body = RecordType.SNAPSHOT, _keyed(record.at_ns, record.key) + record.payload
+    elif isinstance(record, SnapshotFailedRecord):
+        kind, body = RecordType.SNAPSHOT_FAILED, _keyed(record.at_ns, record.key) + record.message.encode()
+    else:
+        raw = record.key.encode()
+        head = _CHECKPOINT.pack(record.at_ns, record.version, record.checksum, record.levels, len(raw))
+        kind, body = RecordType.CHECKPOINT, head + raw
+    out += _LEN.pack(1 + len(body), kind)
+    out += body
+
+
+class RecordDecodeError(ValueError):
+    """A record inside a valid block could not be decoded (the reader adds file and offset)."""
+
+
+def decode_records(block: bytes) -> list[Record]:
+    """All records of one decompressed block, in order; RecordDecodeError on any malformed one."""
+    records: list[Record] = []
+    view = memoryview(block)
+    pos, end = 0, len(block)
+    while pos < end:
+        if end - pos < _LEN.size:
+            raise RecordDecodeError(f"record header cut at block byte {pos}")
+        length, kind = _LEN.unpack_from(view, pos)
+        body_start, body_end = pos + _LEN.size, pos + LENGTH_PREFIX - 1 + length
+        if length < 1 or body_end > end:
+            raise RecordDecodeError(f"record length {length} at block byte {pos} runs past the block")
+        try:
+            records.append(_decode_body(kind, view[body_start:body_end]))
+        except (struct.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise RecordDecodeError(f"record type {kind} at block byte {pos}: {exc}") from None
+        pos = body_end
+    return records
+
+
+def _decode_body(kind: int, body: memoryview) -> Record:
+    if kind == _FRAME_TYPE:
+        conn, received_ns, text = _FRAME.unpack_from(body)
+        data = bytes(body[_FRAME.size :])
+        if text not in (0, 1):
+            raise ValueError(f"frame kind {text}")
+        return FrameRecord(conn, received_ns, data.decode() if text else data)
+    if kind == RecordType.CONNECTION:
+        conn, at_ns = _CONN.unpack_from(body)
+        detail = json.loads(bytes(body[_CONN.size :]))
+        channels = tuple(str(channel) for channel in detail["channels"])
+        return ConnectionRecord(conn, at_ns, str(detail["event"]), str(detail["name"]), channels)
+    if kind in (RecordType.SNAPSHOT, RecordType.SNAPSHOT_FAILED):
+        at_ns, key_len = _KEYED.unpack_from(body)
+        key_end = _KEYED.size + key_len
+        if key_end > len(body):
+            raise ValueError("key runs past the record")
+        key = bytes(body[_KEYED.size : key_end]).decode()
+        rest = bytes(body[key_end:])
+        if kind == RecordType.SNAPSHOT:
+            return SnapshotRecord(at_ns, key, rest)
+        return SnapshotFailedRecord(at_ns, key, rest.decode())
+    if kind == RecordType.CHECKPOINT:
+        at_ns, version, checksum, levels, key_len = _CHECKPOINT.unpack_from(body)
+        key_end = _CHECKPOINT.size + key_len
+        if key_end != len(body):
+            raise ValueError("checkpoint key length does not match the record")
+        return CheckpointRecord(at_ns, bytes(body[_CHECKPOINT.size :]).decode(), version, checksum, levels)
+    raise ValueError(f"unknown record type {kind}")
+
+
+def record_time_ns(record: Record) -> int:
+    """When the record happened (frames: when received)."""
+    if isinstance(record, FrameRecord):
+        return record.received_ns
+    return record.at_ns

@@ -1,0 +1,212 @@
+"""RecordingWriter: append records to rotating segment files, one compressed block at a time.
+
+Records are encoded into an in-memory buffer; the buffer becomes one block (see
+:mod:`exchanges.recording.blocks`) when it reaches ``block_bytes`` or when ``flush_interval``
+seconds have passed since the last block (checked on every append, and by the recorder's timer when
+nothing arrives), so a ``kill -9`` loses at most the last ``flush_interval`` seconds. Each block is
+one ``write`` to the OS; segments are fsynced when they are closed (rotation, ``close``), which is
+what survives a power loss as well.
+
+Rotation: a new segment starts when the current one holds ``max_segment_bytes`` (compressed) or is
+``max_segment_seconds`` old. The manifest lists the segments and is rewritten at each rotation.
+
+One owner: the writer is used from one thread (the event loop); it holds no lock.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+import attrs
+import zstandard
+
+from exchanges.recording.blocks import encode_block, segment_header
+from exchanges.recording.errors import RecordingError
+from exchanges.recording.manifest import MANIFEST_NAME, Manifest, segment_name, write_manifest
+from exchanges.recording.records import Record, encode_frame, encode_record
+
+__all__ = [
+    "DEFAULT_BLOCK_BYTES",
+    "DEFAULT_FLUSH_INTERVAL",
+    "DEFAULT_SEGMENT_BYTES",
+    "DEFAULT_SEGMENT_SECONDS",
+    "RecordingWriter",
+    "WriterLimits",
+    "WriterStats",
+]
+
+DEFAULT_FLUSH_INTERVAL = 1.0
+DEFAULT_BLOCK_BYTES = 1 << 20
+DEFAULT_SEGMENT_BYTES = 256 << 20
+DEFAULT_SEGMENT_SECONDS = 3600.0
+
+
+@attrs.frozen(slots=True)
+class WriterLimits:
+    """When blocks are cut and segments rotated (all bounds must be positive)."""
+
+    flush_interval: float = DEFAULT_FLUSH_INTERVAL
+    block_bytes: int = DEFAULT_BLOCK_BYTES
+    max_segment_bytes: int = DEFAULT_SEGMENT_BYTES
+    max_segment_seconds: float = DEFAULT_SEGMENT_SECONDS
+    compression_level: int = 3
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("flush_interval", "block_bytes", "max_segment_bytes", "max_segment_seconds"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+@attrs.define(slots=True)
+class WriterStats:
+    records: int = 0
+    frames: int = 0
+    raw_bytes: int = 0
+    written_bytes: int = 0
+    blocks: int = 0
+    segments: int = 0
+
+
+class RecordingWriter:
+    """Writes one recording directory (see the module docstring)."""
+
+    def __init__(self, directory: str | os.PathLike[str], manifest: Manifest, limits: WriterLimits) -> None:
+        self.directory = Path(directory)
+        self.limits = limits
+        self.stats = WriterStats()
+        self._manifest = manifest
+        self._compressor = zstandard.ZstdCompressor(level=limits.compression_level)
+        self._buffer = bytearray()
+        self._flush_ns = int(limits.flush_interval * 1e9)
+        self._last_flush_ns = time.time_ns()
+        self._file: BinaryIO | None = None
+        self._segment_bytes = 0
+        self._segment_opened = 0.0
+        self._closed = False
+
+    @classmethod
+    def create(
+        cls, directory: str | os.PathLike[str], manifest: Manifest, limits: WriterLimits | None = None
+    ) -> RecordingWriter:
+        """Start a new recording in ``directory`` (created; it must not already hold a recording)."""
+        path = Path(directory)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RecordingError(f"cannot create recording directory {path}: {exc.strerror}") from None
+        if (path / MANIFEST_NAME).exists():
+            raise RecordingError(f"{path} already holds a recording; choose an empty directory")
+        writer = cls(path, manifest, limits or WriterLimits())
+        writer._open_segment()
+        return writer
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._manifest
+
+    def update_manifest(
+        self, *, symbols: tuple[str, ...] | None = None, channels: tuple[str, ...] | None = None
+    ) -> None:
+        """Change the manifest's symbols or channels and rewrite ``manifest.json`` now."""
+        manifest = self._manifest
+        self._manifest = attrs.evolve(
+            manifest,
+            symbols=manifest.symbols if symbols is None else symbols,
+            channels=manifest.channels if channels is None else channels,
+        )
+        if not self._closed:
+            write_manifest(self.directory, self._manifest)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def append_frame(self, conn: int, received_ns: int, payload: bytes | str) -> None:
+        """Append one raw frame (hot path); cuts a block when the buffer is full or old enough."""
+        buffer = self._buffer
+        before = len(buffer)
+        encode_frame(buffer, conn, received_ns, payload)
+        stats = self.stats
+        stats.records += 1
+        stats.frames += 1
+        stats.raw_bytes += len(buffer) - before
+        if len(buffer) >= self.limits.block_bytes or received_ns - self._last_flush_ns >= self._flush_ns:
+            self.flush()
+
+    def append(self, record: Record) -> None:
+        """Append any record (connection events, snapshots, checkpoints: not the hot path)."""
+        before = len(self._buffer)
+        encode_record(self._buffer, record)
+        self.stats.records += 1
+        self.stats.raw_bytes += len(self._buffer) - before
+        if len(self._buffer) >= self.limits.block_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered as one block (nothing when empty), then rotate if it is due."""
+        self._write_block()
+        limits = self.limits
+        if not self._closed and (
+            self._segment_bytes >= limits.max_segment_bytes
+            or time.monotonic() - self._segment_opened >= limits.max_segment_seconds
+        ):
+            self.rotate()
+
+    def rotate(self) -> None:
+        """Close the current segment (after writing what is buffered) and start the next one."""
+        if self._closed:
+            return
+        self._write_block()
+        self._close_segment()
+        self._open_segment()
+
+    def close(self, ended_ns: int | None = None) -> None:
+        """Write the last block, fsync, and mark the manifest ended. Idempotent."""
+        if self._closed:
+            return
+        self._write_block()
+        self._closed = True
+        self._close_segment()
+        self._manifest = attrs.evolve(self._manifest, ended_ns=ended_ns or time.time_ns())
+        write_manifest(self.directory, self._manifest)
+
+    # ------------------------------------------------------------------ internals
+
+    def _write_block(self) -> None:
+        self._last_flush_ns = time.time_ns()
+        if self._closed or not self._buffer:
+            return
+        block = encode_block(self._compressor, self._buffer)
+        self._buffer.clear()
+        assert self._file is not None
+        self._file.write(block)
+        self._file.flush()  # into the OS: survives a kill -9 of this process
+        self._segment_bytes += len(block)
+        self.stats.written_bytes += len(block)
+        self.stats.blocks += 1
+
+    def _open_segment(self) -> None:
+        number = self.stats.segments + 1
+        name = segment_name(number)
+        handle = (self.directory / name).open("xb")
+        header = segment_header(number)
+        handle.write(header)
+        handle.flush()
+        self._file = handle
+        self._segment_bytes = len(header)
+        self._segment_opened = time.monotonic()
+        self.stats.segments = number
+        self.stats.written_bytes += len(header)
+        self._manifest = attrs.evolve(self._manifest, segments=(*self._manifest.segments, name))
+        write_manifest(self.directory, self._manifest)
+
+    def _close_segment(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()

@@ -1,0 +1,108 @@
+"""Record the simulator's moving market over every public channel, and replay a recording: shared by
+the recording tests and the benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from exchanges import FullExchangeFactory
+from exchanges.handlers import PublicStreamHandlers
+from exchanges.models import OrderBook, Symbol, Ticker, Trade
+from exchanges.recording import RecordingReader, ReplayResult
+from exchanges_mexc.composite.public import RECORDABLE_CHANNELS, MexcCompositePublicExchange
+from exchanges_mexc.sim import MexcSimulator
+from exchanges_mexc.ws.recording import channel_kind, frame_channel
+
+PAIRS = (
+    "BTCUSDT",
+    "ETHUSDT",
+    "MXUSDT",
+    "SOLUSDT",
+    "XRPUSDT",
+    "DOGEUSDT",
+    "ADAUSDT",
+    "TRXUSDT",
+    "LTCUSDT",
+    "DOTUSDT",
+)
+
+
+def symbols(count: int) -> list[Symbol]:
+    return [Symbol(pair[:-4], "USDT") for pair in PAIRS[:count]]
+
+
+@attrs.define
+class Delivered:
+    """What a run delivered to user code."""
+
+    trades: list[Trade] = attrs.field(factory=list)
+    tickers: list[Ticker] = attrs.field(factory=list)
+    books: list[OrderBook] = attrs.field(factory=list)
+
+    def handlers(self) -> PublicStreamHandlers:
+        return PublicStreamHandlers(
+            trade_handler=self.trades.append,
+            ticker_handler=self.tickers.append,
+            orderbook_handler=self.books.append,
+        )
+
+
+def factory() -> FullExchangeFactory:
+    return FullExchangeFactory(config={}, env={})
+
+
+async def record_sim(
+    directory: Path, *, seconds: float, count: int = 10, market_rate: float = 40.0, record: bool = True
+) -> tuple[Delivered, dict[str, Any]]:
+    """Record ``seconds`` of the simulator for ``count`` symbols on every public channel."""
+    delivered = Delivered()
+    pairs = PAIRS[:count]
+    async with MexcSimulator(symbols=pairs, seed=5, market_rate=market_rate, ticker_interval=1.0) as sim:
+        overrides: dict[str, Any] = {"rest_url": sim.rest_url, "ws_url": sim.ws_url}
+        if record:
+            overrides["record_path"] = str(directory)
+        exchange = await factory().create_public_exchange(
+            "mexc_spot", symbols(count), environment="sim", overrides=overrides
+        )
+        assert isinstance(exchange, MexcCompositePublicExchange)
+        try:
+            exchange.ws.set_handlers(delivered.handlers())
+            await exchange.subscribe_channels(symbols(count), RECORDABLE_CHANNELS)
+            await asyncio.sleep(seconds)
+            metrics = exchange.get_performance_metrics()
+        finally:
+            await exchange.close()
+    return delivered, metrics
+
+
+async def replay(directory: Path, *, speed: float = 0.0) -> tuple[Delivered, ReplayResult]:
+    delivered = Delivered()
+    exchange = await factory().create_public_exchange(
+        "mexc_spot", environment="replay", overrides={"replay_path": str(directory), "replay_speed": speed}
+    )
+    assert isinstance(exchange, MexcCompositePublicExchange)
+    try:
+        exchange.ws.set_handlers(delivered.handlers())
+        source = await exchange.start_replay()
+        async with asyncio.timeout(300):
+            result = await source.wait_finished()
+            await exchange.ws.trade_stream.drain(60)
+            await exchange.ws.ticker_stream.drain(60)
+            await exchange.ws.orderbook_stream.drain(60)
+    finally:
+        await exchange.close()
+    return delivered, result
+
+
+def frames_per_channel(directory: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for record in RecordingReader(directory):
+        payload = getattr(record, "payload", None)
+        if hasattr(record, "received_ns") and payload is not None:
+            counts[channel_kind(frame_channel(payload))] += 1
+    return counts
