@@ -26,10 +26,12 @@ from exchanges.recording.records import (
     SnapshotRecord,
 )
 from exchanges.recording.replay import CheckpointMismatch, ReplayResult, ReplaySink, ReplaySource
+from exchanges.recording.session import RECORDABLE_CHANNELS, SupportsRecording, SupportsReplay
 from exchanges.recording.tap import BookCheckpoint, ConnectionTap, Recorder
 from exchanges.recording.writer import RecordingWriter, WriterLimits, WriterStats
 
 __all__ = [
+    "RECORDABLE_CHANNELS",
     "BookCheckpoint",
     "CheckpointMismatch",
     "CheckpointRecord",
@@ -52,6 +54,8 @@ __all__ = [
     "SkippedSpan",
     "SnapshotFailedRecord",
     "SnapshotRecord",
+    "SupportsRecording",
+    "SupportsReplay",
     "WriterLimits",
     "WriterStats",
     "book_checksum",

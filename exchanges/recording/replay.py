@@ -60,8 +60,8 @@ class ReplaySink(Protocol):
         """The replayed book ``key`` now if it is LIVE, else None."""
         ...
 
-    def on_end(self) -> None:
-        """The recording is exhausted (streams may end their iterators)."""
+    async def on_end(self) -> None:
+        """The recording is exhausted: end the streams (after handlers drained what they hold)."""
         ...
 
 
@@ -209,7 +209,7 @@ class ReplaySource:
                 result.checkpoints,
                 len(result.mismatches),
             )
-            sink.on_end()
+            await sink.on_end()
         finally:
             self._done.set()
 

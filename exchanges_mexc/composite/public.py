@@ -41,7 +41,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
-from exchanges.recording import Recorder, ReplaySource
+from exchanges.recording import RECORDABLE_CHANNELS, Recorder, ReplaySource
 from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.paging import iter_klines_paged
@@ -52,9 +52,6 @@ from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 from exchanges_mexc.ws.recording import schema_hash
 
 logger = logging.getLogger("exchanges.mexc.exchange.public")
-
-RECORDABLE_CHANNELS = ("depth", "trades", "book_ticker", "kline", "mini_ticker")
-"""Neutral names of the public channels ``subscribe_channels`` (and ``exchanges record``) take."""
 
 HANDLER_FIELDS = tuple(field.name for field in attrs.fields(PublicStreamHandlers))
 
@@ -494,11 +491,12 @@ class MexcCompositePublicExchange(PublicExchange):
             else:
                 await self.start_kline_stream(wanted, KlineInterval.MINUTE_1)
 
-    async def start_replay(self) -> ReplaySource:
+    async def start_replay(self, handlers: PublicStreamHandlers | None = None) -> ReplaySource:
         """Replay every recorded channel now (environment "replay" only); returns the running source."""
         source = self.replay
         if source is None:
             raise RuntimeError("start_replay() needs environment='replay' and replay_path")
+        self._merge_handlers(handlers)
         await self.ws.subscribe(list(source.manifest.channels))
         symbols = [Symbol.parse(name) for name in source.manifest.symbols]
         self._book_symbols.update(symbol for symbol in symbols if symbol in self.ws.books)

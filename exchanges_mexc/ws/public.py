@@ -523,17 +523,12 @@ class MexcPublicSpotWebsocket:
             on_reconnected=self._after_reconnect,
             on_lost=self._books_lost,
             books=self.books,
-            on_end=self._on_replay_end,
+            on_end=self._end_replay_streams,
         )
         self._replay.start(sink)
 
-    def _on_replay_end(self) -> None:
-        """The recording is exhausted: iterators end after what they hold; handlers drain first."""
-        task = asyncio.get_running_loop().create_task(self._end_replay_streams())
-        self._pending_unsubscribes.add(task)
-        task.add_done_callback(self._pending_unsubscribes.discard)
-
     async def _end_replay_streams(self) -> None:
+        """The replay is over: handlers deliver what they hold, then every iterator ends."""
         for stream in self._streams():
             await stream.close(drain_timeout=60.0)
 

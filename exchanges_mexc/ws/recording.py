@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 
 from exchanges.models import BookState, OrderBook, OrderBookEntry, Symbol
@@ -119,7 +119,7 @@ class MexcReplaySink:
         on_reconnected: Callable[[frozenset[str]], None],
         on_lost: Callable[[frozenset[str], str], None],
         books: LocalBooks,
-        on_end: Callable[[], None],
+        on_end: Callable[[], Awaitable[None]],
     ) -> None:
         self._on_frame = on_frame
         self._on_overlap = on_overlap
@@ -150,5 +150,5 @@ class MexcReplaySink:
             return None
         return _probe(sync.book, sync.state)
 
-    def on_end(self) -> None:
-        self._end()
+    async def on_end(self) -> None:
+        await self._end()

@@ -13,8 +13,8 @@ import attrs
 from exchanges import FullExchangeFactory
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.models import OrderBook, Symbol, Ticker, Trade
-from exchanges.recording import RecordingReader, ReplayResult
-from exchanges_mexc.composite.public import RECORDABLE_CHANNELS, MexcCompositePublicExchange
+from exchanges.recording import RECORDABLE_CHANNELS, RecordingReader, ReplayResult
+from exchanges_mexc.composite.public import MexcCompositePublicExchange
 from exchanges_mexc.sim import MexcSimulator
 from exchanges_mexc.ws.recording import channel_kind, frame_channel
 
@@ -91,9 +91,6 @@ async def replay(directory: Path, *, speed: float = 0.0) -> tuple[Delivered, Rep
         source = await exchange.start_replay()
         async with asyncio.timeout(300):
             result = await source.wait_finished()
-            await exchange.ws.trade_stream.drain(60)
-            await exchange.ws.ticker_stream.drain(60)
-            await exchange.ws.orderbook_stream.drain(60)
     finally:
         await exchange.close()
     return delivered, result
