@@ -60,6 +60,8 @@ class _Probe:
         self.done = asyncio.Event()
         self.t_first = 0.0
         self.t_last = 0.0
+        self.cpu_first = 0.0
+        self.cpu_last = 0.0
         self.first_frame = -1
         self.last_frame = -1
         self.latencies: list[float] = []
@@ -68,11 +70,20 @@ class _Probe:
         if mode == "rate":
             return {"latencies_us": self.latencies}
         n = self.last_frame - self.first_frame
-        return {"frames": n, "seconds": self.t_last - self.t_first, "fps": n / (self.t_last - self.t_first)}
+        seconds = self.t_last - self.t_first
+        cpu = self.cpu_last - self.cpu_first
+        return {"frames": n, "seconds": seconds, "fps": n / seconds, "cpu_per_frame": cpu / max(n, 1)}
 
 
 async def ours(
-    rest_url: str, ws_url: str, kind: str, mode: str, info: dict[str, Any], *, book_only: bool = False
+    rest_url: str,
+    ws_url: str,
+    kind: str,
+    mode: str,
+    info: dict[str, Any],
+    *,
+    book_only: bool = False,
+    extra_overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario through our public API; adds ``dropped`` and (depth) ``book_ok``.
 
@@ -100,8 +111,10 @@ async def ours(
                 return
             if probe.first_frame < 0:
                 probe.t_first, probe.first_frame = time.perf_counter(), trade.timestamp - base
+                probe.cpu_first = time.process_time()
             if trade.trade_id == last_id:
                 probe.t_last, probe.last_frame = time.perf_counter(), trade.timestamp - base
+                probe.cpu_last = time.process_time()
                 probe.done.set()
 
         handlers.trade_handler = on_trade
@@ -117,8 +130,10 @@ async def ours(
                 probe.latencies.append(time.time() * 1e6 - book.timestamp)
             elif probe.first_frame < 0:
                 probe.t_first, probe.first_frame = time.perf_counter(), (version - first_to) // k
+                probe.cpu_first = time.process_time()
             if version >= last_to:
                 probe.t_last, probe.last_frame = time.perf_counter(), (version - first_to) // k
+                probe.cpu_last = time.process_time()
                 probe.done.set()
 
         if not book_only:
@@ -126,7 +141,10 @@ async def ours(
 
     factory = FullExchangeFactory()
     exchange = await factory.create_public_exchange(
-        "mexc_spot", [SYMBOL], environment="sim", overrides=bench_overrides(rest_url, ws_url)
+        "mexc_spot",
+        [SYMBOL],
+        environment="sim",
+        overrides={**bench_overrides(rest_url, ws_url), **(extra_overrides or {})},
     )
     try:
         if kind == "deals":

@@ -57,9 +57,19 @@ def factory() -> FullExchangeFactory:
 
 
 async def record_sim(
-    directory: Path, *, seconds: float, count: int = 10, market_rate: float = 40.0, record: bool = True
+    directory: Path,
+    *,
+    seconds: float,
+    count: int = 10,
+    market_rate: float = 40.0,
+    record: bool = True,
+    disturb: bool = False,
 ) -> tuple[Delivered, dict[str, Any]]:
-    """Record ``seconds`` of the simulator for ``count`` symbols on every public channel."""
+    """Record ``seconds`` of the simulator for ``count`` symbols on every public channel.
+
+    ``disturb``: a third of the way in, two books lose a depth version (they resync from a new
+    snapshot); two thirds in, the simulator drops every connection (reconnect, books resync).
+    """
     delivered = Delivered()
     pairs = PAIRS[:count]
     async with MexcSimulator(symbols=pairs, seed=5, market_rate=market_rate, ticker_interval=1.0) as sim:
@@ -73,7 +83,15 @@ async def record_sim(
         try:
             exchange.ws.set_handlers(delivered.handlers())
             await exchange.subscribe_channels(symbols(count), RECORDABLE_CHANNELS)
-            await asyncio.sleep(seconds)
+            if disturb:
+                await asyncio.sleep(seconds / 3)
+                for pair in pairs[:2]:
+                    sim.faults.skip_depth_version(pair)
+                await asyncio.sleep(seconds / 3)
+                sim.faults.drop_connections()
+                await asyncio.sleep(seconds / 3)
+            else:
+                await asyncio.sleep(seconds)
             metrics = exchange.get_performance_metrics()
         finally:
             await exchange.close()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from exchanges.recording import RecordingReader
+from exchanges.recording.collect import read_markers
 
 from .sim_session import frames_per_channel, record_sim, replay
 
@@ -22,8 +23,8 @@ def _live_frames(metrics: dict[str, Any]) -> int:
     )
 
 
-async def _check_round_trip(directory: Path, seconds: float, count: int) -> None:
-    live, metrics = await record_sim(directory, seconds=seconds, count=count)
+async def _check_round_trip(directory: Path, seconds: float, count: int, *, disturb: bool = False) -> None:
+    live, metrics = await record_sim(directory, seconds=seconds, count=count, disturb=disturb)
     reader = RecordingReader(directory)
     records = list(reader)
     assert reader.finished
@@ -35,6 +36,10 @@ async def _check_round_trip(directory: Path, seconds: float, count: int) -> None
         assert kinds[kind] > 0, kinds
     recorded_frames = sum(kinds.values())
     assert recorded_frames == _live_frames(metrics)  # every frame the sockets read is in the file
+    if disturb:
+        markers = read_markers(directory)
+        assert markers.reconnects, "the dropped connections reconnected"
+        assert markers.resyncs, "books resynced from new snapshots"
 
     replayed, result = await replay(directory)
     assert result.finished
@@ -55,6 +60,10 @@ async def _check_round_trip(directory: Path, seconds: float, count: int) -> None
 
 async def test_a_recording_of_the_simulator_replays_identically(tmp_path: Path) -> None:
     await _check_round_trip(tmp_path / "rec", seconds=4.0, count=10)
+
+
+async def test_resyncs_and_reconnects_replay_identically(tmp_path: Path) -> None:
+    await _check_round_trip(tmp_path / "rec", seconds=6.0, count=4, disturb=True)
 
 
 @pytest.mark.slow

@@ -1,0 +1,234 @@
+"""Recording and replay: what recording costs, how fast a replay runs, how big a recording is.
+
+Three tables:
+
+1. **Recording overhead.** The end-to-end WebSocket blast of ``bench_e2e`` (a server process pushes N
+   frames over loopback; our client's handler receives them), the same run with and without
+   ``record_path``, alternating, median of the runs. Client CPU per frame is this process's CPU time
+   between the first and the last frame (the server runs in another process).
+2. **Replay at speed 0 vs live.** Each recording made in (1) is replayed through the same pipeline
+   (``environment="replay"``, ``replay_speed=0``) with the same handler: frames per second from the
+   start of the replay to its end (handlers drained), against the live rate of the same run.
+3. **Size on disk per channel.** The simulator's moving market, 10 symbols, every public channel,
+   recorded for ``--seconds``: per channel, frames, payload bytes per frame, record bytes per frame
+   before compression, and bytes per frame when that channel's records alone are compressed the way
+   the writer does (zstd level 3, blocks of 1 MiB); the total row is the actual segment size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+from bench import e2e_ours
+from bench.bench_e2e import configure
+from bench.server import ServerProcess
+from bench.stats import Table, fmt_rate, fmt_summary, quick_mode, summarize
+from exchanges.factory import FullExchangeFactory
+from exchanges.handlers import PublicStreamHandlers
+from exchanges.models import Symbol
+from exchanges.recording import (
+    RECORDABLE_CHANNELS,
+    FrameRecord,
+    RecordingReader,
+    SupportsRecording,
+    SupportsReplay,
+)
+from exchanges.recording.records import encode_frame
+from exchanges_mexc.composite.simulator import mexc_simulator
+from exchanges_mexc.ws.recording import channel_kind, frame_channel
+
+KINDS = {"deals": "trades (aggre.deals)", "depth": "order book (aggre.depth)"}
+PAIRS = (
+    "BTCUSDT",
+    "ETHUSDT",
+    "MXUSDT",
+    "SOLUSDT",
+    "XRPUSDT",
+    "DOGEUSDT",
+    "ADAUSDT",
+    "TRXUSDT",
+    "LTCUSDT",
+    "DOTUSDT",
+)
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.1f} µs"
+
+
+async def replay_rate(directory: Path, kind: str) -> dict[str, float]:
+    """Replay ``directory`` at speed 0 with a handler like the live one: frames/s and CPU per frame."""
+    count = 0
+
+    def on_event(_: object) -> None:
+        nonlocal count
+        count += 1
+
+    handlers = (
+        PublicStreamHandlers(trade_handler=on_event)
+        if kind == "deals"
+        else PublicStreamHandlers(orderbook_handler=on_event)
+    )
+    exchange = await FullExchangeFactory().create_public_exchange(
+        "mexc_spot", environment="replay", overrides={"replay_path": str(directory), "replay_speed": 0.0}
+    )
+    try:
+        assert isinstance(exchange, SupportsReplay)
+        started, cpu = time.perf_counter(), time.process_time()
+        source = await exchange.start_replay(handlers)
+        result = await source.wait_finished()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await exchange.close()
+    if not result.ok:
+        print(f"[bench_recording] replay not exact: {result}", file=sys.stderr)
+    return {"fps": result.frames / seconds, "cpu_per_frame": cpu / max(result.frames, 1), "events": count}
+
+
+def overhead(server: ServerProcess, runs: int, n: int, workdir: Path) -> list[Table]:
+    cost = Table(
+        f"Recording overhead: E2E WebSocket blast of {n:,} frames, same run without and with record_path",
+        ["stream", "without", "with recording", "throughput cost", "CPU/frame without", "CPU/frame with"],
+        note="median of runs ±half-IQR, runs alternate; cost = 1 - with/without per run pair (median)",
+    )
+    speed = Table(
+        "Replay at speed 0 vs the live end-to-end rate (the recordings made above, same handler)",
+        ["stream", "live frames/s", "replay frames/s", "replay/live", "replay CPU/frame"],
+        note="median of runs; replay timed from start_replay() to the end of the feed (handlers drained)",
+    )
+    for kind, label in KINDS.items():
+        plain: list[dict[str, Any]] = []
+        recorded: list[dict[str, Any]] = []
+        replays: list[dict[str, float]] = []
+        for run in range(runs):
+            info = configure(server, kind=kind, mode="blast", frames=n)
+            plain.append(asyncio.run(e2e_ours.ours(server.rest_url, server.ws_url, kind, "blast", info)))
+            directory = workdir / f"{kind}-{run}"
+            info = configure(server, kind=kind, mode="blast", frames=n)
+            recorded.append(
+                asyncio.run(
+                    e2e_ours.ours(
+                        server.rest_url,
+                        server.ws_url,
+                        kind,
+                        "blast",
+                        info,
+                        extra_overrides={"record_path": str(directory)},
+                    )
+                )
+            )
+            replays.append(asyncio.run(replay_rate(directory, kind)))
+        costs = [1 - r["fps"] / p["fps"] for p, r in zip(plain, recorded, strict=True)]
+        cost.add_row(
+            label,
+            fmt_summary(summarize(p["fps"] for p in plain), fmt_rate),
+            fmt_summary(summarize(r["fps"] for r in recorded), fmt_rate),
+            f"{summarize(costs).median * 100:+.1f}%",
+            _us(summarize(p["cpu_per_frame"] for p in plain).median),
+            _us(summarize(r["cpu_per_frame"] for r in recorded).median),
+        )
+        live = summarize(p["fps"] for p in plain).median
+        replayed = summarize(r["fps"] for r in replays).median
+        speed.add_row(
+            label,
+            fmt_rate(live),
+            fmt_summary(summarize(r["fps"] for r in replays), fmt_rate),
+            f"{replayed / live:.2f}x",
+            _us(summarize(r["cpu_per_frame"] for r in replays).median),
+        )
+    return [cost, speed]
+
+
+async def record_simulator(directory: Path, seconds: float) -> None:
+    symbols = [Symbol(pair[:-4], "USDT") for pair in PAIRS]
+    async with mexc_simulator(symbols=PAIRS, market_rate=40.0) as session:
+        exchange = await FullExchangeFactory().create_public_exchange(
+            "mexc_spot",
+            symbols,
+            environment=session.environment,
+            overrides={**session.overrides, "record_path": str(directory)},
+        )
+        try:
+            assert isinstance(exchange, SupportsRecording)
+            await exchange.subscribe_channels(symbols, RECORDABLE_CHANNELS)
+            await asyncio.sleep(seconds)
+        finally:
+            await exchange.close()
+
+
+def sizes(directory: Path, seconds: float) -> Table:
+    table = Table(
+        f"Size on disk per channel: simulator, 10 symbols, every public channel, {seconds:.0f} s",
+        ["channel", "frames", "payload B/frame", "record B/frame", "zstd B/frame", "ratio"],
+        note="zstd B/frame: that channel's records alone, compressed like the writer (level 3, 1 MiB "
+        "blocks); total: the real segment files (all channels interleaved)",
+    )
+    payload: dict[str, int] = defaultdict(int)
+    frames: dict[str, int] = defaultdict(int)
+    encoded: dict[str, bytearray] = defaultdict(bytearray)
+    for record in RecordingReader(directory):
+        if isinstance(record, FrameRecord):
+            kind = channel_kind(frame_channel(record.payload))
+            frames[kind] += 1
+            data = record.payload.encode() if isinstance(record.payload, str) else record.payload
+            payload[kind] += len(data)
+            encode_frame(encoded[kind], record.conn, record.received_ns, record.payload)
+    compressor = zstandard.ZstdCompressor(level=3)
+    block = 1 << 20
+    for kind in sorted(frames, key=lambda k: -frames[k]):
+        raw = bytes(encoded[kind])
+        packed = sum(len(compressor.compress(raw[i : i + block])) for i in range(0, len(raw), block))
+        count = frames[kind]
+        table.add_row(
+            kind,
+            f"{count:,}",
+            f"{payload[kind] / count:.1f}",
+            f"{len(raw) / count:.1f}",
+            f"{packed / count:.1f}",
+            f"{len(raw) / packed:.1f}x",
+        )
+    total_frames = sum(frames.values())
+    on_disk = sum(path.stat().st_size for path in RecordingReader(directory).segments)
+    raw_total = sum(len(buffer) for buffer in encoded.values())
+    table.add_row(
+        "total (on disk)",
+        f"{total_frames:,}",
+        f"{sum(payload.values()) / total_frames:.1f}",
+        f"{raw_total / total_frames:.1f}",
+        f"{on_disk / total_frames:.1f}",
+        f"{raw_total / on_disk:.1f}x",
+    )
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    quick = quick_mode()
+    ap = argparse.ArgumentParser(prog="python -m bench.bench_recording", description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3 if quick else 5)
+    ap.add_argument("--frames", type=int, default=5000 if quick else 20000, help="frames per blast")
+    ap.add_argument(
+        "--seconds", type=float, default=5.0 if quick else 30.0, help="simulator recording length"
+    )
+    args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
+    with tempfile.TemporaryDirectory(prefix="bench-recording-") as work:
+        workdir = Path(work)
+        with ServerProcess() as server:
+            for table in overhead(server, args.runs, args.frames, workdir):
+                table.print()
+        simulator_recording = workdir / "simulator"
+        asyncio.run(record_simulator(simulator_recording, args.seconds))
+        sizes(simulator_recording, args.seconds).print()
+
+
+if __name__ == "__main__":
+    main()
