@@ -22,6 +22,8 @@ from exchanges.recording.records import ConnectionEventKind, ConnectionRecord, F
 from exchanges.recording.replay import ReplayResult
 from exchanges.recording.session import SupportsReplay
 
+__all__ = ["GAP_SECONDS", "Collected", "Markers", "collect", "read_markers"]
+
 GAP_SECONDS = 5.0
 """A recording silent for longer than this (no frame at all) is marked as a gap."""
 

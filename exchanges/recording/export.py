@@ -17,6 +17,8 @@ from typing import Any
 from exchanges.recording.collect import Collected
 from exchanges.recording.errors import RecordingError
 
+__all__ = ["DEFAULT_TOP_LEVELS", "export_parquet"]
+
 DEFAULT_TOP_LEVELS = 5
 
 

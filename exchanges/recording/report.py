@@ -14,6 +14,8 @@ from typing import Any
 from exchanges.recording.collect import Collected
 from exchanges.recording.errors import RecordingError
 
+__all__ = ["VOLUME_BUCKET_SECONDS", "draw_report"]
+
 VOLUME_BUCKET_SECONDS = 1.0
 
 

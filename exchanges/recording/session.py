@@ -15,6 +15,8 @@ from exchanges.models import Symbol
 from exchanges.recording.replay import ReplaySource
 from exchanges.recording.tap import Recorder
 
+__all__ = ["RECORDABLE_CHANNELS", "SupportsRecording", "SupportsReplay"]
+
 RECORDABLE_CHANNELS: tuple[str, ...] = ("depth", "trades", "book_ticker", "kline", "mini_ticker")
 """Neutral names of the public channels: local books (depth updates + snapshots), public trades,
 best bid/ask, candles, 24 h tickers."""

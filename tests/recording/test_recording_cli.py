@@ -100,7 +100,9 @@ def test_a_bad_recording_is_one_error_line(tmp_path: Path, capsys: pytest.Captur
 
 def test_record_command_records_the_simulator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rec"
-    code = main(["record", "mexc_spot", "BTC/USDT", "ETH/USDT", "--sim", "--out", str(out), "--duration", "2"])
+    code = main(
+        ["record", "mexc_spot", "BTC/USDT", "ETH/USDT", "--sim", "--out", str(out), "--duration", "2"]
+    )
     assert code == 0
     assert "recorded" in capsys.readouterr().out
     reader = RecordingReader(out)
