@@ -92,10 +92,9 @@ async def record_sim(
                 await asyncio.sleep(seconds / 3)
             else:
                 await asyncio.sleep(seconds)
-            metrics = exchange.get_performance_metrics()
         finally:
             await exchange.close()
-    return delivered, metrics
+    return delivered, exchange.metrics.snapshot()
 
 
 async def replay(directory: Path, *, speed: float = 0.0) -> tuple[Delivered, ReplayResult]:
