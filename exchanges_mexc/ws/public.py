@@ -61,8 +61,8 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
-from exchanges.streams import EventStream, StreamIterator
 from exchanges.recording import Recorder, ReplaySource
+from exchanges.streams import EventStream, StreamIterator
 from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
