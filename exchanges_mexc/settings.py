@@ -60,8 +60,9 @@ class MexcSettings:
     """Request weight per window of the UID pool (signed endpoints)."""
     rate_limit_window: float = attrs.field(default=10.0, validator=_positive)
     """Window of both pools, in seconds."""
-    burst_allowance: int = attrs.field(default=5, validator=_not_negative)
-    """Weight allowed above the limit within one window."""
+    burst_allowance: int = attrs.field(default=0, validator=_not_negative)
+    """Weight allowed above the limit within one window. 0: MEXC enforces its limit exactly, so any
+    weight above it is answered HTTP 429 (and repeated 429s lead to an IP ban)."""
     shared_weight_pools: bool = True
     """One IP and one UID pool (MEXC's Chinese docs, the stricter reading); False: one per endpoint."""
     ws_max_subscriptions: int = attrs.field(default=MAX_SUBSCRIPTIONS, validator=_subscriptions)

@@ -4,6 +4,10 @@ Every fault is one-shot or counted, so a test states exactly what goes wrong and
 
     sim.faults.fail_next_order("5xx")      # the next POST /api/v3/order is booked, then answered 500
     sim.faults.fail_next_order("timeout")  # ... booked, then no answer until the client gives up
+    sim.faults.fail_next_order("body", body=b"[]")  # ... booked, then answered 200 with that body
+    sim.faults.fail_next_order("truncate")  # ... booked, then half an answer and the socket closed
+    sim.faults.fail_next_order("drop")     # NOT booked (lost before MEXC), answered 503
+    sim.faults.slow_next(5, 0.5)           # next 5 REST requests are held 0.5 s before they run
     sim.faults.force_429(3, retry_after=2) # next 3 REST requests: HTTP 429 + Retry-After: 2
     sim.faults.skip_depth_version("BTCUSDT")   # next aggre.depth push starts one version too late
     sim.faults.repeat_depth_version("BTCUSDT") # next aggre.depth push starts at the previous toVersion
@@ -25,8 +29,13 @@ class PendingFailure:
 
     method: str
     path: str
-    mode: str  # "5xx" | "timeout"
+    mode: str  # "5xx" | "timeout" | "body" | "truncate" | "drop"
     status: int = 500
+    body: bytes = b""
+    """For ``"body"``: the 200 answer's exact bytes."""
+
+
+FAILURE_MODES = ("5xx", "timeout", "body", "truncate", "drop")
 
 
 class Faults:
@@ -34,6 +43,8 @@ class Faults:
 
     def __init__(self) -> None:
         self.pending: list[PendingFailure] = []
+        self.slow_requests = 0
+        self.slow_seconds = 0.0
         self.forced_429 = 0
         self.retry_after = 1
         self.timeout_seconds = 30.0
@@ -44,22 +55,42 @@ class Faults:
         self.on_drop_connections: Callable[[], None] | None = None
         self.on_expire_listen_key: Callable[[str], None] | None = None
 
-    def fail_next_order(self, mode: str = "5xx", *, status: int = 500) -> None:
-        """The next POST /api/v3/order is executed (order booked), then answered ``status`` or never."""
-        self.fail_next("POST", "/api/v3/order", mode, status=status)
+    def fail_next_order(self, mode: str = "5xx", *, status: int = 500, body: bytes = b"") -> None:
+        """The next POST /api/v3/order fails in ``mode``: executed (order booked) then answered ``status``
+        (``"5xx"``), never (``"timeout"``), 200 with ``body`` (``"body"``: ``[]``, ``null``, garbage...)
+        or half an answer and a closed socket (``"truncate"``); or NOT executed and answered ``status``
+        (``"drop"``: lost before reaching the matching engine)."""
+        self.fail_next("POST", "/api/v3/order", mode, status=status, body=body)
 
-    def fail_next(self, method: str, path: str, mode: str = "5xx", *, status: int = 500) -> None:
+    def fail_next(
+        self, method: str, path: str, mode: str = "5xx", *, status: int = 500, body: bytes = b""
+    ) -> None:
         """Same as :meth:`fail_next_order` for any endpoint (e.g. DELETE /api/v3/order)."""
-        if mode not in ("5xx", "timeout"):
-            raise ValueError("mode must be '5xx' or 'timeout'")
-        self.pending.append(PendingFailure(method.upper(), path, mode, status))
+        if mode not in FAILURE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(FAILURE_MODES)}")
+        if mode == "drop" and status == 500:
+            status = 503
+        self.pending.append(PendingFailure(method.upper(), path, mode, status, body))
 
-    def take_failure(self, method: str, path: str) -> PendingFailure | None:
-        """Consume the first pending failure matching this request."""
+    def take_failure(self, method: str, path: str, *, before: bool = False) -> PendingFailure | None:
+        """Consume the first pending failure matching this request: with ``before`` only a ``"drop"``
+        (checked before the handler runs), else any other mode (checked after it ran)."""
         for i, failure in enumerate(self.pending):
-            if failure.method == method and failure.path == path:
+            if failure.method == method and failure.path == path and (failure.mode == "drop") == before:
                 return self.pending.pop(i)
         return None
+
+    def slow_next(self, count: int, seconds: float) -> None:
+        """Hold each of the next ``count`` REST requests ``seconds`` before it runs (a slow connection)."""
+        self.slow_requests = max(0, count)
+        self.slow_seconds = max(0.0, seconds)
+
+    def take_slow(self) -> float:
+        """Seconds to hold this request (0.0 for none); consumes one slow request."""
+        if self.slow_requests <= 0:
+            return 0.0
+        self.slow_requests -= 1
+        return self.slow_seconds
 
     def force_429(self, count: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``count`` REST requests with HTTP 429 and ``Retry-After``."""
@@ -114,6 +145,7 @@ class Faults:
     def clear(self) -> None:
         """Remove every pending fault."""
         self.pending.clear()
+        self.slow_requests = 0
         self.forced_429 = 0
         self.push_delay = 0.0
         self.skip_depth.clear()

@@ -129,6 +129,9 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     forced = sim.faults.take_429()
     if forced is not None:
         return too_many(forced)
+    slow = sim.faults.take_slow()
+    if slow:
+        await asyncio.sleep(slow)
     raw_query = request.rel_url.raw_query_string
     raw_body = (await request.read()).decode("utf-8", "replace") if request.can_read_body else ""
     try:
@@ -143,18 +146,39 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         retry = sim.limits.check(pool, weight_of(method, path, "symbol" in params))
         if retry is not None:
             return too_many(retry)
+        dropped = sim.faults.take_failure(method, path, before=True)
+        if dropped is not None:  # lost before the matching engine: nothing happens
+            return json_response(
+                {"code": dropped.status, "msg": "Service unavailable"}, status=dropped.status
+            )
         result = await route.handler(Ctx(sim, method, path, params, account))
     except SimError as err:
         log.debug("%s %s -> %s %s", method, path, err.code, err.msg)
         return json_response(err.to_json(), status=400)
     failure = sim.faults.take_failure(method, path)
     if failure is not None:
+        if failure.mode == "body":
+            return web.Response(body=failure.body, status=200, content_type="application/json")
+        if failure.mode == "truncate":
+            return await truncated(request, json_response(result).body)
         if failure.mode == "timeout":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(sim.closing.wait(), failure_timeout(sim))
         status = failure.status
         return json_response({"code": status, "msg": "Internal error"}, status=status)
     return json_response(result)
+
+
+async def truncated(request: web.Request, body: object) -> web.StreamResponse:
+    """Announce the whole body, send half of it, then close the socket (a cut connection)."""
+    data = body if isinstance(body, bytes) else b"{}"
+    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    response.content_length = len(data)
+    await response.prepare(request)
+    await response.write(data[: len(data) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return response
 
 
 def failure_timeout(sim: SimState) -> float:
