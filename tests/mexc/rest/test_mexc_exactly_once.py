@@ -160,7 +160,7 @@ async def test_wrong_types_are_refused_at_the_door_before_any_request(
             await private.place_order(**args)
     assert len(sim.request_log) == before  # nothing was sent
     # The string forms of the enums are accepted (case-insensitive) and validated.
-    order = await private.place_order(BTC, "buy", "limit", "0.001", "50000")  # type: ignore[arg-type]
+    order = await private.place_order(BTC, "buy", "limit", "0.001", "50000")
     assert order.side is Side.BUY
     assert order.order_type is OrderType.LIMIT
 
