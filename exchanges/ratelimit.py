@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -102,6 +103,15 @@ class EndpointCost:
     weights: Mapping[str, int]
 
 
+def _until(deadline: float, now: float) -> float:
+    """Seconds from ``now`` to ``deadline``, rounded up so that ``now + result >= deadline`` holds in
+    floating point too (a caller that waits exactly this long is then past the deadline)."""
+    wait = deadline - now
+    while now + wait < deadline:
+        wait = math.nextafter(wait, math.inf)
+    return wait
+
+
 class _Pool:
     """One pool's state: the admission log, its running sum and the pause deadline."""
 
@@ -124,7 +134,7 @@ class _Pool:
 
     def wait_for(self, weight: int, now: float) -> float:
         """Seconds until ``weight`` fits (0.0: fits now). Call :meth:`expire` first."""
-        wait = self.paused_until - now if self.paused_until > now else 0.0
+        wait = _until(self.paused_until, now) if self.paused_until > now else 0.0
         held = self.held
         if self.used + held + weight <= self.capacity:
             return wait
@@ -133,15 +143,15 @@ class _Pool:
             # Oversized: admitted alone, once nothing is in flight and everything logged has expired.
             if held:
                 return max(wait, _HELD_POLL)
-            return max(wait, self.log[-1][0] - now) if self.log else wait
+            return max(wait, _until(self.log[-1][0], now)) if self.log else wait
         excess = self.used + held + weight - self.capacity
         freed = 0
         for expiry, logged in self.log:
             freed += logged
             if freed >= excess:
-                return max(wait, expiry - now)
+                return max(wait, _until(expiry, now))
         # The log cannot free enough: the rest is held by requests in flight.
-        return max(wait, self.log[-1][0] - now if self.log else 0.0, _HELD_POLL)
+        return max(wait, _until(self.log[-1][0], now) if self.log else 0.0, _HELD_POLL)
 
     def book(self, weight: int, now: float, hold: bool = False) -> None:
         if hold:
