@@ -31,7 +31,7 @@ from .._proto.PrivateDealsV3Api_pb2 import PrivateDealsV3Api
 from .._proto.PrivateOrdersV3Api_pb2 import PrivateOrdersV3Api
 from . import enums
 from .checks import fail, non_negative_dec, non_negative_time, positive_dec, protocol_error
-from .shapes import AccountInfo, MyTradeRow, OrderRow, TradeFeeRow, convert, decode, decode_any
+from .shapes import AccountInfo, MyTradeRow, OrderRow, TradeFeeRow, convert, decode_any, read
 from .values import ZERO, dec, dec_opt, text_opt, to_int, to_int_opt
 
 __all__ = [
@@ -213,17 +213,13 @@ def parse_order_json(body: bytes, symbol: Symbol, source: str = ORDER_NEW) -> Or
     and DELETE /order (its ``origClientOrderId`` is the order's client id; its ``clientOrderId`` names
     the cancel request). ``source`` names the request in the ProtocolError raised for an unusable body
     (``[]``, ``null``, ``{}``, ``side`` missing...), which for a POST means "outcome unknown"."""
-    row: OrderRow = decode(body, OrderRow, source)
-    try:
-        return _order_from_row(row, symbol)
-    except _PARSE_ERRORS as error:
-        raise protocol_error(source, error) from None
+    return read(body, OrderRow, source, lambda row: _order_from_row(row, symbol))
 
 
 def parse_order_mapping(data: Mapping[str, object], symbol: Symbol, source: str) -> Order:
     """An already-decoded order object (one item of a batch answer, merged with its request) -> Order;
     same checks and errors as :func:`parse_order_json`."""
-    row: OrderRow = convert(data, OrderRow, source)
+    row = convert(data, OrderRow, source)
     try:
         return _order_from_row(row, symbol)
     except _PARSE_ERRORS as error:
@@ -232,11 +228,7 @@ def parse_order_mapping(data: Mapping[str, object], symbol: Symbol, source: str)
 
 def parse_orders_json(body: bytes, symbol: Symbol, source: str = OPEN_ORDERS) -> list[Order]:
     """openOrders / allOrders / DELETE openOrders lists."""
-    rows: list[OrderRow] = decode(body, list[OrderRow], source)
-    try:
-        return [_order_from_row(row, symbol) for row in rows]
-    except _PARSE_ERRORS as error:
-        raise protocol_error(source, error) from None
+    return read(body, list[OrderRow], source, lambda rows: [_order_from_row(row, symbol) for row in rows])
 
 
 def _my_trade(row: MyTradeRow, symbol: Symbol) -> Fill:
@@ -258,20 +250,12 @@ def _my_trade(row: MyTradeRow, symbol: Symbol) -> Fill:
 
 def parse_my_trade(body: bytes, symbol: Symbol) -> Fill:
     """One GET /api/v3/myTrades item -> Fill (side from ``isBuyer``)."""
-    row: MyTradeRow = decode(body, MyTradeRow, MY_TRADES)
-    try:
-        return _my_trade(row, symbol)
-    except _PARSE_ERRORS as error:
-        raise protocol_error(MY_TRADES, error) from None
+    return read(body, MyTradeRow, MY_TRADES, lambda row: _my_trade(row, symbol))
 
 
 def parse_my_trades(body: bytes, symbol: Symbol) -> list[Fill]:
     """GET /api/v3/myTrades -> fills."""
-    rows: list[MyTradeRow] = decode(body, list[MyTradeRow], MY_TRADES)
-    try:
-        return [_my_trade(row, symbol) for row in rows]
-    except _PARSE_ERRORS as error:
-        raise protocol_error(MY_TRADES, error) from None
+    return read(body, list[MyTradeRow], MY_TRADES, lambda rows: [_my_trade(row, symbol) for row in rows])
 
 
 def parse_trade_fee(symbol: Symbol, body: bytes) -> TradeFee:
@@ -281,7 +265,7 @@ def parse_trade_fee(symbol: Symbol, body: bytes) -> TradeFee:
     """
     data = decode_any(body, TRADE_FEE)
     inner = data.get("data", data) if isinstance(data, dict) else data
-    row: TradeFeeRow = convert(inner, TradeFeeRow, TRADE_FEE)
+    row = convert(inner, TradeFeeRow, TRADE_FEE)
     try:
         maker = dec_opt(row.makerCommission)
         taker = dec_opt(row.takerCommission)
@@ -295,12 +279,15 @@ def parse_trade_fee(symbol: Symbol, body: bytes) -> TradeFee:
 
 def parse_account(body: bytes) -> dict[AssetName, AssetBalance]:
     """GET /api/v3/account -> {asset: balance} for every listed balance."""
-    data: AccountInfo = decode(body, AccountInfo, ACCOUNT)
-    try:
-        balances = [_balance(item.asset, item.free, item.locked) for item in data.balances]
-    except _PARSE_ERRORS as error:
-        raise protocol_error(ACCOUNT, error) from None
-    return {balance.asset: balance for balance in balances}
+    return read(
+        body,
+        AccountInfo,
+        ACCOUNT,
+        lambda data: {
+            balance.asset: balance
+            for balance in (_balance(item.asset, item.free, item.locked) for item in data.balances)
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------------

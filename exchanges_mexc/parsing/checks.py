@@ -39,6 +39,7 @@ __all__ = [
     "non_negative_time",
     "positive",
     "positive_dec",
+    "positive_int",
     "protocol_error",
 ]
 
@@ -79,6 +80,13 @@ def non_negative(value: float, field: str) -> float:
     if 0.0 <= value < INF:
         return value
     fail(field, f"expected a finite number >= 0, got {value!r}")
+
+
+def positive_int(value: int, field: str) -> int:
+    """An int > 0 (a server time, an id)."""
+    if value > 0:
+        return value
+    fail(field, f"expected an integer > 0, got {value}")
 
 
 def non_negative_time(value: int, field: str) -> int:

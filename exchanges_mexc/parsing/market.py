@@ -22,7 +22,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Final, Protocol, TypeVar
 
-from exchanges.errors import ProtocolError, SymbolNotSupported
+from exchanges.errors import SymbolNotSupported
 from exchanges.models import (
     BookTicker,
     BookUpdate,
@@ -48,13 +48,13 @@ from .._proto.PublicMiniTickerV3Api_pb2 import PublicMiniTickerV3Api
 from .._proto.PublicSpotKlineV3Api_pb2 import PublicSpotKlineV3Api
 from .checks import (
     INF,
-    InvalidField,
     check_levels,
     check_update_levels,
     fail,
     non_negative,
     non_negative_time,
     positive,
+    positive_int,
     protocol_error,
 )
 from .enums import SIDE_BY_TRADE_TYPE, WS_INTERVAL_BY_NAME
@@ -68,7 +68,7 @@ from .shapes import (
     ServerTime,
     TickerRow,
     TradeRow,
-    decode,
+    read,
 )
 from .values import flt, flt_opt
 
@@ -269,10 +269,7 @@ def _ticker(
 
 def parse_server_time(body: bytes) -> int:
     """GET /api/v3/time -> MEXC's clock in milliseconds (> 0)."""
-    data: ServerTime = decode(body, ServerTime, TIME)
-    if data.serverTime <= 0:
-        raise ProtocolError(f"expected a time > 0, got {data.serverTime}", source=TIME, field="serverTime")
-    return data.serverTime
+    return read(body, ServerTime, TIME, lambda data: positive_int(data.serverTime, "serverTime"))
 
 
 def parse_depth_snapshot(symbol: Symbol, body: bytes) -> OrderBook:
@@ -281,12 +278,18 @@ def parse_depth_snapshot(symbol: Symbol, body: bytes) -> OrderBook:
     ``timestamp`` is the response's ``timestamp`` when present, else the local clock. ``{}`` (no
     ``lastUpdateId``) raises ProtocolError, never an empty unversioned book.
     """
-    data: DepthSnapshot = decode(body, DepthSnapshot, DEPTH)
-    ts = data.timestamp
-    try:
-        return _order_book(symbol, data.bids, data.asks, _now_ms() if ts is None else ts, data.lastUpdateId)
-    except InvalidField as error:
-        raise protocol_error(DEPTH, error) from None
+    return read(
+        body,
+        DepthSnapshot,
+        DEPTH,
+        lambda data: _order_book(
+            symbol,
+            data.bids,
+            data.asks,
+            _now_ms() if data.timestamp is None else data.timestamp,
+            data.lastUpdateId,
+        ),
+    )
 
 
 def _taker_side(buyer_is_maker: bool) -> Side:
@@ -300,32 +303,35 @@ def _id_text(value: str | int | None) -> str | None:
 
 def parse_rest_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/trades -> trades; ``side`` is the taker's (from ``isBuyerMaker``); ``id`` is often null."""
-    rows: list[TradeRow] = decode(body, list[TradeRow], TRADES)
-    try:
-        return _trades(
+    return read(
+        body,
+        list[TradeRow],
+        TRADES,
+        lambda rows: _trades(
             [(symbol, r.price, r.qty, _taker_side(r.isBuyerMaker), r.time, _id_text(r.id)) for r in rows]
-        )
-    except InvalidField as error:
-        raise protocol_error(TRADES, error) from None
+        ),
+    )
 
 
 def parse_agg_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/aggTrades -> trades (``p``, ``q``, ``T`` int or string, ``m`` buyer-is-maker, ``a`` id)."""
-    rows: list[AggTradeRow] = decode(body, list[AggTradeRow], AGG_TRADES)
-    try:
-        return _trades([(symbol, r.p, r.q, _taker_side(r.m), r.T, _id_text(r.a)) for r in rows])
-    except InvalidField as error:
-        raise protocol_error(AGG_TRADES, error) from None
+    return read(
+        body,
+        list[AggTradeRow],
+        AGG_TRADES,
+        lambda rows: _trades([(symbol, r.p, r.q, _taker_side(r.m), r.T, _id_text(r.a)) for r in rows]),
+    )
 
 
 def parse_klines(symbol: Symbol, interval: KlineInterval, body: bytes) -> list[Kline]:
     """GET /api/v3/klines 8-column rows: openTime, open, high, low, close, volume, closeTime, quoteVolume."""
-    rows: list[KlineRow] = decode(body, list[KlineRow], KLINES)
     kline = _kline
-    try:
-        return [kline(symbol, interval, r[0], r[6], r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows]
-    except InvalidField as error:
-        raise protocol_error(KLINES, error) from None
+    return read(
+        body,
+        list[KlineRow],
+        KLINES,
+        lambda rows: [kline(symbol, interval, r[0], r[6], r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows],
+    )
 
 
 def _ticker_from_row(symbol: Symbol, row: TickerRow) -> Ticker:
@@ -346,13 +352,9 @@ def _ticker_from_row(symbol: Symbol, row: TickerRow) -> Ticker:
 
 
 def parse_ticker_24h(symbol: Symbol, body: bytes) -> Ticker:
-    """GET /api/v3/ticker/24hr (one symbol). ``priceChangePercent`` is a fraction; ``lastPrice``,
-    ``highPrice``, ``lowPrice`` and ``volume`` must be present (``{}`` is an error, not zeros)."""
-    row: TickerRow = decode(body, TickerRow, TICKER_24H)
-    try:
-        return _ticker_from_row(symbol, row)
-    except ValueError as error:
-        raise protocol_error(TICKER_24H, error) from None
+    """GET /api/v3/ticker/24hr (one symbol). ``priceChangePercent`` is a fraction; ``lastPrice`` must be
+    present (``{}`` is an error, not zeros); the other numbers may be null or ``""``."""
+    return read(body, TickerRow, TICKER_24H, lambda row: _ticker_from_row(symbol, row))
 
 
 class _Named(Protocol):
@@ -360,10 +362,10 @@ class _Named(Protocol):
     def symbol(self) -> str: ...
 
 
-R = TypeVar("R", bound=_Named)
+N = TypeVar("N", bound=_Named)
 
 
-def _by_symbol(rows: Iterable[R], resolve: SymbolResolver) -> Iterable[tuple[Symbol, R]]:
+def _by_symbol(rows: Iterable[N], resolve: SymbolResolver) -> Iterable[tuple[Symbol, N]]:
     """(Symbol, row) for rows whose ``symbol`` the resolver knows; unknown pairs are skipped."""
     for row in rows:
         try:
@@ -376,38 +378,32 @@ def _by_symbol(rows: Iterable[R], resolve: SymbolResolver) -> Iterable[tuple[Sym
 def parse_tickers_24h(body: bytes, resolve: SymbolResolver) -> dict[Symbol, Ticker]:
     """GET /api/v3/ticker/24hr without symbol (thousands of rows); unknown pairs are skipped, a
     malformed row of a known pair raises."""
-    rows: list[TickerRow] = decode(body, list[TickerRow], TICKER_24H)
-    try:
-        return {symbol: _ticker_from_row(symbol, row) for symbol, row in _by_symbol(rows, resolve)}
-    except ValueError as error:
-        raise protocol_error(TICKER_24H, error) from None
+    return read(
+        body,
+        list[TickerRow],
+        TICKER_24H,
+        lambda rows: {symbol: _ticker_from_row(symbol, row) for symbol, row in _by_symbol(rows, resolve)},
+    )
 
 
 def parse_ticker_price(body: bytes) -> float:
     """GET /api/v3/ticker/price (one symbol) -> last price (finite, > 0)."""
-    row: PriceRow = decode(body, PriceRow, TICKER_PRICE)
-    try:
-        return positive(row.price, "price")
-    except InvalidField as error:
-        raise protocol_error(TICKER_PRICE, error) from None
+    return read(body, PriceRow, TICKER_PRICE, lambda row: positive(row.price, "price"))
 
 
 def parse_avg_price(body: bytes) -> float:
     """GET /api/v3/avgPrice -> MEXC's 5-minute average price (finite, > 0)."""
-    row: AvgPrice = decode(body, AvgPrice, AVG_PRICE)
-    try:
-        return positive(row.price, "price")
-    except InvalidField as error:
-        raise protocol_error(AVG_PRICE, error) from None
+    return read(body, AvgPrice, AVG_PRICE, lambda row: positive(row.price, "price"))
 
 
 def parse_ticker_prices(body: bytes, resolve: SymbolResolver) -> dict[Symbol, float]:
     """GET /api/v3/ticker/price without symbol -> {Symbol: price}; unknown pairs are skipped."""
-    rows: list[PriceRow] = decode(body, list[PriceRow], TICKER_PRICE)
-    try:
-        return {symbol: positive(row.price, "price") for symbol, row in _by_symbol(rows, resolve)}
-    except InvalidField as error:
-        raise protocol_error(TICKER_PRICE, error) from None
+    return read(
+        body,
+        list[PriceRow],
+        TICKER_PRICE,
+        lambda rows: {symbol: positive(row.price, "price") for symbol, row in _by_symbol(rows, resolve)},
+    )
 
 
 def _book_ticker_from_row(symbol: Symbol, row: BookTickerRow, ts: int) -> BookTicker:
@@ -418,26 +414,24 @@ def _book_ticker_from_row(symbol: Symbol, row: BookTickerRow, ts: int) -> BookTi
 
 def parse_book_ticker_json(symbol: Symbol, body: bytes, timestamp: int | None = None) -> BookTicker:
     """GET /api/v3/ticker/bookTicker (one symbol); it carries no time, so ``timestamp`` or the local clock."""
-    row: BookTickerRow = decode(body, BookTickerRow, BOOK_TICKER)
-    try:
-        return _book_ticker_from_row(symbol, row, _now_ms() if timestamp is None else timestamp)
-    except ValueError as error:
-        raise protocol_error(BOOK_TICKER, error) from None
+    ts = _now_ms() if timestamp is None else timestamp
+    return read(body, BookTickerRow, BOOK_TICKER, lambda row: _book_ticker_from_row(symbol, row, ts))
 
 
 def parse_book_tickers_json(body: bytes, resolve: SymbolResolver) -> dict[Symbol, BookTicker]:
     """GET /api/v3/ticker/bookTicker without symbol; unknown pairs and pairs whose book is empty on both
     sides (nothing to report) are skipped."""
-    rows: list[BookTickerRow] = decode(body, list[BookTickerRow], BOOK_TICKER)
     now = _now_ms()
-    try:
-        return {
+    return read(
+        body,
+        list[BookTickerRow],
+        BOOK_TICKER,
+        lambda rows: {
             symbol: _book_ticker_from_row(symbol, row, now)
             for symbol, row in _by_symbol(rows, resolve)
             if row.bidPrice or row.askPrice
-        }
-    except ValueError as error:
-        raise protocol_error(BOOK_TICKER, error) from None
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ frozen and untracked by the garbage collector (``gc=False``: they hold no cycles
 from __future__ import annotations
 
 import re
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -25,6 +25,10 @@ from exchanges.errors import ProtocolError
 from exchanges.models import OrderBookEntry
 
 from ..constants import EXCHANGE_NAME
+from .checks import protocol_error
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 __all__ = [
     "AccountInfo",
@@ -45,6 +49,7 @@ __all__ = [
     "convert",
     "decode",
     "decode_any",
+    "read",
 ]
 
 Loose = str | float | int | None
@@ -157,50 +162,6 @@ class OrderRow(msgspec.Struct, frozen=True, gc=False):
     symbol: str = ""
 
 
-_PATH = re.compile(r" - at `(?P<path>[^`]*)`$")
-_MISSING = re.compile(r"missing required field `(?P<name>[^`]*)`")
-
-
-@cache
-def _decoder(shape: Any) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(shape, strict=False)
-
-
-def decode(body: bytes, shape: Any, source: str) -> Any:
-    """``body`` decoded into ``shape`` (a Struct, ``list[Struct]``, a tuple type...); wrong JSON or a
-    wrong shape raises ProtocolError naming ``source`` and the path msgspec reports.
-
-    Typed ``Any`` because mypy cannot express "an instance of the type expression ``shape``"; callers
-    annotate the result (``rows: list[TradeRow] = decode(...)``).
-    """
-    try:
-        return _decoder(shape).decode(body)
-    except msgspec.ValidationError as error:
-        raise _invalid(error, source) from None
-    except msgspec.DecodeError as error:
-        raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
-
-
-def _invalid(error: msgspec.ValidationError, source: str) -> ProtocolError:
-    """msgspec's ``Expected `int`, got `str` - at `$.bids[0]``` -> ProtocolError(reason, field=path)."""
-    text = str(error)
-    found = _PATH.search(text)
-    path = found.group("path") if found else "$"
-    reason = text[: found.start()] if found else text
-    missing = _MISSING.search(reason)
-    if missing is not None:  # name the missing key itself: "$.serverTime", "$[0].side"
-        path = f"{path}.{missing.group('name')}"
-    return ProtocolError(reason, source=source, field=path, exchange=EXCHANGE_NAME)
-
-
-def decode_any(body: bytes, source: str) -> object:
-    """``body`` as plain JSON values (dict/list/str/float/int/bool/None), for shapes read by hand."""
-    try:
-        return msgspec.json.decode(body)
-    except msgspec.DecodeError as error:
-        raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
-
-
 class BalanceRow(msgspec.Struct, frozen=True, gc=False):
     """One ``balances`` item of GET /api/v3/account."""
 
@@ -238,10 +199,75 @@ class TradeFeeRow(msgspec.Struct, frozen=True, gc=False):
     takerCommission: Loose
 
 
-def convert(value: object, shape: Any, source: str) -> Any:
+# ------------------------------------------------------------------------------------------------
+# The decoding seam
+# ------------------------------------------------------------------------------------------------
+
+_PATH = re.compile(r" - at `(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<name>[^`]*)`")
+_VALUE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
+"""What reading a decoded value can raise (InvalidField is a ValueError); always re-raised typed."""
+
+
+_DECODERS: dict[object, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(shape: object) -> msgspec.json.Decoder[Any]:
+    """The lenient decoder (numbers sent as strings accepted) for ``shape``, built once per shape."""
+    found = _DECODERS.get(shape)
+    if found is None:
+        found = _DECODERS[shape] = msgspec.json.Decoder(shape, strict=False)
+    return found
+
+
+def decode(body: bytes, shape: type[S], source: str) -> S:
+    """``body`` decoded into ``shape`` (a Struct, ``list[Struct]``, a tuple type...): an instance of it,
+    typed as such for mypy. Wrong JSON or a wrong shape raises ProtocolError naming ``source`` and
+    the path msgspec reports."""
+    try:
+        result: S = _decoder(shape).decode(body)
+    except msgspec.ValidationError as error:
+        raise _invalid(error, source) from None
+    except msgspec.DecodeError as error:
+        raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
+    return result
+
+
+def convert(value: object, shape: type[S], source: str) -> S:
     """Already-decoded JSON values (e.g. one item of a batch answer) checked into ``shape``; same errors
     as :func:`decode`."""
     try:
         return msgspec.convert(value, shape, strict=False)
     except msgspec.ValidationError as error:
         raise _invalid(error, source) from None
+
+
+def read(body: bytes, shape: type[S], source: str, build: Callable[[S], R]) -> R:
+    """The REST entry point in one call: :func:`decode` ``body`` into ``shape``, then ``build`` the
+    record(s) from it; an invalid value found while building raises ProtocolError naming ``source``
+    and (for a check in :mod:`.checks`) the field."""
+    data = decode(body, shape, source)
+    try:
+        return build(data)
+    except _VALUE_ERRORS as error:
+        raise protocol_error(source, error) from None
+
+
+def _invalid(error: msgspec.ValidationError, source: str) -> ProtocolError:
+    """msgspec's ``Expected `int`, got `str` - at `$.bids[0]``` -> ProtocolError(reason, field=path)."""
+    text = str(error)
+    found = _PATH.search(text)
+    path = found.group("path") if found else "$"
+    reason = text[: found.start()] if found else text
+    missing = _MISSING.search(reason)
+    if missing is not None:  # name the missing key itself: "$.serverTime", "$[0].side"
+        path = f"{path}.{missing.group('name')}"
+    return ProtocolError(reason, source=source, field=path, exchange=EXCHANGE_NAME)
+
+
+def decode_any(body: bytes, source: str) -> object:
+    """``body`` as plain JSON values (dict/list/str/float/int/bool/None), for shapes read by hand."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
