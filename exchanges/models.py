@@ -270,7 +270,12 @@ class BookTicker(NamedTuple):
 
 
 class Ticker(NamedTuple):
-    """Rolling 24 h statistics. ``price_change_percent`` is a fraction (0.01 = 1 %), as MEXC sends it."""
+    """Rolling 24 h statistics.
+
+    ``price_change_ratio`` is the 24 h change as a fraction (0.01 = +1 %), which is what exchanges
+    such as MEXC send under the name "priceChangePercent"; ``price_change_percent`` is the same
+    change in percent (1.0 = +1 %), derived from it.
+    """
 
     symbol: Symbol
     last_price: float
@@ -278,11 +283,17 @@ class Ticker(NamedTuple):
     low: float
     volume: float
     quote_volume: float
-    price_change_percent: float
+    price_change_ratio: float
+    """24 h change as a fraction: 0.01 means +1 %."""
     timestamp: int
     open_price: float | None = None
     bid_price: float | None = None
     ask_price: float | None = None
+
+    @property
+    def price_change_percent(self) -> float:
+        """24 h change in percent: 1.0 means +1 % (``price_change_ratio * 100``)."""
+        return self.price_change_ratio * 100.0
 
 
 class Kline(NamedTuple):

@@ -72,7 +72,7 @@ def assert_valid_trades(trades: object, symbol: Symbol) -> list[Trade]:
 def assert_valid_ticker(ticker: object, symbol: Symbol) -> Ticker:
     assert isinstance(ticker, Ticker), f"expected Ticker, got {type(ticker).__name__}"
     assert ticker.symbol == symbol, f"ticker is for {ticker.symbol}, expected {symbol}"
-    for name in ("last_price", "high", "low", "volume", "quote_volume", "price_change_percent"):
+    for name in ("last_price", "high", "low", "volume", "quote_volume", "price_change_ratio"):
         assert isinstance(getattr(ticker, name), float), f"Ticker.{name} must be a float"
     assert ticker.low <= ticker.high, "ticker low above high"
     assert isinstance(ticker.timestamp, int), (

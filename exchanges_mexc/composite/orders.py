@@ -16,7 +16,7 @@ from exchanges_mexc.ws.reconcile import is_older
 class OrdersView(Mapping[OrderId, Order]):
     """Read-only, live view of tracked orders: the newer of the REST-seen and stream-seen states."""
 
-    def __init__(self, own: dict[OrderId, Order], stream: Callable[[], Mapping[OrderId, Order]]) -> None:
+    def __init__(self, own: Mapping[OrderId, Order], stream: Callable[[], Mapping[OrderId, Order]]) -> None:
         self._own = own
         self._stream = stream
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
+
+import attrs
 
 from exchanges_mexc.sim.errors import SimError
 
@@ -20,12 +21,12 @@ LISTEN_KEY_TTL_MS = 60 * 60 * 1000
 MAX_LISTEN_KEYS = 60
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class SimAccount:
     """Credentials of one simulated account. ``repr`` hides the secret."""
 
     api_key: str
-    secret_key: str = field(repr=False)
+    secret_key: str = attrs.field(repr=False)
     uid: int
 
 
@@ -42,7 +43,7 @@ class BalanceChange(NamedTuple):
     time: int
 
 
-@dataclass(slots=True)
+@attrs.define
 class Balance:
     """Mutable free/locked pair of one asset."""
 

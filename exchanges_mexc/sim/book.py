@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 ZERO = Decimal(0)
 OPEN_STATUSES = frozenset({"NEW", "PARTIALLY_FILLED"})
@@ -37,7 +38,7 @@ def fixed(value: Decimal | None, places: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places)), "f") if places > 0 else format(value, "f")
 
 
-@dataclass(slots=True, eq=False)
+@attrs.define(eq=False)
 class Order:
     """One order; mutable while open. ``locked``/``lock_asset`` track funds still reserved for it."""
 

@@ -12,9 +12,10 @@ import hashlib
 import itertools
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import attrs
 
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.book import fmt
@@ -28,7 +29,7 @@ CANCELLABLE = frozenset({APPLY, AUDITING, WAIT})
 WEEK_MS = 7 * 24 * 3600_000
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class HistoryQuery:
     """Filters of withdraw/history and deposit/hisrec (parsed by the REST handler)."""
 
@@ -39,7 +40,7 @@ class HistoryQuery:
     limit: int = 1000
 
 
-@dataclass(slots=True)
+@attrs.define
 class WithdrawalRecord:
     """One withdrawal (mutable status)."""
 
@@ -83,7 +84,7 @@ class WithdrawalRecord:
         }
 
 
-@dataclass(slots=True)
+@attrs.define
 class DepositRecord:
     """One deposit."""
 

@@ -8,8 +8,9 @@ symbols, bad intervals/levels/time zones, and private channels on a connection w
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+import attrs
 
 from exchanges_mexc.sim.history import WS_INTERVALS, PublicTrade
 
@@ -63,7 +64,7 @@ def tz_offset_minutes(tz: str) -> int | None:
     return sign * (int(hours) * 60 + int(minutes or 0))
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class ChannelKey:
     """A parsed channel: ``kind`` plus symbol and parameter (interval, level or time zone)."""
 
@@ -114,15 +115,15 @@ def parse_channel(channel: str, symbols: Container[str], private_ok: bool) -> Ch
     return None
 
 
-@dataclass(slots=True, eq=False)
+@attrs.define(eq=False)
 class ChannelState:
     """Push state of one subscribed channel (shared by all its subscribers)."""
 
     channel: str
     key: ChannelKey
-    subscribers: set[object] = field(default_factory=set)
-    trades: list[PublicTrade] = field(default_factory=list)
-    dirty: set[tuple[str, Decimal]] = field(default_factory=set)
+    subscribers: set[object] = attrs.field(factory=set)
+    trades: list[PublicTrade] = attrs.field(factory=list)
+    dirty: set[tuple[str, Decimal]] = attrs.field(factory=set)
     next_from: int = 0
     last_version: int = -1
     last_best: object = None

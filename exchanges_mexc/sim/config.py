@@ -16,26 +16,27 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import attrs
 
-@dataclass(frozen=True, slots=True)
+
+@attrs.frozen
 class AccountConfig:
     """One account to create at start."""
 
-    balances: Mapping[str, str] = field(default_factory=dict)
+    balances: Mapping[str, str] = attrs.field(factory=dict)
     api_key: str | None = None
     secret_key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class SimFileConfig:
     """Everything a simulator TOML file holds."""
 
     accounts: tuple[AccountConfig, ...] = ()
-    symbols: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    symbols: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
 
 
 def load_sim_file(path: str | Path) -> SimFileConfig:

@@ -20,10 +20,11 @@ Every fault is one-shot or counted, so a test states exactly what goes wrong and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import attrs
 
 
-@dataclass(slots=True)
+@attrs.define
 class PendingFailure:
     """One scripted failure of a REST write that still takes effect."""
 

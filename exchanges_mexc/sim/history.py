@@ -10,9 +10,10 @@ import bisect
 import datetime as dt
 import random
 from collections import deque
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
+
+import attrs
 
 MINUTE = 60_000
 REST_INTERVALS = {
@@ -51,7 +52,7 @@ class PublicTrade(NamedTuple):
     trade_id: str
 
 
-@dataclass(slots=True)
+@attrs.define
 class Candle:
     """OHLCV of one window; ``open_time`` ms."""
 

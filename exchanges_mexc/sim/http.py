@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
+import attrs
 import msgspec
 from aiohttp import web
 
@@ -26,7 +26,7 @@ from exchanges_mexc.sim.state import SimState
 log = logging.getLogger("exchanges.mexc.sim.http")
 
 
-@dataclass(slots=True)
+@attrs.define
 class Ctx:
     """What a handler sees: the simulator, merged params and (signed endpoints) the account."""
 
@@ -77,7 +77,7 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class Route:
     """One endpoint."""
 

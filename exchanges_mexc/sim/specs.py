@@ -9,14 +9,15 @@ step and minimum), ``quoteAmountPrecision`` is the minimum limit-order notional,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 KNOWN_QUOTES = ("USDT", "USDC", "USDE", "BTC", "ETH", "MX")
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class SymbolSpec:
     """One listed pair. ``api_tradable`` False gives ``isSpotTradingAllowed: false`` and error 10007."""
 
@@ -143,7 +144,7 @@ def make_spec(symbol: str, overrides: Mapping[str, Any] | None = None) -> Symbol
     return SymbolSpec(symbol=symbol, base=base, quote=quote, **params)
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class NetworkSpec:
     """One withdrawal/deposit network of a coin (capital/config/getall ``networkList`` item)."""
 
@@ -160,13 +161,13 @@ class NetworkSpec:
     same_address: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class CoinSpec:
     """One coin with its networks."""
 
     coin: str
     name: str
-    networks: tuple[NetworkSpec, ...] = field(default_factory=tuple)
+    networks: tuple[NetworkSpec, ...] = attrs.field(factory=tuple)
 
     def network(self, net: str | None) -> NetworkSpec | None:
         """Find a network by its id (``netWork``) or old name (``network``); None -> the first one."""

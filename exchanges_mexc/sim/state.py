@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Protocol
+
+import attrs
 
 from exchanges_mexc.sim.accounts import AccountStore
 from exchanges_mexc.sim.capital import Capital
@@ -22,7 +23,7 @@ from exchanges_mexc.sim.limits import RateLimits
 __all__ = ["ListenKeySockets", "PushHub", "SimState", "WsSettings"]
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class WsSettings:
     """Connection rules (seconds)."""
 

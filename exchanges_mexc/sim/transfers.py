@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
+
+import attrs
 
 from exchanges_mexc.sim.accounts import AccountStore
 from exchanges_mexc.sim.errors import SimError
@@ -18,7 +19,7 @@ from exchanges_mexc.sim.errors import SimError
 ACCOUNT_TYPES = frozenset({"SPOT", "FUTURES"})
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class TransferRecord:
     """One completed transfer."""
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
 import aiohttp
@@ -229,7 +229,7 @@ class MexcPrivateSpotWebsocket:
     # ------------------------------------------------------------------ reading
 
     @property
-    def orders(self) -> dict[OrderId, Order]:
+    def orders(self) -> Mapping[OrderId, Order]:
         """Latest known state of every order seen, by order id (kept current by the stream)."""
         return self.state.orders
 

@@ -242,3 +242,26 @@ def test_allowed_cycles_still_exist() -> None:
 def test_cycle_finder_finds_a_loop() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+# --- the record rule (docs/architecture.md "Records") -----------------------------------------------
+
+
+def test_records_follow_the_stated_rule() -> None:
+    """No ``dataclasses`` in the packages; ``msgspec.Struct`` only for wire shapes in a parsing layer."""
+    problems: list[str] = []
+    for package in ("exchanges", "exchanges_mexc"):
+        for path in python_files(ROOT / package):
+            where = path.relative_to(ROOT).as_posix()
+            for ref in imports_of(path, ROOT):
+                if ref.module == "dataclasses":
+                    problems.append(f"{where}:{ref.line}: imports dataclasses (use attrs or NamedTuple)")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.ClassDef)
+                    and any(ast.unparse(base).endswith("Struct") for base in node.bases)
+                    and "/parsing/" not in where
+                ):
+                    problems.append(f"{where}:{node.lineno}: msgspec.Struct {node.name} outside parsing/")
+    assert not problems, "records break the rule:\n" + "\n".join(problems)

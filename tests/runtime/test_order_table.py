@@ -51,3 +51,18 @@ def test_eviction_is_counted_and_delete_forgets() -> None:
     table[OrderId("o3")] = order(3, OrderStatus.FILLED)
     assert list(table) == ["o3"]
     assert table.evicted == 1
+
+
+def test_every_write_path_respects_the_cap() -> None:
+    """update/setdefault/pop go through the same bookkeeping as item assignment (no dict bypass)."""
+    table = OrderTable(max_finished=1)
+    table.update({OrderId("o1"): order(1, OrderStatus.FILLED), OrderId("o2"): order(2, OrderStatus.FILLED)})
+    assert list(table) == ["o2"]
+    assert table.evicted == 1
+    table.setdefault(OrderId("o3"), order(3, OrderStatus.CANCELED))
+    assert list(table) == ["o3"]
+    assert table.pop(OrderId("o3")).order_id == "o3"
+    table[OrderId("o4")] = order(4, OrderStatus.FILLED)
+    assert list(table) == ["o4"]  # o3's pop also forgot it as finished: o4 evicted nothing
+    assert table.evicted == 2
+    assert not isinstance(table, dict)

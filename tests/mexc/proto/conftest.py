@@ -88,9 +88,7 @@ SINGLE_OBJECT = (
 )
 """Endpoints answering one object: ``{}`` carries nothing and must raise, never become zeros."""
 
-SIGNED_FIELDS = frozenset(
-    {"price_change_percent", "free_change", "locked_change", "fee", "maker", "maker_fee"}
-)
+SIGNED_FIELDS = frozenset({"price_change_ratio", "free_change", "locked_change", "fee", "maker", "maker_fee"})
 """Numbers that may legitimately be negative (a falling price, a balance decrease, a fee rebate)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -235,7 +236,8 @@ def test_mini_ticker_round_trip(
     assert (event.last_price, event.high, event.low) == (float(price), float(high), float(low))
     assert event.volume == float(quantity)  # MEXC "quantity" is the base volume
     assert event.quote_volume == float(volume)  # MEXC "volume" is the quote turnover
-    assert event.price_change_percent == float(rate)
+    assert event.price_change_ratio == float(rate)
+    assert event.price_change_percent == pytest.approx(float(rate) * 100)
     assert event.timestamp == send
 
 

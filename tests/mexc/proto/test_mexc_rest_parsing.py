@@ -146,7 +146,8 @@ def test_ticker_24h_null_and_empty_fields() -> None:
     t = parse_ticker_24h(BTC, j(TICKER))
     assert (t.last_price, t.high, t.low, t.volume) == (46263.71, 47550.01, 45555.5, 1732.461487)
     assert t.quote_volume == 0.0  # null
-    assert t.price_change_percent == 0.00400048  # a fraction, as sent
+    assert t.price_change_ratio == 0.00400048  # a fraction, as sent ("priceChangePercent")
+    assert t.price_change_percent == pytest.approx(0.400048)  # the same change in percent
     assert (t.timestamp, t.open_price, t.bid_price, t.ask_price) == (
         1641349582808,
         46079.37,
