@@ -1,6 +1,8 @@
 """The ``exchanges`` command line: ``exchanges list`` plus subcommands contributed by plugins.
 
-Errors print one line to stderr and exit non-zero; tracebacks appear only with ``--log-level DEBUG``.
+Errors print one line to stderr and exit non-zero; logging is quiet unless ``--log-level`` asks for it
+(tracebacks appear only with ``--log-level DEBUG``). A closed pipe (``exchanges orders ... | head``)
+ends the command quietly with exit code 0.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import argparse
 import asyncio
 import inspect
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +27,8 @@ __all__ = ["CliCommand", "CommandResult", "build_parser", "main"]
 logger = logging.getLogger("exchanges.cli")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LOG_LEVEL = "CRITICAL"
+"""Quiet by default: every command reports its own failure in one line."""
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -47,10 +52,10 @@ def build_parser(commands: Sequence[CliCommand]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default="WARNING",
+        default=DEFAULT_LOG_LEVEL,
         type=str.upper,
         choices=LOG_LEVELS,
-        help="logging level on stderr (default WARNING; DEBUG also shows tracebacks)",
+        help="logging on stderr (default: quiet, errors are reported in one line; DEBUG adds tracebacks)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in commands:
@@ -67,7 +72,7 @@ def _pre_log_level(argv: Sequence[str]) -> str:
             return argv[index + 1].upper()
         if arg.startswith("--log-level="):
             return arg.split("=", 1)[1].upper()
-    return "WARNING"
+    return DEFAULT_LOG_LEVEL
 
 
 def _run(command: CliCommand, args: argparse.Namespace) -> int:
@@ -89,7 +94,7 @@ def main(argv: Sequence[str] | None = None, *, plugin_manager: ExchangesPluginMa
     arguments = list(sys.argv[1:] if argv is None else argv)
     level = _pre_log_level(arguments)
     logging.basicConfig(
-        level=level if level in LOG_LEVELS else "WARNING",
+        level=level if level in LOG_LEVELS else DEFAULT_LOG_LEVEL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -106,7 +111,12 @@ def main(argv: Sequence[str] | None = None, *, plugin_manager: ExchangesPluginMa
         if command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        return _run(command, args)
+        code = _run(command, args)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:
         print("exchanges: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -122,3 +132,14 @@ def main(argv: Sequence[str] | None = None, *, plugin_manager: ExchangesPluginMa
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    """The reader went away (``| head``): point stdout at /dev/null so the exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)

@@ -4,26 +4,33 @@ Credentials come from the plugin's environment variables (``MEXC_API_KEY``/``MEX
 MEXC), or, with ``--sim``, from the simulator's funded demo account::
 
     exchanges balances mexc_spot
-    exchanges orders mexc_spot BTC/USDT
+    exchanges orders mexc_spot                         # every open order, all symbols
+    exchanges orders mexc_spot BTC/USDT --history
     exchanges order place mexc_spot BTC/USDT buy 0.001 --price 50000
     exchanges order place mexc_spot BTC/USDT sell 0.001                  # market order
+    exchanges order place mexc_spot BTC/USDT buy 0.001 --price 50000 --dry-run
     exchanges order cancel mexc_spot BTC/USDT C02__5459...
     exchanges order cancel mexc_spot BTC/USDT --all
+
+Every output starts with the exchange and its environment (``SIMULATOR`` / ``PRODUCTION``). On
+PRODUCTION, placing or cancelling asks for confirmation unless ``--yes``. ``--dry-run`` validates the
+order with the exchange (``test_order``) and places nothing. ``--json`` prints JSON instead of tables.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from exchanges.capabilities import SupportsBalance, SupportsTrading
+from exchanges.capabilities import SupportsBalance, SupportsTestOrder, SupportsTrading
 from exchanges.cli._command import CliCommand
 from exchanges.cli._common import CliError, Target, add_target_options, parse_symbol, run_guarded
+from exchanges.cli._output import add_json_option, confirm, print_json
 from exchanges.cli._render import render_balances, render_orders
-from exchanges.interfaces import PrivateExchange
-from exchanges.models import OrderType, Side
+from exchanges.models import Order, OrderRequest, OrderType, Side
 
 ORDER_TYPES = {
     "limit": OrderType.LIMIT,
@@ -32,6 +39,7 @@ ORDER_TYPES = {
     "fok": OrderType.FILL_OR_KILL,
     "market": OrderType.MARKET,
 }
+EXIT_DECLINED = 1
 
 
 def _decimal(text: str) -> Decimal:
@@ -51,10 +59,20 @@ def _side(text: str) -> Side:
         raise argparse.ArgumentTypeError(f"side must be buy or sell, got {text!r}") from None
 
 
-def _require(exchange: PrivateExchange, capability: type, name: str) -> Any:
+def _require(exchange: object, capability: type, name: str) -> Any:
     if not isinstance(exchange, capability):
-        raise CliError(f"exchange {exchange.name!r} does not support {name}")
+        raise CliError(f"exchange {getattr(exchange, 'name', '?')!r} does not support {name}")
     return exchange
+
+
+def _show_orders(
+    target: Target, args: argparse.Namespace, orders: Sequence[Order], heading: str = ""
+) -> None:
+    if args.json:
+        print_json(target.exchange, target.environment_name, list(orders))
+        return
+    print(target.banner + (f"  {heading}" if heading else ""))
+    print("\n".join(render_orders(orders)))
 
 
 # -- balances ---------------------------------------------------------------------------------------
@@ -64,6 +82,10 @@ async def _balances(args: argparse.Namespace) -> int:
     async def body(target: Target) -> int:
         exchange: SupportsBalance = _require(await target.private(), SupportsBalance, "balances")
         balances = await exchange.get_balances()
+        if args.json:
+            print_json(target.exchange, target.environment_name, balances)
+            return 0
+        print(target.banner)
         print("\n".join(render_balances(balances)))
         return 0
 
@@ -72,26 +94,33 @@ async def _balances(args: argparse.Namespace) -> int:
 
 def _configure_balances(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser, symbol=False)
+    add_json_option(parser)
 
 
 # -- orders -----------------------------------------------------------------------------------------
 
 
 def _configure_orders(parser: argparse.ArgumentParser) -> None:
-    add_target_options(parser)
+    add_target_options(parser, symbol=False)
+    parser.add_argument(
+        "symbol", nargs="?", metavar="SYMBOL", help="BASE/QUOTE; without it: every open order of the account"
+    )
     parser.add_argument("--history", action="store_true", help="recent orders of every status, not only open")
+    add_json_option(parser)
 
 
 async def _orders(args: argparse.Namespace) -> int:
-    symbol = parse_symbol(args.symbol)
+    symbol = parse_symbol(args.symbol) if args.symbol else None
+    if args.history and symbol is None:
+        raise CliError("--history needs a SYMBOL (exchanges keep order history per symbol)")
 
     async def body(target: Target) -> int:
         exchange: SupportsTrading = _require(await target.private(), SupportsTrading, "trading")
-        if args.history:
+        if args.history and symbol is not None:
             orders = await exchange.get_order_history(symbol)
         else:
             orders = await exchange.get_open_orders(symbol)
-        print("\n".join(render_orders(orders)))
+        _show_orders(target, args, orders, "open orders" if not args.history else f"{symbol} history")
         return 0
 
     return await run_guarded(args, body, private=True)
@@ -112,17 +141,25 @@ def _configure_order(parser: argparse.ArgumentParser) -> None:
         dest="order_type",
         choices=sorted(ORDER_TYPES),
         default=None,
-        help="order type (default limit)",
+        help="order type; default: limit with --price, market without (ioc, fok, limit_maker need --price)",
     )
     place.add_argument("--quote-quantity", type=_decimal, help="market orders: quote amount to spend")
     place.add_argument("--client-id", default=None, help="your client order id")
+    place.add_argument(
+        "--dry-run", action="store_true", help="validate with the exchange (test order) and place nothing"
+    )
+    place.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation on PRODUCTION")
+    add_json_option(place)
     cancel = actions.add_parser("cancel", help="cancel an order", description="cancel an order")
     add_target_options(cancel)
     cancel.add_argument("order_id", nargs="?", metavar="ORDER_ID", help="order id to cancel")
     cancel.add_argument("--all", action="store_true", help="cancel every open order of SYMBOL")
+    cancel.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation on PRODUCTION")
+    add_json_option(cancel)
 
 
-async def _place(exchange: SupportsTrading, args: argparse.Namespace) -> int:
+def _order_request(args: argparse.Namespace) -> OrderRequest:
+    """The order the arguments describe; CliError for a combination no exchange accepts."""
     symbol = parse_symbol(args.symbol)
     order_type = ORDER_TYPES[args.order_type] if args.order_type else None
     if args.price is None and order_type not in (None, OrderType.MARKET):
@@ -132,49 +169,111 @@ async def _place(exchange: SupportsTrading, args: argparse.Namespace) -> int:
     if args.price is not None:
         if args.quantity is None:
             raise CliError("a limit order needs QUANTITY")
-        order = await exchange.place_limit_order(
+        if args.quote_quantity is not None:
+            raise CliError("--quote-quantity is for market orders only")
+        return OrderRequest(
             symbol,
             args.side,
+            order_type or OrderType.LIMIT,
             args.quantity,
             args.price,
-            order_type=order_type or OrderType.LIMIT,
             client_order_id=args.client_id,
+        )
+    if (args.quantity is None) == (args.quote_quantity is None):
+        raise CliError("a market order needs exactly one of QUANTITY or --quote-quantity")
+    return OrderRequest(
+        symbol,
+        args.side,
+        OrderType.MARKET,
+        args.quantity,
+        None,
+        args.quote_quantity,
+        client_order_id=args.client_id,
+    )
+
+
+def describe_request(request: OrderRequest) -> str:
+    """``BUY 0.001 BTC/USDT LIMIT @ 50000`` / ``SELL 0.5 ETH/USDT MARKET`` / ``BUY 100 USDT of ...``."""
+    if request.quantity is not None:
+        amount = f"{request.quantity} {request.symbol.base}"
+    else:
+        amount = f"{request.quote_quantity} {request.symbol.quote} of {request.symbol.base}"
+    price = f" @ {request.price}" if request.price is not None else ""
+    return f"{request.side.value} {amount} on {request.symbol} {request.order_type.value}{price}"
+
+
+def _confirmed(target: Target, args: argparse.Namespace, action: str) -> bool:
+    """True on a simulator, with --yes, or when the user answers yes on PRODUCTION."""
+    if target.label == "SIMULATOR" or args.yes:
+        return True
+    return confirm(f"{action} on {target.exchange} {target.label} (real money)?")
+
+
+async def _place(target: Target, args: argparse.Namespace) -> int:
+    request = _order_request(args)
+    exchange: SupportsTrading = _require(await target.private(), SupportsTrading, "trading")
+    if args.dry_run:
+        tester: SupportsTestOrder = _require(exchange, SupportsTestOrder, "test orders (--dry-run)")
+        await tester.test_order(request)
+        if args.json:
+            print_json(target.exchange, target.environment_name, {"dry_run": True, "request": request})
+        else:
+            print(f"{target.banner}  DRY RUN: {describe_request(request)} passed the exchange's order test")
+            print("nothing was placed")
+        return 0
+    if not _confirmed(target, args, f"Place {describe_request(request)}"):
+        print("exchanges: declined, nothing was placed", file=sys.stderr)
+        return EXIT_DECLINED
+    if request.order_type is OrderType.MARKET:
+        order = await exchange.place_market_order(
+            request.symbol,
+            request.side,
+            request.quantity,
+            quote_quantity=request.quote_quantity,
+            client_order_id=request.client_order_id,
         )
     else:
-        if (args.quantity is None) == (args.quote_quantity is None):
-            raise CliError("a market order needs exactly one of QUANTITY or --quote-quantity")
-        order = await exchange.place_market_order(
-            symbol,
-            args.side,
-            args.quantity,
-            quote_quantity=args.quote_quantity,
-            client_order_id=args.client_id,
+        assert request.quantity is not None
+        assert request.price is not None
+        order = await exchange.place_limit_order(
+            request.symbol,
+            request.side,
+            request.quantity,
+            request.price,
+            order_type=request.order_type,
+            client_order_id=request.client_order_id,
         )
-    print("\n".join(render_orders([order])))
+    # The placement answer may predate the fill (MEXC's carries no status): show the order as it is now.
+    order = await exchange.get_order_status(request.symbol, order.order_id)
+    _show_orders(target, args, [order], "order placed")
     return 0
 
 
-async def _cancel(exchange: SupportsTrading, args: argparse.Namespace) -> int:
+async def _cancel(target: Target, args: argparse.Namespace) -> int:
     symbol = parse_symbol(args.symbol)
+    if not args.all and not args.order_id:
+        raise CliError("give an ORDER_ID or --all")
+    what = f"Cancel every open order of {symbol}" if args.all else f"Cancel order {args.order_id} of {symbol}"
+    exchange: SupportsTrading = _require(await target.private(), SupportsTrading, "trading")
+    if not _confirmed(target, args, what):
+        print("exchanges: declined, nothing was cancelled", file=sys.stderr)
+        return EXIT_DECLINED
     if args.all:
         orders = await exchange.cancel_all_orders(symbol)
-    elif args.order_id:
-        orders = [await exchange.cancel_order(symbol, args.order_id)]
     else:
-        raise CliError("give an ORDER_ID or --all")
-    print("\n".join(render_orders(orders)))
+        orders = [await exchange.cancel_order(symbol, args.order_id)]
+    _show_orders(target, args, orders, "canceled")
     return 0
 
 
 async def _order(args: argparse.Namespace) -> int:
-    action: Callable[[SupportsTrading, argparse.Namespace], Any] = (
-        _place if args.action == "place" else _cancel
-    )
+    action: Callable[[Target, argparse.Namespace], Any] = _place if args.action == "place" else _cancel
     parse_symbol(args.symbol)  # a malformed symbol fails before any connection
+    if args.action == "place":
+        _order_request(args)  # so does an impossible combination of options
 
     async def body(target: Target) -> int:
-        exchange: SupportsTrading = _require(await target.private(), SupportsTrading, "trading")
-        result: int = await action(exchange, args)
+        result: int = await action(target, args)
         return result
 
     return await run_guarded(args, body, private=True)
@@ -189,7 +288,7 @@ COMMANDS = [
     ),
     CliCommand(
         name="orders",
-        help="open (or --history) orders of one symbol",
+        help="open orders (all symbols, or one), or --history of one symbol",
         run=_orders,
         configure=_configure_orders,
     ),

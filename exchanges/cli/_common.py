@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from exchanges.cli._output import environment_label
 from exchanges.config import Credentials
 from exchanges.errors import (
     AuthenticationError,
@@ -98,6 +99,26 @@ class Target:
     credentials: Credentials | None = None
     description: str = ""
     opened: list[PublicExchange | PrivateExchange] = attrs.field(factory=list)
+
+    @property
+    def environment_name(self) -> str:
+        """The config's environment (``production``, ``sim``...) the exchanges are created with."""
+        try:
+            return self.factory.get_config(
+                self.exchange, environment=self.environment, overrides=self.overrides
+            ).environment
+        except ExchangeError:
+            return self.environment or "production"
+
+    @property
+    def label(self) -> str:
+        """``SIMULATOR`` / ``PRODUCTION`` (shown on every screen and order command)."""
+        return environment_label(self.environment_name)
+
+    @property
+    def banner(self) -> str:
+        """``mexc_spot · SIMULATOR`` for the first line of a screen."""
+        return f"{self.exchange} · {self.label}"
 
     @property
     def rest_url(self) -> str:

@@ -5,21 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 
 from exchanges.cli._command import CliCommand
+from exchanges.cli._console import format_table
 from exchanges.plugins import ExchangesPluginManager
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain aligned text table."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
-    lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *rows)
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         for spec in registry.specs()
     ]
     if rows:
-        print(format_table(("NAME", "TITLE", "PUBLIC", "PRIVATE", "ENVIRONMENTS"), rows))
+        print(format_table(("NAME", "TITLE", "PUBLIC", "PRIVATE", "ENVIRONMENTS"), rows, wrap=True))
     else:
         print("No exchanges installed.")
     if manager.disabled:

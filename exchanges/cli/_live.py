@@ -14,22 +14,56 @@ import signal
 from collections.abc import Iterator
 
 from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
+from exchanges.cli._console import terminal_size
 from exchanges.cli._render import Screen, render_book, render_ticker, render_trades
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
-from exchanges.models import BookState, OrderBook, Symbol, Ticker, Trade
+from exchanges.models import BookState, ConnectionState, OrderBook, Symbol, Ticker, Trade
 
 REFRESH_SECONDS = 0.25
+FIXED_LINES = 9
+"""Lines of a frame besides book and trade rows: title, status, ticker, two headings, two table
+headers with their rules... (so depth + trades + FIXED_LINES fits the terminal, 24 lines at least)."""
+
+
+def connection_text(exchange: object) -> str:
+    """CONNECTED / RECONNECTING / CLOSED... from what the exchange exposes (``connection_state()`` or
+    ``streams_connected``); ``-`` when it says nothing."""
+    state = getattr(exchange, "connection_state", None)
+    if callable(state):
+        state = state()
+    if isinstance(state, ConnectionState):
+        return state.value
+    connected = getattr(exchange, "streams_connected", None)
+    if connected is True:
+        return ConnectionState.CONNECTED.value
+    if connected is False:
+        return ConnectionState.RECONNECTING.value
+    return "-"
+
+
+def fit_rows(depth: int, trades: int, lines: int) -> tuple[int, int]:
+    """Book depth and trade rows that fit ``lines`` terminal lines (at least 3 of each)."""
+    room = max(lines - FIXED_LINES, 6)
+    book_rows = max(3, min(depth, room // 2))
+    return book_rows, max(3, min(trades, room - book_rows))
 
 
 class MarketView:
     """Streams one symbol into memory and renders it as text frames."""
 
     def __init__(
-        self, exchange: PublicExchange, symbol: Symbol, *, depth: int = 10, trades: int = 10
+        self,
+        exchange: PublicExchange,
+        symbol: Symbol,
+        *,
+        depth: int = 10,
+        trades: int = 10,
+        lines: int | None = None,
     ) -> None:
         self.exchange = exchange
         self.symbol = symbol
+        depth, trades = fit_rows(depth, trades, lines if lines is not None else terminal_size()[1])
         self.depth = depth
         self.trades: collections.deque[Trade] = collections.deque(maxlen=max(trades, 1) * 5)
         self.trade_rows = trades
@@ -74,10 +108,17 @@ class MarketView:
             return exchange.get_local_orderbook(self.symbol, self.depth), state
         return self.rest_book, None
 
+    def status(self) -> str:
+        """``stream CONNECTED  book LIVE  Ctrl-C to quit``."""
+        _, state = self.book()
+        book = state.value if state is not None else "REST"
+        return f"stream {connection_text(self.exchange)}  book {book}  Ctrl-C to quit"
+
     def frame(self, title: str = "") -> list[str]:
-        """The current view as text lines."""
+        """The current view as text lines (title, status, book, ticker, trades)."""
         book, state = self.book()
         lines = [title] if title else []
+        lines.append(self.status())
         if book is None:
             lines.append(f"ORDER BOOK {self.symbol} (loading)")
         elif state is BookState.STALE:
@@ -94,9 +135,7 @@ class MarketView:
                     size_decimals=self.size_decimals,
                 )
             )
-        lines.append("")
         lines.extend(render_ticker(self.ticker, price_decimals=self.price_decimals))
-        lines.append("")
         lines.extend(
             render_trades(
                 list(self.trades),

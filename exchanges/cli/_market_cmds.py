@@ -16,6 +16,7 @@ import asyncio
 from exchanges.cli._command import CliCommand
 from exchanges.cli._common import Target, add_target_options, parse_symbol, run_guarded
 from exchanges.cli._live import MarketView, stop_on_signals
+from exchanges.cli._output import add_json_option, print_json
 from exchanges.cli._render import Screen, fmt_num, format_table, render_book, render_ticker
 
 
@@ -44,15 +45,15 @@ async def _watch(args: argparse.Namespace) -> int:
     symbol = parse_symbol(args.symbol)
 
     async def body(target: Target) -> int:
-        screen = Screen()
-        if target.description:
-            screen.say(f"Using {target.description}")
-        public = await target.public([symbol])
-        view = MarketView(public, symbol, depth=args.depth)
-        await view.start()
-        stop = asyncio.Event()
-        with stop_on_signals(stop):
-            await view.run(screen, duration=args.duration, title=f"{target.exchange}  {symbol}", stop=stop)
+        with Screen() as screen:
+            if target.description:
+                screen.say(f"Using {target.description}")
+            public = await target.public([symbol])
+            view = MarketView(public, symbol, depth=args.depth)
+            await view.start()
+            stop = asyncio.Event()
+            with stop_on_signals(stop):
+                await view.run(screen, duration=args.duration, title=f"{target.banner}  {symbol}", stop=stop)
         return 0
 
     return await run_guarded(args, body)
@@ -61,6 +62,12 @@ async def _watch(args: argparse.Namespace) -> int:
 def _configure_book(parser: argparse.ArgumentParser) -> None:
     add_target_options(parser)
     parser.add_argument("--depth", type=int, default=10, help="levels per side (default 10)")
+    add_json_option(parser)
+
+
+def _configure_ticker(parser: argparse.ArgumentParser) -> None:
+    add_target_options(parser)
+    add_json_option(parser)
 
 
 async def _book(args: argparse.Namespace) -> int:
@@ -70,6 +77,11 @@ async def _book(args: argparse.Namespace) -> int:
         public = await target.public([symbol])
         info = (await public.get_symbols_info()).get(symbol)
         book = await public.get_orderbook(symbol, max(args.depth, 1))
+        if args.json:
+            trimmed = book._replace(bids=book.bids[: args.depth], asks=book.asks[: args.depth])
+            print_json(target.exchange, target.environment_name, trimmed)
+            return 0
+        print(target.banner)
         lines = render_book(
             book,
             args.depth,
@@ -91,12 +103,16 @@ async def _ticker(args: argparse.Namespace) -> int:
         decimals = info.quote_precision if info else None
         ticker = await public.get_ticker(symbol)
         best = await public.get_book_ticker(symbol)
+        if args.json:
+            print_json(target.exchange, target.environment_name, {"ticker": ticker, "book_ticker": best})
+            return 0
+        print(target.banner)
         print("\n".join(render_ticker(ticker, price_decimals=decimals)))
         rows = [
             ("best bid", fmt_num(best.bid_price, decimals), fmt_num(best.bid_quantity)),
             ("best ask", fmt_num(best.ask_price, decimals), fmt_num(best.ask_quantity)),
         ]
-        print(format_table(("", "PRICE", "QTY"), rows))
+        print(format_table(("", "PRICE", "QTY"), rows, numeric_from=1))
         return 0
 
     return await run_guarded(args, body)
@@ -114,6 +130,6 @@ COMMANDS = [
         name="ticker",
         help="24 h statistics and best bid/ask of one symbol",
         run=_ticker,
-        configure=add_target_options,
+        configure=_configure_ticker,
     ),
 ]

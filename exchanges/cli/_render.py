@@ -1,8 +1,9 @@
 """Text rendering for the CLI: tables, order books, trades, tickers, orders, and a redrawing screen.
 
-Plain functions returning lines, so every command (and plugins' commands such as ``exchanges demo``)
-shows records the same way. :class:`Screen` redraws in place with ANSI codes on a terminal and
-prints plain, separated frames (at a lower rate) when stdout is a pipe or a file.
+Plain functions returning lines (tables drawn by rich, see :mod:`exchanges.cli._console`), so every
+command (and plugins' commands such as ``exchanges demo``) shows records the same way.
+:class:`Screen` redraws in place with :class:`rich.live.Live` on a terminal and prints plain,
+separated frames (at a lower rate) when stdout is a pipe or a file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from exchanges.cli._list_cmd import format_table
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from exchanges.cli._console import MAX_WIDTH, format_table
 from exchanges.models import AssetBalance, AssetName, BookState, Fill, Order, OrderBook, Ticker, Trade
 
 __all__ = [
@@ -27,8 +32,6 @@ __all__ = [
     "render_ticker",
     "render_trades",
 ]
-
-_CLEAR = "\x1b[H\x1b[2J"
 
 
 def fmt_num(value: float | Decimal | None, decimals: int | None = None) -> str:
@@ -74,7 +77,9 @@ def render_book(
                 fmt_num(ask.size, size_decimals) if ask else "",
             )
         )
-    table = format_table(("BID SIZE", "BID", "ASK", "ASK SIZE"), rows) if rows else "(empty book)"
+    table = (
+        format_table(("BID SIZE", "BID", "ASK", "ASK SIZE"), rows, numeric_from=0) if rows else "(empty book)"
+    )
     return [header, *table.splitlines()]
 
 
@@ -98,7 +103,10 @@ def render_trades(
         )
         for trade in newest
     ]
-    return ["RECENT TRADES", *format_table(("TIME", "SIDE", "PRICE", "QTY"), rows).splitlines()]
+    return [
+        "RECENT TRADES",
+        *format_table(("TIME", "SIDE", "PRICE", "QTY"), rows, numeric_from=2).splitlines(),
+    ]
 
 
 def render_ticker(ticker: Ticker | None, *, price_decimals: int | None = None) -> list[str]:
@@ -112,24 +120,43 @@ def render_ticker(ticker: Ticker | None, *, price_decimals: int | None = None) -
     ]
 
 
+SHORT_NAMES = {
+    "IMMEDIATE_OR_CANCEL": "IOC",
+    "FILL_OR_KILL": "FOK",
+    "PARTIALLY_FILLED": "PART_FILLED",
+    "PARTIALLY_CANCELED": "PART_CANCELED",
+}
+"""Order types and statuses shortened in tables so a row fits 80 columns (JSON keeps full names)."""
+
+
+def _short(value: str) -> str:
+    return SHORT_NAMES.get(value, value)
+
+
 def render_orders(orders: Iterable[Order]) -> list[str]:
-    rows = [
-        (
-            order.order_id,
-            str(order.symbol),
-            order.side.value,
-            order.order_type.value,
-            fmt_num(order.price),
-            fmt_num(order.quantity),
-            fmt_num(order.filled_quantity),
-            order.status.value,
-        )
-        for order in orders
-    ]
-    if not rows:
+    """Orders grouped by symbol (a heading line per symbol), one compact row each."""
+    by_symbol: dict[str, list[Order]] = {}
+    for order in orders:
+        by_symbol.setdefault(str(order.symbol), []).append(order)
+    if not by_symbol:
         return ["(no orders)"]
-    headers = ("ORDER ID", "SYMBOL", "SIDE", "TYPE", "PRICE", "QTY", "FILLED", "STATUS")
-    return format_table(headers, rows).splitlines()
+    headers = ("ORDER ID", "SIDE", "TYPE", "PRICE", "FILLED/QTY", "STATUS")
+    lines: list[str] = []
+    for symbol in sorted(by_symbol):
+        rows = [
+            (
+                order.order_id,
+                order.side.value,
+                _short(order.order_type.value),
+                fmt_num(order.price),
+                f"{fmt_num(order.filled_quantity)}/{fmt_num(order.quantity)}",
+                _short(order.status.value),
+            )
+            for order in by_symbol[symbol]
+        ]
+        lines.append(symbol)
+        lines.extend(format_table(headers, rows, compact=True).splitlines())
+    return lines
 
 
 def render_fills(fills: Iterable[Fill]) -> list[str]:
@@ -146,7 +173,7 @@ def render_fills(fills: Iterable[Fill]) -> list[str]:
     ]
     if not rows:
         return ["(no fills)"]
-    return format_table(("ORDER ID", "SIDE", "PRICE", "QTY", "FEE", "ROLE"), rows).splitlines()
+    return format_table(("ORDER ID", "SIDE", "PRICE", "QTY", "FEE", "ROLE"), rows, wrap=True).splitlines()
 
 
 def render_balances(
@@ -168,7 +195,7 @@ def render_balances(
     if not rows:
         return ["(no balances)"]
     headers = ["ASSET", "FREE", "LOCKED", "TOTAL"] + (["CHANGE"] if before is not None else [])
-    return format_table(headers, rows).splitlines()
+    return format_table(headers, rows, numeric_from=1).splitlines()
 
 
 def render_metrics(metrics: Mapping[str, Any], keys: Sequence[str]) -> list[str]:
@@ -187,10 +214,11 @@ def render_metrics(metrics: Mapping[str, Any], keys: Sequence[str]) -> list[str]
 
 
 class Screen:
-    """Draws frames: in place on a terminal, as separated plain blocks otherwise.
+    """Draws frames: in place on a terminal (rich ``Live``), as separated plain blocks otherwise.
 
     ``plain_interval`` limits how often a plain frame is printed (pipes and log files do not want
-    ten frames a second); ``force=True`` prints regardless (e.g. the final frame).
+    ten frames a second); ``force=True`` prints regardless (e.g. the final frame). Call
+    :meth:`close` (or use ``with``) to leave the live display.
     """
 
     def __init__(self, stream: TextIO | None = None, *, plain_interval: float = 1.0) -> None:
@@ -199,22 +227,45 @@ class Screen:
         self.interactive = bool(isatty and isatty())
         self.plain_interval = plain_interval
         self._last_plain = float("-inf")
+        self._live: Live | None = None
         self.frames = 0
 
+    def _live_display(self) -> Live:
+        if self._live is None:
+            console = Console(file=self.stream, highlight=False, emoji=False)
+            self._live = Live(console=console, auto_refresh=False, transient=False)
+            self._live.start()
+        return self._live
+
     def draw(self, lines: Sequence[str], *, force: bool = False) -> None:
-        text = "\n".join(lines)
+        text = "\n".join(line[:MAX_WIDTH] for line in lines)
         if self.interactive:
-            self.stream.write(_CLEAR + text + "\n")
+            self._live_display().update(Text(text), refresh=True)
         else:
             now = time.monotonic()
             if not force and now - self._last_plain < self.plain_interval:
                 return
             self._last_plain = now
             self.stream.write(f"--- frame {self.frames + 1} ---\n{text}\n")
+            self.stream.flush()
         self.frames += 1
-        self.stream.flush()
 
     def say(self, *lines: str) -> None:
         """Print ordinary lines (no redraw)."""
+        if self._live is not None:
+            self._live.console.print("\n".join(lines), highlight=False)
+            return
         self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        """Leave the live display (the last frame stays on screen). Idempotent."""
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()
+
+    def __enter__(self) -> Screen:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -126,7 +126,11 @@ async def _trade(public: PublicExchange, private: PrivateExchange, screen: Scree
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    screen = Screen()
+    with Screen() as screen:
+        return await _tour(args, screen)
+
+
+async def _tour(args: argparse.Namespace, screen: Screen) -> int:
     manager = args.plugin_manager if isinstance(args.plugin_manager, ExchangesPluginManager) else None
     screen.say("Starting the MEXC simulator (a local MEXC spot exchange with a moving market)...")
     async with mexc_simulator(seed=args.seed, market_rate=DEMO_MARKET_RATE) as session:
@@ -150,7 +154,7 @@ async def _demo(args: argparse.Namespace) -> int:
             stop = asyncio.Event()
             with stop_on_signals(stop):
                 await view.run(
-                    screen, duration=max(args.duration, 0.0), title=f"{NAME} (simulator)  {SYMBOL}", stop=stop
+                    screen, duration=max(args.duration, 0.0), title=f"{NAME} · SIMULATOR  {SYMBOL}", stop=stop
                 )
             if stop.is_set():
                 screen.say("interrupted")
