@@ -18,7 +18,7 @@ from exchanges.cli._console import terminal_size
 from exchanges.cli._render import Screen, render_book, render_ticker, render_trades
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
-from exchanges.models import BookState, ConnectionState, OrderBook, Symbol, Ticker, Trade
+from exchanges.models import BookState, OrderBook, Symbol, Ticker, Trade
 
 REFRESH_SECONDS = 0.25
 FIXED_LINES = 9
@@ -27,19 +27,18 @@ headers with their rules... (so depth + trades + FIXED_LINES fits the terminal, 
 
 
 def connection_text(exchange: object) -> str:
-    """CONNECTED / RECONNECTING / CLOSED... from what the exchange exposes (``connection_state()`` or
-    ``streams_connected``); ``-`` when it says nothing."""
-    state = getattr(exchange, "connection_state", None)
-    if callable(state):
-        state = state()
-    if isinstance(state, ConnectionState):
-        return state.value
-    connected = getattr(exchange, "streams_connected", None)
-    if connected is True:
-        return ConnectionState.CONNECTED.value
-    if connected is False:
-        return ConnectionState.RECONNECTING.value
-    return "-"
+    """The worst stream connection state (RECONNECTING / FAILED / CLOSED / CONNECTED) from the
+    exchange's ``stream_status()`` (``{"connections": {name: state}}``); ``-`` without streams."""
+    status = getattr(exchange, "stream_status", None)
+    if not callable(status):
+        return "-"
+    states = set(dict(status().get("connections", {})).values())
+    if not states:
+        return "-"
+    for worst in ("FAILED", "RECONNECTING", "CONNECTING", "CLOSED"):
+        if worst in states:
+            return worst
+    return "CONNECTED" if states == {"CONNECTED"} else sorted(states)[0]
 
 
 def fit_rows(depth: int, trades: int, lines: int) -> tuple[int, int]:

@@ -520,14 +520,6 @@ class MexcCompositePublicExchange(PublicExchange):
             or self._kline_symbols
         )
 
-    @property
-    def streams_connected(self) -> bool | None:
-        """True while every stream connection is up, False while one is (re)connecting, None when no
-        stream runs (what ``exchanges watch`` shows as CONNECTED / RECONNECTING)."""
-        if self._ws is None or not self._ws.connections:
-            return None
-        return self._ws.is_connected()
-
     def get_performance_metrics(self) -> dict[str, Any]:
         """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus ``details``."""
         data = spec_metrics(self.metrics, symbol_cache_hit_rate=self.symbol_mapper.cache_hit_rate)
