@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -105,6 +106,7 @@ class MexcSimulator:
             ),
         )
         self.faults.on_drop_connections = self.ws.drop_all
+        self.faults.on_capture_depth = functools.partial(rest_public.depth_answer, self)
         self.faults.on_expire_listen_key = self._expire_listen_key
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []

@@ -14,6 +14,9 @@ Every fault is one-shot or counted, so a test states exactly what goes wrong and
     sim.faults.repeat_deals_on_subscribe(1)    # a (re)subscribed aggre.deals channel gets its last push again
     sim.faults.drop_connections()          # abort every WebSocket (no close frame)
     sim.faults.delay_pushes(0.5)           # every push leaves 0.5 s late (0 to stop)
+    sim.faults.stale_snapshot("BTCUSDT")   # next GET /depth answers the book as it is NOW (later: old)
+    sim.faults.delay_snapshots(1.0)        # next GET /depth is taken at once, answered 1 s later
+    sim.faults.drop_depth_push("BTCUSDT")  # next aggre.depth push is lost (its changes never sent)
     sim.faults.expire_listen_key(key)      # key invalid now; its private sockets are closed
 """
 
@@ -53,6 +56,12 @@ class Faults:
         self.skip_depth: dict[str, int] = {}
         self.repeat_depth: dict[str, int] = {}
         self.repeat_deals = 0
+        self.stale_depth: dict[str, tuple[int, object]] = {}
+        """symbol -> (answers left, the depth answer captured when the fault was armed)."""
+        self.snapshot_delay = 0.0
+        self.delayed_snapshots = 0
+        self.drop_depth: dict[str, int] = {}
+        self.on_capture_depth: Callable[[str], object] | None = None
         self.on_drop_connections: Callable[[], None] | None = None
         self.on_expire_listen_key: Callable[[str], None] | None = None
 
@@ -123,6 +132,50 @@ class Faults:
             return -1
         return 0
 
+    def stale_snapshot(self, symbol: str, count: int = 1) -> None:
+        """Capture ``symbol``'s REST depth answer now and serve it to the next ``count`` depth
+        requests: by then the market has moved, so the snapshot is older than the pushes a client
+        has buffered (as a lagging cache in front of MEXC's REST API would answer)."""
+        if self.on_capture_depth is None:
+            raise RuntimeError("stale_snapshot needs a running simulator")
+        key = symbol.upper()
+        self.stale_depth[key] = (count, self.on_capture_depth(key))
+
+    def take_stale_snapshot(self, symbol: str) -> object | None:
+        """The captured depth answer for this request, or None (consumes one)."""
+        left, answer = self.stale_depth.get(symbol, (0, None))
+        if left <= 0:
+            return None
+        if left == 1:
+            del self.stale_depth[symbol]
+        else:
+            self.stale_depth[symbol] = (left - 1, answer)
+        return answer
+
+    def delay_snapshots(self, seconds: float, count: int = 1) -> None:
+        """The next ``count`` REST depth answers are taken when the request arrives and sent
+        ``seconds`` later (the pushes of that time reach the client first)."""
+        self.snapshot_delay = max(0.0, seconds)
+        self.delayed_snapshots = count
+
+    def take_snapshot_delay(self) -> float:
+        """Seconds to hold this depth answer (consumes one)."""
+        if self.delayed_snapshots <= 0:
+            return 0.0
+        self.delayed_snapshots -= 1
+        return self.snapshot_delay
+
+    def drop_depth_push(self, symbol: str, count: int = 1) -> None:
+        """The next ``count`` aggre.depth pushes of ``symbol`` are lost: their changes are never sent
+        and the next push's fromVersion shows the hole (a lost packet the client must notice)."""
+        self.drop_depth[symbol.upper()] = self.drop_depth.get(symbol.upper(), 0) + count
+
+    def take_depth_drop(self, symbol: str) -> bool:
+        if self.drop_depth.get(symbol, 0) > 0:
+            self.drop_depth[symbol] -= 1
+            return True
+        return False
+
     def repeat_deals_on_subscribe(self, pushes: int = 1) -> None:
         """From now on, a connection that subscribes an aggre.deals channel first receives the last
         ``pushes`` pushes of that channel again (at most 8), as MEXC may repeat trades on a reconnected
@@ -151,4 +204,7 @@ class Faults:
         self.push_delay = 0.0
         self.skip_depth.clear()
         self.repeat_depth.clear()
+        self.stale_depth.clear()
+        self.delayed_snapshots = 0
+        self.drop_depth.clear()
         self.repeat_deals = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -61,12 +62,23 @@ async def depth(ctx: Ctx) -> Any:
     """Book snapshot; ``lastUpdateId`` is the book version (integer) used by aggre.depth pushes."""
     symbol = ctx.symbol()
     limit = ctx.int_param("limit", 100, 1, 5000)
-    bids, asks, version = ctx.sim.engine.book_levels(symbol, limit)
+    faults = ctx.sim.faults
+    stale = faults.take_stale_snapshot(symbol)
+    answer = stale if stale is not None else depth_answer(ctx.sim, symbol, limit)
+    delay = faults.take_snapshot_delay()
+    if delay:
+        await asyncio.sleep(delay)
+    return answer
+
+
+def depth_answer(sim: Any, symbol: str, limit: int | None = 5000) -> dict[str, Any]:
+    """The /api/v3/depth body for ``symbol`` now (also what the stale-snapshot fault captures)."""
+    bids, asks, version = sim.engine.book_levels(symbol, limit)
     return {
         "lastUpdateId": version,
         "bids": [[fmt(p), fmt(q)] for p, q in bids],
         "asks": [[fmt(p), fmt(q)] for p, q in asks],
-        "timestamp": ctx.sim.now_ms(),
+        "timestamp": sim.now_ms(),
     }
 
 

@@ -179,6 +179,8 @@ class Streams(EngineListener):
             from_v -= 1
         to_v = max(to_v, from_v)
         state.next_from = to_v + 1
+        if self.sim.faults.take_depth_drop(symbol):
+            return  # lost: these changes never reach the client
         frame = pushes.aggre_depth(
             state.channel,
             symbol,
