@@ -2,9 +2,10 @@
 
 Each item is validated locally first; an invalid item becomes a failed :class:`BatchResult` and is not
 sent. MEXC answers one item per input, in order: ``{"symbol","orderId","orderListId"(,"newClientOrderId")}``
-or ``{"newClientOrderId","code","msg"}``. If the whole answer is lost, every sent item is reconciled by
-its client order id (found -> its order; not found after the settle time -> OrderNotPlaced; else
-OrderOutcomeUnknown), exactly like a single order. Nothing is ever sent twice.
+or ``{"newClientOrderId","code","msg"}``. If the whole answer is lost or unusable, every sent item is
+reconciled by its client order id (found -> its order; not found after the settle point of the signed
+request -> OrderNotPlaced; else OrderOutcomeUnknown), exactly like a single order; so is an item the
+answer lacks or cannot describe as an order. Nothing is ever sent twice.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class BatchClient(Protocol):
 
 
 logger = logging.getLogger("exchanges.mexc.rest.batch")
+
+BATCH_SOURCE = "POST /api/v3/batchOrders"
 
 
 def _echo(prepared: PreparedOrder) -> dict[str, Any]:
@@ -111,18 +114,34 @@ async def place_batch(client: BatchClient, requests: Sequence[OrderRequest]) -> 
             logger.warning(
                 "MEXC batch of %d: outcome unknown (%s); reconciling", len(sent), type(unknown).__name__
             )
-            signed_at = trace.signed_at if trace.signed_at is not None else asyncio.get_running_loop().time()
-            found = await asyncio.gather(
-                *(_reconcile_item(client, p, signed_at, unknown) for _, p in sent), return_exceptions=False
-            )
-            for (index, prepared), result in zip(sent, found, strict=True):
-                results[index] = BatchResult(requests[index], prepared.client_order_id, **result)
+            await _reconcile_items(client, requests, sent, trace, unknown, results)
         else:
-            _match_answers(client, requests, sent, data, results)
+            unclear = _match_answers(client, requests, sent, data, results)
+            if unclear:
+                cause = ProtocolError(
+                    f"{len(unclear)} item(s) missing from or unusable in the answer", source=BATCH_SOURCE
+                )
+                logger.warning("MEXC batch: %s; reconciling them", cause.reason)
+                await _reconcile_items(client, requests, unclear, trace, cause, results)
     final = [r for r in results if r is not None]
     placed = sum(1 for r in final if r.ok)
     logger.info("MEXC batch %s: %d placed, %d failed", symbol, placed, len(final) - placed)
     return final
+
+
+async def _reconcile_items(
+    client: BatchClient,
+    requests: Sequence[OrderRequest],
+    items: list[tuple[int, PreparedOrder]],
+    trace: SendTrace,
+    cause: BaseException,
+    results: list[BatchResult | None],
+) -> None:
+    """Reconcile ``items`` by client order id, from the settle point of the request actually signed."""
+    signed_at = trace.signed_at if trace.signed_at is not None else asyncio.get_running_loop().time()
+    found = await asyncio.gather(*(_reconcile_item(client, p, signed_at, cause) for _, p in items))
+    for (index, prepared), result in zip(items, found, strict=True):
+        results[index] = BatchResult(requests[index], prepared.client_order_id, **result)
 
 
 async def _reconcile_item(
@@ -151,7 +170,10 @@ def _match_answers(
     sent: list[tuple[int, PreparedOrder]],
     data: Any,
     results: list[BatchResult | None],
-) -> None:
+) -> list[tuple[int, PreparedOrder]]:
+    """Fill ``results`` from the answer's items; returns the sent orders the answer does not settle
+    (no item, or an item that is not a usable order nor a stated refusal): they must be reconciled."""
+    unclear: list[tuple[int, PreparedOrder]] = []
     items: list[Mapping[str, Any]] = (
         [i for i in data if isinstance(i, Mapping)] if isinstance(data, list) else []
     )
@@ -160,21 +182,23 @@ def _match_answers(
         cid = prepared.client_order_id
         item = by_cid.get(cid) or (items[position] if position < len(items) else None)
         if item is None:
-            error: ExchangeError = OrderOutcomeUnknown(
-                f"MEXC batch answer has no item for {cid}; check open orders",
-                symbol=prepared.symbol,
-                client_order_id=cid,
-                exchange=c.EXCHANGE_NAME,
-            )
-            results[index] = BatchResult(requests[index], cid, error=error)
+            unclear.append((index, prepared))
             continue
         if item.get("orderId") in (None, ""):
             code = code_opt(item.get("code"))
+            if code is None:  # neither an order nor a refusal MEXC stated: not proof of anything
+                unclear.append((index, prepared))
+                continue
             error = client.signed.classifier.from_code(code, str(item.get("msg", "")), where="batch item")
             logger.error("MEXC batch order failed: %s: %s", describe(prepared), error)
             results[index] = BatchResult(requests[index], cid, error=error)
             continue
-        order = parse_order_mapping({**_echo(prepared), **item}, prepared.symbol, "POST /api/v3/batchOrders")
+        try:
+            order = parse_order_mapping({**_echo(prepared), **item}, prepared.symbol, BATCH_SOURCE)
+        except ProtocolError:
+            unclear.append((index, prepared))
+            continue
         if logger.isEnabledFor(logging.INFO):  # describe() formats Decimals: skip it when INFO is off
             logger.info("MEXC batch order placed: %s -> order_id=%s", describe(prepared), order.order_id)
         results[index] = BatchResult(requests[index], cid, order=order)
+    return unclear

@@ -174,3 +174,24 @@ async def test_unusable_answer_is_a_protocol_error_not_an_order(private: MexcPri
     other = b'{"symbol":"BTCUSDT","orderId":"C02__9","side":"SELL","type":"LIMIT","price":"1","origQty":"1"}'
     with pytest.raises(ProtocolError):
         order_from_answer(other, prepared)
+
+
+@pytest.mark.parametrize(
+    "body", [b"{}", b"[]", b'[{"orderId":""}]', b"<html>"], ids=["obj", "empty", "item", "html"]
+)
+async def test_unusable_batch_answer_reconciles_every_item(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any, body: bytes
+) -> None:
+    """Breaks when ``_match_answers`` stops returning the items it cannot settle (they then end as
+    OrderOutcomeUnknown, or the whole call raises, while the orders rest on the book)."""
+    sim.faults.fail_next("POST", "/api/v3/batchOrders", "body", body=body)
+    requests = [
+        OrderRequest(BTC, Side.BUY, OrderType.LIMIT, "0.001", str(41000 + i), None, f"bat{i}")
+        for i in range(3)
+    ]
+    results = await asyncio.wait_for(private.place_batch_orders(requests), 15)
+    booked = {o.client_order_id: o.order_id for o in sim.engine.orders_of(account)}
+    assert len(booked) == 3
+    assert [r.order.order_id if r.order else r.error for r in results] == [
+        booked[f"bat{i}"] for i in range(3)
+    ]
