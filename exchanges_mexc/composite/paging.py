@@ -79,3 +79,24 @@ async def iter_windows(
         if not pending and next_start <= end_time:
             pending.append((next_start, min(end_time, next_start + window_ms - 1)))
             next_start = pending[0][1] + 1
+
+
+async def iter_history(
+    fetch: WindowFetch[T],
+    start_time: int | None,
+    end_time: int | None,
+    *,
+    now_ms: int,
+    max_back_ms: int,
+    limit: int,
+    key: Callable[[T], object],
+    timestamp: Callable[[T], int],
+) -> AsyncIterator[T]:
+    """:func:`iter_windows` over ``[start_time, end_time]``; defaults: up to ``now_ms``, from as far
+    back as the endpoint answers (``max_back_ms``), walked one day at a time."""
+    end = end_time if end_time is not None else now_ms
+    start = start_time if start_time is not None else end - max_back_ms + 1
+    async for item in iter_windows(
+        fetch, start, end, limit=limit, window_ms=DAY_MS, key=key, timestamp=timestamp
+    ):
+        yield item

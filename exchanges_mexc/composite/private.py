@@ -55,12 +55,7 @@ from exchanges_mexc.composite.health import check_private_parsing, probe_websock
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.open_orders import MAX_CANDIDATES_WARNING, open_order_candidates
 from exchanges_mexc.composite.orders import OrdersView
-from exchanges_mexc.composite.paging import (
-    DAY_MS,
-    MAX_ORDER_HISTORY_MS,
-    MAX_TRADE_HISTORY_MS,
-    iter_windows,
-)
+from exchanges_mexc.composite.paging import MAX_ORDER_HISTORY_MS, MAX_TRADE_HISTORY_MS, iter_history
 from exchanges_mexc.composite.wallet import MexcWallet
 from exchanges_mexc.constants import EXCHANGE_NAME, MAX_ALL_ORDERS_LIMIT, MAX_MY_TRADES_LIMIT
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
@@ -418,15 +413,17 @@ class MexcCompositePrivateExchange(PrivateExchange):
         key: Callable[[T], object],
         timestamp: Callable[[T], int],
     ) -> AsyncIterator[T]:
-        async def run() -> AsyncIterator[T]:
-            end = end_time if end_time is not None else self.rest.signed.clock.now_ms()
-            start = start_time if start_time is not None else end - max_back_ms + 1
-            async for item in iter_windows(
-                fetch, start, end, limit=limit, window_ms=DAY_MS, key=key, timestamp=timestamp
-            ):
-                yield item
-
-        return run()
+        now = self.rest.signed.clock.now_ms()
+        return iter_history(
+            fetch,
+            start_time,
+            end_time,
+            now_ms=now,
+            max_back_ms=max_back_ms,
+            limit=limit,
+            key=key,
+            timestamp=timestamp,
+        )
 
     async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
         self._require_open()

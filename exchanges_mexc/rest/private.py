@@ -106,6 +106,10 @@ class MexcPrivateSpotRest:
         if self._owns_public:
             await self.public.close()
 
+    def has_credentials(self) -> bool:
+        """True: this client always signs with an API key (the spec's check before private calls)."""
+        return True
+
     async def get_symbols_info(self) -> dict[Symbol, SymbolInfo]:
         return await self.public.get_exchange_info()
 
