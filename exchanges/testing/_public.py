@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -52,6 +52,31 @@ async def first_item(iterator: AsyncIterator[Any], seconds: float) -> Any:
         close = getattr(iterator, "aclose", None)
         if close is not None and inspect.iscoroutinefunction(close):
             await close()
+
+
+async def stream_round_trip(
+    start: Awaitable[None],
+    stop: Callable[..., Awaitable[None]],
+    items: Callable[[], AsyncIterator[Any]],
+    check: Callable[[Any], object],
+    symbol: Symbol,
+    wait_seconds: float | None,
+) -> None:
+    """Start a stream, check its first item within ``wait_seconds`` (None: do not wait for data),
+    stop the symbol, then stop everything again (stopping twice is harmless)."""
+    await start
+    try:
+        if wait_seconds is not None:
+            check(await first_item(items(), wait_seconds))
+    finally:
+        await stop([symbol])
+    await stop()
+
+
+def assert_valid_kline(kline: Any, symbol: Symbol) -> None:
+    assert isinstance(kline, Kline), f"iter_klines must yield Kline, got {type(kline).__name__}"
+    assert kline.symbol == symbol, f"kline is for {kline.symbol}, expected {symbol}"
+    assert kline.low <= kline.close <= kline.high, f"kline must satisfy low <= close <= high: {kline}"
 
 
 def spec_for(exchange: Any) -> ExchangeSpec:
@@ -230,14 +255,15 @@ class PublicExchangeConformance:
     ) -> None:
         if not isinstance(public_exchange, SupportsTradeStream):
             pytest.skip("no trade_stream capability")
-        await public_exchange.start_trades_stream([known_symbol])
-        try:
-            if expect_stream_data:
-                trade = await first_item(public_exchange.iter_trades(), stream_timeout)
-                assert_valid_trades([trade], known_symbol)
-        finally:
-            await public_exchange.stop_trades_stream([known_symbol])
-        await public_exchange.stop_trades_stream()
+        exchange = public_exchange
+        await stream_round_trip(
+            exchange.start_trades_stream([known_symbol]),
+            exchange.stop_trades_stream,
+            exchange.iter_trades,
+            lambda trade: assert_valid_trades([trade], known_symbol),
+            known_symbol,
+            stream_timeout if expect_stream_data else None,
+        )
 
     async def test_ticker_stream_lifecycle(
         self,
@@ -248,14 +274,15 @@ class PublicExchangeConformance:
     ) -> None:
         if not isinstance(public_exchange, SupportsTickerStream):
             pytest.skip("no ticker_stream capability")
-        await public_exchange.start_ticker_stream([known_symbol])
-        try:
-            if expect_stream_data:
-                ticker = await first_item(public_exchange.iter_tickers(), stream_timeout)
-                assert_valid_ticker(ticker, known_symbol)
-        finally:
-            await public_exchange.stop_ticker_stream([known_symbol])
-        await public_exchange.stop_ticker_stream()
+        exchange = public_exchange
+        await stream_round_trip(
+            exchange.start_ticker_stream([known_symbol]),
+            exchange.stop_ticker_stream,
+            exchange.iter_tickers,
+            lambda ticker: assert_valid_ticker(ticker, known_symbol),
+            known_symbol,
+            stream_timeout if expect_stream_data else None,
+        )
 
     async def test_book_ticker_stream_lifecycle(
         self,
@@ -266,14 +293,15 @@ class PublicExchangeConformance:
     ) -> None:
         if not isinstance(public_exchange, SupportsBookTickerStream):
             pytest.skip("no book_ticker_stream capability")
-        await public_exchange.start_book_ticker_stream([known_symbol])
-        try:
-            if expect_stream_data:
-                book = await first_item(public_exchange.iter_book_tickers(), stream_timeout)
-                assert_valid_book_ticker(book, known_symbol)
-        finally:
-            await public_exchange.stop_book_ticker_stream([known_symbol])
-        await public_exchange.stop_book_ticker_stream()
+        exchange = public_exchange
+        await stream_round_trip(
+            exchange.start_book_ticker_stream([known_symbol]),
+            exchange.stop_book_ticker_stream,
+            exchange.iter_book_tickers,
+            lambda book: assert_valid_book_ticker(book, known_symbol),
+            known_symbol,
+            stream_timeout if expect_stream_data else None,
+        )
 
     async def test_kline_stream_lifecycle(
         self,
@@ -284,18 +312,15 @@ class PublicExchangeConformance:
     ) -> None:
         if not isinstance(public_exchange, SupportsKlineStream):
             pytest.skip("no kline_stream capability")
-        await public_exchange.start_kline_stream([known_symbol], KlineInterval.MINUTE_1)
-        try:
-            if expect_stream_data:
-                kline = await first_item(public_exchange.iter_klines(), stream_timeout)
-                assert isinstance(kline, Kline), f"iter_klines must yield Kline, got {type(kline).__name__}"
-                assert kline.symbol == known_symbol, f"kline is for {kline.symbol}, expected {known_symbol}"
-                assert kline.low <= kline.close <= kline.high, (
-                    f"kline must satisfy low <= close <= high: {kline}"
-                )
-        finally:
-            await public_exchange.stop_kline_stream([known_symbol])
-        await public_exchange.stop_kline_stream()
+        exchange = public_exchange
+        await stream_round_trip(
+            exchange.start_kline_stream([known_symbol], KlineInterval.MINUTE_1),
+            exchange.stop_kline_stream,
+            exchange.iter_klines,
+            lambda kline: assert_valid_kline(kline, known_symbol),
+            known_symbol,
+            stream_timeout if expect_stream_data else None,
+        )
 
     # -- breadth -----------------------------------------------------------------------------------
 

@@ -7,12 +7,11 @@ process pointed at it with ``--env sim --set rest_url=...`` or ``EXCHANGES_MEXC_
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,42 +19,7 @@ import pytest_asyncio
 
 from exchanges_mexc.sim import MexcSimulator, SimAccount
 
-TIMEOUT = 60.0
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def __repr__(self) -> str:
-        return f"Result(code={self.code}, out={self.out[-800:]!r}, err={self.err[-800:]!r})"
-
-
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EXCHANGES_", "MEXC_"))}
-    env.update(extra or {})
-    return env
-
-
-async def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> Result:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "exchanges.cli",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=clean_env(env),
-        cwd=cwd,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return Result(process.returncode, out.decode(), err.decode())
+from .cli_runner import TIMEOUT, Result, clean_env, run_cli
 
 
 def assert_clean_failure(result: Result, *needles: str) -> None:
