@@ -5,8 +5,10 @@ it is declared dead; every book it feeds leaves LIVE at once (STALE), health rep
 a state-change event per book and per connection, and once the network is back the books go
 SYNCING, resync from a snapshot and equal the simulator's books again.
 
-The fault is real: a TCP relay between client and simulator that keeps both sockets open and
-forwards nothing (no FIN, no RST), so only the liveness deadline can notice.
+The fault is real: the chaos layer's TCP proxy (``exchanges.testing.chaos.TcpChaosProxy``) sits
+between client and simulator; ``go_silent`` stalls every open connection (both sockets stay open,
+nothing is forwarded, no FIN, no RST), so only the liveness deadline can notice, and stalls every
+new connection as well until ``heal`` (so the client cannot reconnect meanwhile).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PrivateStreamHandlers, PublicStreamHandlers
 from exchanges.models import BookState, BookStateChange, ConnectionState, ConnectionStateChange, Symbol
 from exchanges.strategies import ReconnectionPolicy
+from exchanges.testing.chaos import FaultSchedule, TcpChaosProxy, TcpFault
 from exchanges_mexc.composite.public import MexcCompositePublicExchange
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.rest.public import MexcPublicSpotRest
@@ -31,7 +34,6 @@ from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
 from exchanges_mexc.ws.strategy import MexcConnectionStrategy
 
 from .conftest import assert_books_match, sim_config, wait_until  # type: ignore[import-not-found]
-from .silent_relay import SilentRelay  # type: ignore[import-not-found]
 
 PAIRS = ["BTCUSDT", "ETHUSDT", "C01USDT", "C02USDT"]
 SYMBOLS = [Symbol(pair[:-4], "USDT") for pair in PAIRS]
@@ -45,15 +47,30 @@ async def sim() -> AsyncIterator[MexcSimulator]:
 
 
 @pytest.fixture
-async def relay(sim: MexcSimulator) -> AsyncIterator[SilentRelay]:
-    relay = SilentRelay(sim.host, sim.port)
-    await relay.start()
-    yield relay
-    await relay.close()
+async def relay(sim: MexcSimulator) -> AsyncIterator[TcpChaosProxy]:
+    schedule = FaultSchedule(0, tcp={TcpFault.STALL: 1.0}, tcp_after_bytes=(0, 0))
+    schedule.calm()  # forwards faithfully until go_silent()
+    async with TcpChaosProxy(sim.host, sim.port, schedule) as proxy:
+        yield proxy
+
+
+def ws_url(proxy: TcpChaosProxy, sim: MexcSimulator) -> str:
+    return proxy.rewrite(sim.ws_url)
+
+
+def go_silent(proxy: TcpChaosProxy) -> None:
+    """Every open connection goes silent now, and every new one is silent from its first byte."""
+    proxy.stall_all()
+    proxy.schedule.resume()
+
+
+def heal(proxy: TcpChaosProxy) -> None:
+    """New connections forward again (the silent ones were given up by the client long ago)."""
+    proxy.schedule.calm()
 
 
 async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
-    sim: MexcSimulator, relay: SilentRelay
+    sim: MexcSimulator, relay: TcpChaosProxy
 ) -> None:
     book_events: list[BookStateChange] = []
     conn_events: list[ConnectionStateChange] = []
@@ -62,7 +79,7 @@ async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
     )
     overrides = {
         "rest_url": sim.rest_url,  # REST stays direct: only the WebSocket goes through the relay
-        "ws_url": relay.url(),
+        "ws_url": ws_url(relay, sim),
         "ws_liveness_timeout": LIVENESS,
         "connect_timeout": 1.0,
     }
@@ -78,7 +95,7 @@ async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
         ws = exchange.ws
         frozen = {symbol: ws.books.books[symbol].book.version for symbol in SYMBOLS}
 
-        relay.stall()  # the proxy keeps both sockets open and forwards nothing from here on
+        go_silent(relay)  # the proxy keeps both sockets open and forwards nothing from here on
         stalled_at = asyncio.get_running_loop().time()
         await wait_until(lambda: all(exchange.orderbook_state(s) is not BookState.LIVE for s in SYMBOLS), 30)
         left_live_after = asyncio.get_running_loop().time() - stalled_at
@@ -104,7 +121,7 @@ async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
         )
         assert all(exchange.orderbook_state(s) is BookState.STALE for s in SYMBOLS)
 
-        relay.heal()
+        heal(relay)
         await exchange.wait_orderbook_ready(SYMBOLS, timeout=30)
         await assert_books_match(sim, ws, SYMBOLS)
         assert (await exchange.health_check())["websocket_connectivity"]
@@ -131,11 +148,11 @@ async def test_a_silent_socket_takes_every_book_out_of_live_then_resyncs(
 
 
 async def test_the_private_stream_has_the_same_deadline_then_reconciles(
-    sim: MexcSimulator, relay: SilentRelay
+    sim: MexcSimulator, relay: TcpChaosProxy
 ) -> None:
     account = sim.create_account({"USDT": "100000", "BTC": "10"})
 
-    config = sim_config(sim, ws_url=relay.url(), ws_liveness_timeout=LIVENESS, connect_timeout=1.0)
+    config = sim_config(sim, ws_url=ws_url(relay, sim), ws_liveness_timeout=LIVENESS, connect_timeout=1.0)
     states: list[ConnectionStateChange] = []
     async with (
         MexcPrivateSpotRest(config, Credentials(account.api_key, account.secret_key)) as rest,
@@ -144,22 +161,22 @@ async def test_the_private_stream_has_the_same_deadline_then_reconciles(
         ) as ws,
     ):
         assert ws.is_connected()
-        relay.stall()
+        go_silent(relay)
         await wait_until(lambda: not ws.is_connected(), 30)
         assert ws.metrics.value("ws.mexc_private.liveness_timeouts") == 1
         await wait_until(lambda: any(s.state is ConnectionState.RECONNECTING for s in states))
-        relay.heal()
+        heal(relay)
         await wait_until(
             lambda: ws.is_connected() and ws.metrics.value("mexc.ws.private.reconciliations") >= 1, 30
         )
         assert states[-1].state is ConnectionState.CONNECTED
 
 
-async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: SilentRelay) -> None:
+async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: TcpChaosProxy) -> None:
     """Terminal state: with a reconnection policy that limits attempts, a connection that cannot
     come back is FAILED: the error handler gets the error once, iterators raise it, books are
     STALE, health says disconnected, and no task of that connection keeps running."""
-    config = sim_config(sim, ws_url=relay.url(), ws_liveness_timeout=LIVENESS, connect_timeout=0.5)
+    config = sim_config(sim, ws_url=ws_url(relay, sim), ws_liveness_timeout=LIVENESS, connect_timeout=0.5)
     errors: list[BaseException] = []
     async with (
         MexcPublicSpotRest(config) as rest,
@@ -173,7 +190,7 @@ async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: 
         await ws.subscribe_orderbook(SYMBOLS[:2])
         await ws.wait_orderbook_ready(SYMBOLS[:2], timeout=20)
         books = ws.orderbooks()
-        relay.stall()  # silent, and every reconnect attempt's handshake times out
+        go_silent(relay)  # silent, and every reconnect attempt's handshake times out
         async with asyncio.timeout(30):
             with pytest.raises(ExchangeConnectionError, match="gave up after 2 reconnect attempts"):
                 async for _ in books:
