@@ -28,6 +28,9 @@ from exchanges.testing.chaos._faults import Forwarding, HttpFault, InjectedFault
 
 _Fault = TypeVar("_Fault", TcpFault, HttpFault, WsFault)
 
+_REFUSALS = frozenset({HttpFault.RETRY_AFTER_HUGE, HttpFault.RETRY_AFTER_INF})
+"""A 429 means the gateway refused the request unprocessed: drawn at random, always ``Forwarding.BEFORE``."""
+
 SEED_VARIABLE = "CHAOS_SEED"
 """Environment variable :meth:`FaultSchedule.from_env` reads a seed from (to replay a failing run)."""
 
@@ -89,9 +92,10 @@ class FaultSchedule:
     ) -> None:
         """Rates per layer (probabilities per decision); the rest tunes how each fault behaves.
 
-        ``http_after_rate``: share of HTTP faults applied after the server saw the request (for requests
-        with a body-less answer fault, e.g. an order booked then answered ``null``). ``http_paths``: only
-        requests to these paths get random faults (``None``: all). ``tcp_after_bytes``: a TCP fault starts
+        ``http_after_rate``: share of random HTTP faults applied after the server saw the request (e.g. an
+        order booked, then answered ``null``); 429 faults are always applied before (a 429 is a refusal).
+        ``http_paths``: only requests to these paths get random faults (``None``: all).
+        ``tcp_after_bytes``: a TCP fault starts
         after a random number of server-to-client bytes in this range.
         """
         self.seed = seed
@@ -173,7 +177,7 @@ class FaultSchedule:
         fault = _draw(self._http_random, self._http_rates)
         if fault is None:
             return None
-        after = self._http_random.random() < self.http_after_rate
+        after = self._http_random.random() < self.http_after_rate and fault not in _REFUSALS
         return self._record_http(HttpDecision(fault, Forwarding.AFTER if after else Forwarding.BEFORE), path)
 
     def connection_random(self, layer: str, connection: int) -> random.Random:

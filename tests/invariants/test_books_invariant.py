@@ -1,0 +1,149 @@
+"""Invariant: a local book is never silently wrong.
+
+* A book is never ``LIVE`` while its versions are discontinuous: dropped, duplicated, reordered and late
+  depth frames (and failed or wrong-shape REST snapshots) never leave a LIVE book that differs from the
+  exchange. Checked at checkpoints: faults calmed, market paused, the book LIVE at the engine's version
+  must equal the engine's book level for level.
+* A book is never ``LIVE`` while its connection is dead: when the proxy silences the WebSocket (open
+  sockets, no FIN/RST, PINGs unanswered), every book on it leaves LIVE within the liveness timeout,
+  health says the stream is down, and the client reconnects, resyncs and equals the engine again.
+
+Limits (stated in the README): a frame corrupted in transit into another valid frame cannot be detected
+(MEXC frames carry no checksum; TCP/TLS protect real connections), so CORRUPT is exercised by the bad-data
+invariant instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from exchanges.factory import FullExchangeFactory
+from exchanges.interfaces import PublicExchange
+from exchanges.models import AssetName, BookState, Symbol
+from exchanges.testing.chaos import ChaosProxy, FaultSchedule, HttpFault, WsFault
+from exchanges_mexc.sim import MexcSimulator
+
+from .support import start_proxy, through  # type: ignore[import-not-found]
+
+BTC = Symbol(AssetName("BTC"), AssetName("USDT"))
+ETH = Symbol(AssetName("ETH"), AssetName("USDT"))
+PAIRS = {BTC: "BTCUSDT", ETH: "ETHUSDT"}
+LIVENESS_TIMEOUT = 2.0
+FRAME_FAULTS = {
+    WsFault.DROP: 0.04,
+    WsFault.DUPLICATE: 0.04,
+    WsFault.REORDER: 0.04,
+    WsFault.DELAY: 0.02,
+}
+SNAPSHOT_FAULTS = {
+    HttpFault.SERVER_ERROR: 0.1,
+    HttpFault.EMPTY_OBJECT: 0.05,
+    HttpFault.TRUNCATED_JSON: 0.05,
+    HttpFault.DELAY: 0.1,
+}
+
+
+def make_schedule(seed: int) -> FaultSchedule:
+    return FaultSchedule(
+        seed, ws=FRAME_FAULTS, http=SNAPSHOT_FAULTS, http_paths=("/api/v3/depth",), ws_delay=0.2
+    )
+
+
+async def public_through(
+    factory: FullExchangeFactory, proxy: ChaosProxy, sim: MexcSimulator, **settings: object
+) -> PublicExchange:
+    return await factory.create_public_exchange(
+        "mexc_spot", list(PAIRS), environment="sim", overrides=through(proxy, sim, **settings)
+    )
+
+
+async def checkpoint(public: PublicExchange, sim: MexcSimulator, schedule: FaultSchedule) -> None:
+    """Faults calmed and market paused: each book must become LIVE at the engine's version and equal it."""
+    schedule.calm()
+    sim.market.pause()
+    try:
+        for symbol, pair in PAIRS.items():
+            deadline = time.monotonic() + 20
+            while True:
+                bids, asks, version = sim.engine.book_levels(pair)
+                state = public.orderbook_state(symbol)
+                book = public.get_local_orderbook(symbol)
+                if state is BookState.LIVE and book.version == version:
+                    break
+                assert time.monotonic() < deadline, (
+                    f"{symbol} never caught up: {state} v{book.version}, engine v{version}; {schedule}"
+                )
+                await asyncio.sleep(0.05)
+            engine = ([(float(p), float(q)) for p, q in bids], [(float(p), float(q)) for p, q in asks])
+            local = ([tuple(level) for level in book.bids], [tuple(level) for level in book.asks])
+            assert local == engine, f"{symbol} LIVE at v{version} but differs from the engine; {schedule}"
+    finally:
+        sim.market.resume()
+        schedule.resume()
+
+
+@pytest_asyncio.fixture
+async def chaos(seed: int, sim: MexcSimulator) -> AsyncIterator[tuple[ChaosProxy, FaultSchedule]]:
+    schedule = make_schedule(seed)
+    proxy = await start_proxy(sim, schedule)
+    yield proxy, schedule
+    await proxy.close()
+
+
+async def test_live_books_equal_the_engine_under_frame_and_snapshot_faults(
+    factory: FullExchangeFactory, sim: MexcSimulator, chaos: tuple[ChaosProxy, FaultSchedule]
+) -> None:
+    proxy, schedule = chaos
+    public = await public_through(factory, proxy, sim)
+    try:
+        schedule.calm()  # subscribe cleanly; the faults start once streaming
+        await public.start_orderbook_stream(list(PAIRS))
+        schedule.resume()
+        for _ in range(4):
+            await asyncio.sleep(2.0)
+            await checkpoint(public, sim, schedule)
+        counts = schedule.counts()
+        assert sum(n for key, n in counts.items() if key.startswith("ws:")) >= 10, counts
+        resyncs = public.get_performance_metrics()["orderbook_resyncs"]
+        assert resyncs >= 1, f"faults never forced a resync: {counts}; {schedule}"
+    finally:
+        await public.close()
+
+
+@pytest.mark.xfail(strict=True, reason="waits for liveness: ws_liveness_timeout and STALE books")
+async def test_a_silent_connection_takes_books_out_of_live(
+    factory: FullExchangeFactory, sim: MexcSimulator, chaos: tuple[ChaosProxy, FaultSchedule], seed: int
+) -> None:
+    proxy, schedule = chaos
+    rng = random.Random(seed)
+    public = await public_through(factory, proxy, sim, ws_liveness_timeout=LIVENESS_TIMEOUT)
+    try:
+        schedule.calm()
+        await public.start_orderbook_stream(list(PAIRS))
+        schedule.resume()
+        for _ in range(2):
+            await checkpoint(public, sim, schedule)
+            await asyncio.sleep(rng.uniform(0.2, 1.5))
+            stalled_at = time.monotonic()
+            proxy.stall_websockets()
+            # Every book leaves LIVE within the liveness timeout (plus a generous margin for a busy host).
+            left_live: dict[Symbol, float] = {}
+            while len(left_live) < len(PAIRS):
+                for symbol in PAIRS:
+                    if symbol not in left_live and public.orderbook_state(symbol) is not BookState.LIVE:
+                        left_live[symbol] = time.monotonic() - stalled_at
+                if time.monotonic() - stalled_at > LIVENESS_TIMEOUT + 8:
+                    pytest.fail(f"books still LIVE {LIVENESS_TIMEOUT + 8:.0f} s after silence; {schedule}")
+                await asyncio.sleep(0.02)
+            # Then it reconnects (a new proxied connection, not silenced) and resyncs.
+            await checkpoint(public, sim, schedule)
+            health = await public.health_check()
+            assert health["websocket_connectivity"], health
+    finally:
+        await public.close()
