@@ -189,7 +189,7 @@ async def test_every_placement_has_one_outcome_and_one_order_at_most(
     assert kinds["Order"] >= 40, kinds
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 async def test_five_hundred_placements_soak(
     factory: FullExchangeFactory,
     sim: MexcSimulator,
