@@ -14,6 +14,7 @@ FAST_CLIENT: dict[str, Any] = {
     "connect_timeout": 2.0,
     "retry_delay": 0.05,
     "ws_ping_interval": 1.0,
+    "max_retry_after": 1.0,
 }
 """Client settings for invariant runs: short, finite bounds so faults resolve within seconds."""
 

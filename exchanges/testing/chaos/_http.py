@@ -125,6 +125,11 @@ class ChaosProxy:
     def open_websockets(self) -> int:
         return len(self._links)
 
+    @property
+    def open_websocket_paths(self) -> list[str]:
+        """Raw path and query of every open relayed WebSocket (to find, say, a listen key in use)."""
+        return [link.path for link in self._links]
+
     def stall_websockets(self) -> None:
         """Every open WebSocket goes silent both ways (PINGs unanswered); no socket is closed."""
         for link in self._links:
@@ -227,7 +232,9 @@ class ChaosProxy:
         client = web.WebSocketResponse(autoping=False, max_msg_size=0)
         await client.prepare(request)
         self.websockets_accepted += 1
-        link = WsLink(self.websockets_accepted, client, upstream, self.schedule, request.transport)
+        link = WsLink(
+            self.websockets_accepted, client, upstream, self.schedule, request.transport, request.raw_path
+        )
         self._links.add(link)
         try:
             await link.run()

@@ -47,8 +47,11 @@ class WsLink:
         upstream: aiohttp.ClientWebSocketResponse,
         schedule: FaultSchedule,
         client_transport: asyncio.BaseTransport | None,
+        path: str = "",
     ) -> None:
         self.number = number
+        self.path = path
+        """The raw path and query the client opened (e.g. ``/ws?listenKey=...``)."""
         self.client = client
         self.client_transport = client_transport
         self.upstream = upstream
