@@ -116,7 +116,6 @@ async def test_live_books_equal_the_engine_under_frame_and_snapshot_faults(
         await public.close()
 
 
-@pytest.mark.xfail(strict=True, reason="waits for liveness: ws_liveness_timeout and STALE books")
 async def test_a_silent_connection_takes_books_out_of_live(
     factory: FullExchangeFactory, sim: MexcSimulator, chaos: tuple[ChaosProxy, FaultSchedule], seed: int
 ) -> None:

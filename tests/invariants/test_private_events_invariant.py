@@ -234,7 +234,6 @@ async def test_every_order_final_state_delivered_across_drops_and_expiry(
     check_orders(sim, account, recorder, recorder.tag)
 
 
-@pytest.mark.xfail(strict=True, reason="waits for liveness: ws_liveness_timeout on the private stream")
 async def test_no_fill_lost_when_the_user_stream_goes_silent(
     factory: FullExchangeFactory,
     sim: MexcSimulator,
