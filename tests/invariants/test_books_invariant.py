@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
@@ -63,23 +63,44 @@ async def public_through(
     )
 
 
+async def wait_until(predicate: Callable[[], bool], within: float, failure: Callable[[], str]) -> None:
+    deadline = time.monotonic() + within
+    while not predicate():
+        assert time.monotonic() < deadline, failure()
+        await asyncio.sleep(0.05)
+
+
 async def checkpoint(public: PublicExchange, sim: MexcSimulator, schedule: FaultSchedule) -> None:
-    """Faults calmed and market paused: each book must become LIVE at the engine's version and equal it."""
+    """Faults calmed: every book becomes LIVE (the market still moving, so a resync has updates to
+    line up with); then, market paused, each must reach the engine's version and equal it."""
     schedule.calm()
-    sim.market.pause()
     try:
+        await wait_until(
+            lambda: all(public.orderbook_state(s) is BookState.LIVE for s in PAIRS),
+            20,
+            lambda: (
+                f"books never LIVE again: { {str(s): public.orderbook_state(s) for s in PAIRS} }; {schedule}"
+            ),
+        )
+        sim.market.pause()
         for symbol, pair in PAIRS.items():
-            deadline = time.monotonic() + 20
-            while True:
-                bids, asks, version = sim.engine.book_levels(pair)
-                state = public.orderbook_state(symbol)
+
+            def caught_up(symbol: Symbol = symbol, pair: str = pair) -> bool:
                 book = public.get_local_orderbook(symbol)
-                if state is BookState.LIVE and book.version == version:
-                    break
-                assert time.monotonic() < deadline, (
-                    f"{symbol} never caught up: {state} v{book.version}, engine v{version}; {schedule}"
-                )
-                await asyncio.sleep(0.05)
+                live = public.orderbook_state(symbol) is BookState.LIVE
+                return live and book.version == sim.engine.book_levels(pair)[2]
+
+            await wait_until(
+                caught_up,
+                20,
+                lambda symbol=symbol, pair=pair: (  # type: ignore[misc]
+                    f"{symbol} never caught up: {public.orderbook_state(symbol)} "
+                    f"v{public.get_local_orderbook(symbol).version}, "
+                    f"engine v{sim.engine.book_levels(pair)[2]}; {schedule}"
+                ),
+            )
+            bids, asks, version = sim.engine.book_levels(pair)
+            book = public.get_local_orderbook(symbol)
             engine = ([(float(p), float(q)) for p, q in bids], [(float(p), float(q)) for p, q in asks])
             local = ([tuple(level) for level in book.bids], [tuple(level) for level in book.asks])
             assert local == engine, f"{symbol} LIVE at v{version} but differs from the engine; {schedule}"
