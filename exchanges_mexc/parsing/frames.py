@@ -199,19 +199,10 @@ class MexcFrameDecoder:
     def decode(self, frame: Frame) -> list[Event]:
         """Decode one frame; never raises (bad frames are counted and logged, and yield ``[]``)."""
         if type(frame) is bytes and frame and frame[0] != _OPEN_BRACE and frame[0] != _OPEN_BRACKET:
-            # The hot path, inlined (same as decode_protobuf): one Python call less per push.
-            try:
-                wrapper = self._from_string(frame)
-                body = wrapper.WhichOneof("body")
-                if body is not None:
-                    events = self._dispatch[body](wrapper)
-                    self._protobuf.value += 1
-                    return events
-            except ProtocolError as error:
-                return self._reject(wrapper.channel, error)
-            except Exception as error:  # a bad frame must never kill the stream
-                return self._bad(frame, error)
-            return self._no_body(wrapper, frame)
+            # No inlined copy of decode_protobuf here: an A/B run of the bench_decode frames (15 paired
+            # repetitions) showed no difference beyond noise (-2.2..+4.9 us on 20-200 us frames on a
+            # loaded host), so the one implementation serves both entry points.
+            return self.decode_protobuf(frame)
         if isinstance(frame, str):
             return self._decode_text(frame)
         if not frame:

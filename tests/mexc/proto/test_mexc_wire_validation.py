@@ -291,6 +291,7 @@ NUMBER_TEXT = st.one_of(
     st.decimals(allow_nan=False, places=4).map(str),
     st.text(max_size=5),
 )
+VERSION_TEXT = st.integers(0, 10**12).map(str) | st.sampled_from(["", "x", "-1", "1.5"])
 _INT_RANGES = {
     FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
     FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
@@ -314,8 +315,10 @@ def _fill(draw: st.DrawFn, message: Message, depth: int = 0) -> None:
             for _ in range(draw(st.integers(0, 3)) if repeated else 1):
                 _fill(draw, container.add() if repeated else container, depth + 1)
             continue
-        if field.type == FieldDescriptor.TYPE_STRING:
-            values: st.SearchStrategy[Any] = NUMBER_TEXT
+        if field.type == FieldDescriptor.TYPE_STRING and "ersion" in field.name:
+            values: st.SearchStrategy[Any] = VERSION_TEXT  # mostly valid, so the levels get checked
+        elif field.type == FieldDescriptor.TYPE_STRING:
+            values = NUMBER_TEXT
         elif field.type == FieldDescriptor.TYPE_BOOL:
             values = st.booleans()
         elif field.type in _INT_RANGES:
@@ -388,3 +391,31 @@ def test_invalid_trades_are_counted_dropped_and_logged_once(
     good.publicAggreDeals.deals.add(price="10", quantity="1", tradeType=1, time=1)
     (trade,) = decoder.decode(good.SerializeToString())
     assert (trade.price, trade.side) == (10.0, Side.BUY)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("body", ["publicAggreDepths", "publicIncreaseDepths", "publicLimitDepths"])
+@pytest.mark.parametrize(
+    ("price", "quantity"),
+    [
+        ("NaN", "1"),
+        ("inf", "1"),
+        ("-1", "1"),
+        ("0", "1"),
+        ("1", "-1"),
+        ("1", "inf"),
+        ("1", "nan"),
+        ("1", "1e999"),
+    ],
+)
+def test_invalid_depth_levels_are_dropped(body: str, price: str, quantity: str) -> None:
+    decoder = MexcFrameDecoder(MexcSymbolMapper(), MetricsRegistry())
+    w = PushDataV3ApiWrapper(channel=f"spot@{body}", symbol="BTCUSDT", sendTime=1)
+    depth = getattr(w, body)
+    depth.bids.add(price="10", quantity="1")
+    depth.asks.add(price=price, quantity=quantity)
+    if body == "publicAggreDepths":
+        depth.fromVersion, depth.toVersion = "4", "5"
+    else:
+        depth.version = "5"
+    assert decoder.decode(w.SerializeToString()) == []
+    assert decoder.invalid_count == 1
