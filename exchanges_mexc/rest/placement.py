@@ -3,7 +3,8 @@
 Every placement ends in exactly one of three outcomes:
 
 * the real :class:`~exchanges.models.Order` (from the answer, or found by reconciliation);
-* :class:`~exchanges.errors.OrderNotPlaced`: proven absent (see below), placing again is safe;
+* :class:`~exchanges.errors.OrderNotPlaced`: proven absent (see below, or the order never left: the
+  connection could not be opened), placing again is safe;
 * :class:`~exchanges.errors.OrderOutcomeUnknown`: not provable either way within the reconcile window;
   check open orders before placing again.
 
@@ -47,6 +48,7 @@ import attrs
 
 from exchanges.config import ExchangeConfig
 from exchanges.errors import (
+    ExchangeConnectionError,
     ExchangeError,
     ExchangeServerError,
     OrderNotFound,
@@ -178,6 +180,17 @@ async def place_safely(
                     order.status.value,
                 )
                 return order
+            except ExchangeConnectionError as not_sent:
+                # Plain (not OrderOutcomeUnknown): the transport proved no byte of the order left
+                # (connection refused, DNS, TLS, connect timeout, or the clock sync before signing).
+                raise OrderNotPlaced(
+                    f"order {prepared.client_order_id} for {prepared.symbol} was NOT placed: it never "
+                    f"left ({not_sent.message}); placing it again is safe",
+                    symbol=prepared.symbol,
+                    client_order_id=prepared.client_order_id,
+                    cause=not_sent,
+                    exchange=EXCHANGE_NAME,
+                ) from not_sent
     except ExchangeError as error:
         logger.error("MEXC order failed: %s: %s", describe(prepared), error)
         raise

@@ -8,6 +8,7 @@ client order id. Each test names the line whose removal makes it fail.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -195,3 +196,18 @@ async def test_unusable_batch_answer_reconciles_every_item(
     assert [r.order.order_id if r.order else r.error for r in results] == [
         booked[f"bat{i}"] for i in range(3)
     ]
+
+
+async def test_refused_connection_ends_as_not_placed(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
+) -> None:
+    """A real refused TCP connection (nothing listens on the port): one of the three outcomes, not a
+    bare ExchangeConnectionError. Breaks when ``place_safely`` stops mapping it."""
+    with socket.socket() as probe:  # a free port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    private.signed.transport.base_url = f"http://127.0.0.1:{port}"
+    await private.signed.transport.close()
+    with pytest.raises(OrderNotPlaced, match="never left"):
+        await asyncio.wait_for(private.place_order(BTC, Side.BUY, OrderType.LIMIT, "0.001", "50000"), 15)
+    assert sim.engine.orders_of(account) == []

@@ -178,3 +178,20 @@ async def test_business_error_is_raised_once() -> None:
     with pytest.raises(InsufficientBalance):
         await run(place_safely(PREPARED, send, lookup, FAST))
     assert calls.sent == 1
+
+
+async def test_an_order_that_never_left_is_not_placed_without_lookup() -> None:
+    calls = Calls()
+
+    async def send(trace: SendTrace) -> Order:
+        calls.sent += 1
+        raise ExchangeConnectionError("cannot connect")
+
+    async def lookup() -> Order:
+        raise AssertionError("nothing left: nothing to look up")
+
+    with pytest.raises(OrderNotPlaced, match="never left") as caught:
+        await run(place_safely(PREPARED, send, lookup, FAST))
+    assert caught.value.client_order_id == "cid1"
+    assert isinstance(caught.value.cause, ExchangeConnectionError)
+    assert calls.sent == 1
