@@ -199,6 +199,10 @@ class ExchangeConfig:
     """Replay pace: 1.0 real time, 2.0 twice as fast, 0 as fast as possible."""
     replay_skip_corrupt: bool = False
     """Replay past damaged blocks (counted) instead of stopping with RecordingCorrupt."""
+    market_data_url: str = ""
+    """Empty: market data from the exchange itself. ``nats://host:port`` (comma-separated for a
+    cluster): streams and local books come from market-data gateways over NATS JetStream
+    (docs/bus.md); REST still goes to the exchange."""
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     """Untyped plugin knobs; prefer typed ``settings`` for anything a user is meant to set."""
     settings: object = None
@@ -215,6 +219,12 @@ class ExchangeConfig:
             raise ConfigurationError(
                 "ws_liveness_timeout must be a finite number of seconds above 0, "
                 f"got {self.ws_liveness_timeout!r}"
+            )
+        if self.market_data_url and not all(
+            url.strip().startswith(("nats://", "tls://")) for url in self.market_data_url.split(",")
+        ):
+            raise ConfigurationError(
+                f"market_data_url must be nats://host:port or tls://host:port, got {self.market_data_url!r}"
             )
         for field in attrs.fields(ExchangeConfig):
             value = getattr(self, field.name)

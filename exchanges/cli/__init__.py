@@ -35,13 +35,14 @@ EXIT_INTERRUPTED = 130
 
 
 def _builtin_commands() -> list[CliCommand]:
-    from exchanges.cli import _account_cmds, _list_cmd, _market_cmds, _recording_cmds
+    from exchanges.cli import _account_cmds, _gateway_cmd, _list_cmd, _market_cmds, _recording_cmds
 
     return [
         _list_cmd.COMMAND,
         *_market_cmds.COMMANDS,
         *_account_cmds.COMMANDS,
         *_recording_cmds.COMMANDS,
+        _gateway_cmd.COMMAND,
     ]
 
 

@@ -32,6 +32,7 @@ from exchanges.models import (
     BookState,
     BookStateChange,
     BookTicker,
+    BookUpdate,
     ConnectionStateChange,
     Kline,
     KlineInterval,
@@ -43,6 +44,7 @@ from exchanges.models import (
 )
 from exchanges.recording import RECORDABLE_CHANNELS, Recorder, ReplaySource
 from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
+from exchanges_mexc.composite.market_data import MarketDataSource, bus_source
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.paging import iter_klines_paged
 from exchanges_mexc.constants import EXCHANGE_NAME, MAX_KLINES_LIMIT
@@ -109,6 +111,7 @@ class MexcCompositePublicExchange(PublicExchange):
         self.symbol_mapper = MexcSymbolMapper()
         self.rest = MexcPublicSpotRest(config, metrics=self.metrics, symbol_mapper=self.symbol_mapper)
         self._ws: MexcPublicSpotWebsocket | None = None
+        self._source: MarketDataSource | None = None  # the WebSocket client, or the bus (market_data_url)
         self._handlers = PublicStreamHandlers()
         self._book_symbols: set[Symbol] = set()
         self._trade_symbols: set[Symbol] = set()
@@ -152,9 +155,12 @@ class MexcCompositePublicExchange(PublicExchange):
             return
         self._closed = True
         ws, self._ws = self._ws, None
+        source, self._source = self._source, None
         try:
             if ws is not None:
                 await ws.close()
+            if source is not None and source is not ws:
+                await source.close()
         finally:
             try:
                 if self._recorder is not None:
@@ -220,6 +226,15 @@ class MexcCompositePublicExchange(PublicExchange):
             logger.debug("MEXC public WebSocket client created for %s", self.config.ws_url)
         return self._ws
 
+    @property
+    def market_data(self) -> MarketDataSource:
+        """Where streams and local books come from: the WebSocket client, or the bus when
+        ``config.market_data_url`` is set (docs/bus.md). Created on first use."""
+        self._require_open()
+        if self._source is None:
+            self._source = bus_source(self.config, self.metrics) if self.config.market_data_url else self.ws
+        return self._source
+
     def _merge_handlers(self, handlers: PublicStreamHandlers | None) -> None:
         if handlers is None:
             return
@@ -227,7 +242,7 @@ class MexcCompositePublicExchange(PublicExchange):
             handler = getattr(handlers, field)
             if handler is not None:
                 setattr(self._handlers, field, handler)
-        self.ws.set_handlers(self._handlers)
+        self.market_data.set_handlers(self._handlers)
 
     # ------------------------------------------------------------------ REST market data
 
@@ -312,7 +327,7 @@ class MexcCompositePublicExchange(PublicExchange):
         """Keep a local book per symbol (SYNCING until snapshot and stream line up, then LIVE)."""
         wanted = await self._check_symbols(symbols)
         self._merge_handlers(handlers)
-        await self.ws.subscribe_orderbook(wanted)
+        await self.market_data.subscribe_orderbook(wanted)
         self._book_symbols.update(wanted)
         logger.debug("MEXC order book stream started for %s", ", ".join(map(str, wanted)))
 
@@ -320,25 +335,27 @@ class MexcCompositePublicExchange(PublicExchange):
         self,
         streamed: set[Symbol],
         symbols: Sequence[Symbol] | None,
-        unsubscribe: Callable[[MexcPublicSpotWebsocket, list[Symbol]], Awaitable[None]],
+        unsubscribe: Callable[[list[Symbol]], Awaitable[None]],
     ) -> None:
         """Unsubscribe the ``streamed`` ones among ``symbols`` (None: all); others are ignored."""
         chosen = [s for s in (streamed if symbols is None else symbols) if s in streamed]
-        if chosen and self._ws is not None:
-            await unsubscribe(self._ws, chosen)
+        if chosen:
+            await unsubscribe(chosen)
         streamed.difference_update(chosen)
 
-    def _streamed_book(self, symbol: Symbol) -> MexcPublicSpotWebsocket:
-        """The WebSocket client holding ``symbol``'s local book; KeyError naming the fix otherwise."""
-        if self._ws is None or symbol not in self._book_symbols:
+    def _streamed_book(self, symbol: Symbol) -> MarketDataSource:
+        """The source holding ``symbol``'s local book; KeyError naming the fix otherwise."""
+        if self._source is None or symbol not in self._book_symbols:
             raise KeyError(
                 f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
             )
-        return self._ws
+        return self._source
 
     async def stop_orderbook_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         """Stop the books of ``symbols`` (None: all). Stopping a book that is not streamed is harmless."""
-        await self._stop_stream(self._book_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_orderbook)
+        await self._stop_stream(
+            self._book_symbols, symbols, lambda s: self.market_data.unsubscribe_orderbook(s)
+        )
 
     def get_local_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book now; raises KeyError naming the fix when ``symbol`` is not streamed."""
@@ -352,14 +369,14 @@ class MexcCompositePublicExchange(PublicExchange):
 
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         """Each local book (top 20 levels) after every applied update, through a bounded queue."""
-        return self.ws.orderbooks()
+        return self.market_data.orderbooks()
 
     async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
         """Wait until the local books of ``symbols`` are all LIVE; ``TimeoutError`` naming the
         books still SYNCING/STALE after ``timeout`` seconds; KeyError for a symbol not streamed."""
         for symbol in symbols:
             self._streamed_book(symbol)
-        await self.ws.wait_orderbook_ready(symbols, timeout)
+        await self.market_data.wait_orderbook_ready(symbols, timeout)
 
     def iter_book_states(self) -> AsyncIterator[BookStateChange]:
         """Every local book's state changes (LIVE / STALE / SYNCING, with the reason), unbounded."""
@@ -374,10 +391,14 @@ class MexcCompositePublicExchange(PublicExchange):
 
         A connection is ``RECONNECTING`` from the moment it is lost or silent until it is back.
         """
-        if self._ws is None:
-            return {"books": {}, "connections": {}}
-        books = {str(symbol): self._ws.orderbook_state(symbol).value for symbol in self._book_symbols}
-        return {"books": books, "connections": self._ws.connection_summary()}
+        source = self._source
+        books = (
+            {str(symbol): source.orderbook_state(symbol).value for symbol in self._book_symbols}
+            if source
+            else {}
+        )
+        connections = self._ws.connection_summary() if self._ws is not None else {}
+        return {"books": books, "connections": connections}
 
     # ------------------------------------------------------------------ trade stream
 
@@ -386,16 +407,22 @@ class MexcCompositePublicExchange(PublicExchange):
     ) -> None:
         wanted = await self._check_symbols(symbols)
         self._merge_handlers(handlers)
-        await self.ws.subscribe_trades(wanted)
+        await self.market_data.subscribe_trades(wanted)
         self._trade_symbols.update(wanted)
         logger.debug("MEXC trade stream started for %s", ", ".join(map(str, wanted)))
 
     async def stop_trades_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        await self._stop_stream(self._trade_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_trades)
+        await self._stop_stream(
+            self._trade_symbols, symbols, lambda s: self.market_data.unsubscribe_trades(s)
+        )
+
+    def iter_book_updates(self) -> AsyncIterator[BookUpdate]:
+        """The raw versioned depth deltas of the streamed books (what a bus gateway republishes)."""
+        return self.ws.book_updates()
 
     def iter_trades(self) -> AsyncIterator[Trade]:
         """Public trades (de-duplicated across reconnects), through a bounded queue."""
-        return self.ws.trades()
+        return self.market_data.trades()
 
     # ------------------------------------------------------------------ ticker stream
 
@@ -405,17 +432,17 @@ class MexcCompositePublicExchange(PublicExchange):
         """24 h statistics per symbol (MEXC ``miniTicker``, pushed about every 3 s)."""
         wanted = await self._check_symbols(symbols)
         self._merge_handlers(handlers)
-        await self.ws.subscribe_mini_ticker(wanted)
+        await self.market_data.subscribe_tickers(wanted)
         self._ticker_symbols.update(wanted)
         logger.debug("MEXC ticker stream started for %s", ", ".join(map(str, wanted)))
 
     async def stop_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         await self._stop_stream(
-            self._ticker_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_mini_ticker
+            self._ticker_symbols, symbols, lambda s: self.market_data.unsubscribe_tickers(s)
         )
 
     def iter_tickers(self) -> AsyncIterator[Ticker]:
-        return self.ws.tickers()
+        return self.market_data.tickers()
 
     # ------------------------------------------------------------------ book ticker stream
 
@@ -431,7 +458,7 @@ class MexcCompositePublicExchange(PublicExchange):
 
     async def stop_book_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         await self._stop_stream(
-            self._book_ticker_symbols, symbols, MexcPublicSpotWebsocket.unsubscribe_book_ticker
+            self._book_ticker_symbols, symbols, lambda s: self.ws.unsubscribe_book_ticker(s)
         )
 
     def iter_book_tickers(self) -> AsyncIterator[BookTicker]:
@@ -524,9 +551,12 @@ class MexcCompositePublicExchange(PublicExchange):
         """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus ``details``."""
         data = spec_metrics(self.metrics, symbol_cache_hit_rate=self.symbol_mapper.cache_hit_rate)
         books: dict[str, str] = {}
-        if self._ws is not None:
-            books = {str(symbol): self._ws.orderbook_state(symbol).value for symbol in self._book_symbols}
+        if self._source is not None:
+            books = {str(symbol): self._source.orderbook_state(symbol).value for symbol in self._book_symbols}
         data["orderbooks"] = books
+        stats = getattr(self._source, "stats", None)
+        if self._source is not self._ws and stats is not None:
+            data["bus"] = stats()
         data["details"] = self.metrics.snapshot()
         return data
 

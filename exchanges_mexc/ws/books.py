@@ -56,8 +56,10 @@ class LocalBooks:
         state_stream: EventStream[BookStateChange],
         publish_depth: int | None = 20,
         max_buffer: int = 10000,
+        updates: EventStream[BookUpdate] | None = None,
     ) -> None:
         self._fetch = fetch_snapshot
+        self._updates = updates
         self._metrics = metrics
         self._stream = stream
         self._state_stream = state_stream
@@ -102,6 +104,9 @@ class LocalBooks:
         if sync is None:
             self._unknown.inc()  # e.g. a push that raced an unsubscribe
             return
+        updates = self._updates
+        if updates is not None and updates.has_consumers:
+            updates.publish(update)  # the raw versioned delta (a market-data gateway republishes it)
         sync.on_update(update)
 
     def invalidate(self, symbols: Iterable[Symbol]) -> None:

@@ -52,6 +52,7 @@ from exchanges.models import (
     BookState,
     BookStateChange,
     BookTicker,
+    BookUpdate,
     ConnectionState,
     ConnectionStateChange,
     Kline,
@@ -149,12 +150,16 @@ class MexcPublicSpotWebsocket:
             "connection_states", m, maxsize=0, prefix="mexc.ws"
         )
         self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0, prefix="mexc.ws")
+        self.book_update_stream: EventStream[BookUpdate] = EventStream(
+            "book_updates", m, maxsize=size, policy=policy, prefix="mexc.ws"
+        )
         self.books = LocalBooks(
             self._fetch_snapshot,
             metrics=m,
             stream=self.orderbook_stream,
             state_stream=self.book_state_stream,
             publish_depth=publish_depth,
+            updates=self.book_update_stream,
         )
         self._router = PublicRouter(
             self._decoder,
@@ -231,6 +236,7 @@ class MexcPublicSpotWebsocket:
             self.book_state_stream,
             self.connection_state_stream,
             self.error_stream,
+            self.book_update_stream,
         )
 
     # ------------------------------------------------------------------ status
@@ -381,6 +387,13 @@ class MexcPublicSpotWebsocket:
     async def unsubscribe_mini_ticker(self, symbols: Sequence[Symbol], timezone: str = "24H") -> None:
         await self.unsubscribe([ch.mini_ticker(pair, timezone) for pair in self._pairs(symbols)])
 
+    async def subscribe_tickers(self, symbols: Sequence[Symbol]) -> None:
+        """24 h tickers per symbol (``miniTicker``); the exchange-neutral name of that subscription."""
+        await self.subscribe_mini_ticker(symbols)
+
+    async def unsubscribe_tickers(self, symbols: Sequence[Symbol]) -> None:
+        await self.unsubscribe_mini_ticker(symbols)
+
     async def subscribe_mini_tickers(self, timezone: str = "24H") -> None:
         """Statistics of every symbol whose price changed, every 3 s (``miniTickers``)."""
         await self.subscribe([ch.mini_tickers(timezone)])
@@ -443,6 +456,12 @@ class MexcPublicSpotWebsocket:
 
     def klines(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Kline]:
         return self.kline_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def book_updates(
+        self, symbol: Symbol | None = None, *, maxsize: int | None = None
+    ) -> StreamIterator[BookUpdate]:
+        """The raw versioned depth deltas the local books are built from, as they arrive."""
+        return self.book_update_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
 
     def get_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book's current snapshot; KeyError if ``symbol`` has no local book."""

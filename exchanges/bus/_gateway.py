@@ -1,0 +1,334 @@
+"""MarketDataGateway: one exchange connection set publishing normalized market data to the bus.
+
+The gateway holds a :class:`~exchanges.interfaces.PublicExchange` (any plugin whose public exchange
+also offers ``iter_book_updates()``, the versioned deltas its local books are built from), takes
+its share of the symbol universe through :class:`~.leases.LeaseManager`, and for the symbols it
+holds publishes (:class:`~.publisher.BusPublisher`):
+
+* every book delta the exchange sends (``md.<ex>.book.<sym>``, id = the version range),
+* every trade (``md.<ex>.trade.<sym>``, id = the exchange's trade id),
+* tickers (``md.<ex>.ticker.<sym>``),
+* the full local book to the snapshot bucket when it becomes LIVE and then every
+  ``snapshot_interval`` while it changes, so a new or resyncing consumer always finds a snapshot,
+* a gap marker when it starts publishing a symbol that was not handed over to it live (first
+  start, or taking over from a dead gateway): trades before it may be missing.
+
+Subscription caps (MEXC: 30 channels per connection) are the plugin's business: its WebSocket pool
+opens as many connections as the gateway's symbols need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
+from exchanges.interfaces import PublicExchange
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import BookState, BookUpdate, Symbol
+
+from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus
+from ._leases import LeaseManager, LeaseSettings, MemberInfo
+from ._publisher import BusPublisher
+from ._subjects import Subjects, parse_symbol_token, symbol_token
+
+logger = logging.getLogger("exchanges.bus.gateway")
+
+
+@runtime_checkable
+class SupportsBookUpdates(Protocol):
+    """A public exchange that exposes the versioned deltas its local books are built from."""
+
+    def iter_book_updates(self) -> AsyncIterator[BookUpdate]: ...
+
+
+@runtime_checkable
+class GatewayExchange(
+    SupportsBookUpdates,
+    SupportsOrderBookStream,
+    SupportsTradeStream,
+    SupportsTickerStream,
+    Protocol,
+):
+    """Everything a gateway needs from a public exchange: streams, local books and their deltas."""
+
+
+@attrs.frozen
+class GatewaySettings:
+    group: str = "default"
+    leases: LeaseSettings = attrs.field(factory=LeaseSettings)
+    snapshot_interval: float = 1.0
+    """Seconds between snapshots of a changing book (a resyncing consumer waits at most this long)."""
+    ready_timeout: float = 3.0
+    """How long a hand-over waits for our books to be LIVE (below the TTL: the offer expires with it)."""
+    channels: tuple[str, ...] = ("book", "trade", "ticker")
+
+
+def new_gateway_id() -> str:
+    host = socket.gethostname().split(".")[0] or "host"
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in host)
+    return f"{safe}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class MarketDataGateway:
+    """Publishes its share of ``universe`` from ``exchange`` to the bus at ``nats_url``."""
+
+    def __init__(
+        self,
+        exchange: PublicExchange,
+        *,
+        exchange_name: str,
+        nats_url: str,
+        universe: Sequence[Symbol],
+        settings: GatewaySettings | None = None,
+        connect: BusConnectOptions | None = None,
+        gateway_id: str | None = None,
+    ) -> None:
+        if not isinstance(exchange, GatewayExchange):
+            raise TypeError(
+                f"{type(exchange).__name__} lacks book, trade or ticker streams or iter_book_updates(): "
+                "it cannot feed a gateway"
+            )
+        self.exchange: GatewayExchange = exchange
+        self.public: PublicExchange = exchange
+        self.settings = settings or GatewaySettings()
+        self.subjects = Subjects(exchange_name, self.settings.group)
+        self.nats_url = nats_url
+        self.gateway_id = gateway_id or new_gateway_id()
+        self.universe = {symbol_token(s): s for s in universe}
+        self.metrics = MetricsRegistry()
+        self._connect = connect
+        self._conn: BusConnection | None = None
+        self._objects: BusObjects | None = None
+        self.publisher: BusPublisher | None = None
+        self.leases: LeaseManager | None = None
+        self.owned: set[Symbol] = set()  # symbols we publish (held leases, or warming for a hand-over)
+        self._snapshotted: dict[Symbol, tuple[int | None, float]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = time.time()
+        self._rates: dict[str, float] = {}
+        self._rate_base: tuple[float, dict[str, int]] = (time.monotonic(), {})
+        self._stopped = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Connect, declare the bus objects, start the publishing loops and take a share."""
+        conn = await connect_bus(self.nats_url, name=f"gateway {self.gateway_id}", options=self._connect)
+        self._conn = conn
+        self._objects = await declare_bus(conn.js, self.subjects, lease_ttl=self.settings.leases.ttl)
+        self.publisher = BusPublisher(
+            conn, self._objects, self.subjects, gateway_id=self.gateway_id, metrics=self.metrics
+        )
+        loop = asyncio.get_running_loop()
+        channels = self.settings.channels
+        if "book" in channels:
+            self._tasks.append(
+                loop.create_task(self._pump(self.exchange.iter_book_updates(), self.publisher.book_delta))
+            )
+            self._tasks.append(loop.create_task(self._snapshot_loop(), name="gateway-snapshots"))
+        if "trade" in channels:
+            self._tasks.append(
+                loop.create_task(self._pump(self.exchange.iter_trades(), self.publisher.trade))
+            )
+        if "ticker" in channels:
+            self._tasks.append(
+                loop.create_task(self._pump(self.exchange.iter_tickers(), self.publisher.ticker))
+            )
+        self._tasks.append(loop.create_task(self._maintenance(), name="gateway-maintenance"))
+        self.leases = LeaseManager(
+            leases=self._objects.leases,
+            members=self._objects.members,
+            gateway_id=self.gateway_id,
+            universe=list(self.universe),
+            acquire=self._acquire,
+            release=self._release,
+            member_info=self._member_info,
+            settings=self.settings.leases,
+            metrics=self.metrics,
+        )
+        await self.leases.start()
+        logger.info(
+            "gateway %s publishing %s to %s (group %s, %d symbols in the universe)",
+            self.gateway_id,
+            self.subjects.exchange,
+            self.nats_url,
+            self.settings.group,
+            len(self.universe),
+        )
+
+    async def stop(self) -> None:
+        """Hand the symbols over (bounded), stop publishing, close the bus connection."""
+        if self.leases is not None:
+            await self.leases.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.publisher is not None:
+            await self.publisher.drain(2.0)
+        if self._conn is not None:
+            await self._conn.close()
+        self._stopped.set()
+
+    async def run_forever(self) -> None:
+        await self._stopped.wait()
+
+    # ------------------------------------------------------------------ leases -> streams
+
+    async def _acquire(self, tokens: list[str], continuous: bool) -> list[str]:
+        symbols = [self.universe[t] for t in tokens if t in self.universe]
+        self.owned.update(symbols)
+        ex = self.exchange
+        channels = self.settings.channels
+        if not continuous and self.publisher is not None and "trade" in channels:
+            for symbol in symbols:  # nobody published these just before us: trades may be missing
+                await self.publisher.gap(symbol, f"publisher {self.gateway_id} started")
+        try:
+            if "book" in channels:
+                await ex.start_orderbook_stream(symbols)
+            if "trade" in channels:
+                await ex.start_trades_stream(symbols)
+            if "ticker" in channels:
+                await ex.start_ticker_stream(symbols)
+        except Exception as exc:
+            logger.warning(
+                "gateway %s: subscribing %d symbols failed: %r", self.gateway_id, len(symbols), exc
+            )
+            self.owned.difference_update(symbols)
+            return []
+        # A hand-over needs our books LIVE before we take the lease (the other gateway still publishes);
+        # a free or dead gateway's symbol is ours at once (the snapshot loop stores each book once LIVE).
+        if continuous and "book" in channels:
+            ready = await self._wait_live(symbols)
+        else:
+            ready = symbols
+        lost = [s for s in symbols if s not in ready]
+        if lost:
+            await self._unsubscribe(lost)
+        return [symbol_token(s) for s in ready]
+
+    async def _wait_live(self, symbols: list[Symbol]) -> list[Symbol]:
+        deadline = time.monotonic() + self.settings.ready_timeout
+        pending = set(symbols)
+        while pending and time.monotonic() < deadline:
+            pending = {s for s in pending if self.exchange.orderbook_state(s) is not BookState.LIVE}
+            if pending:
+                await asyncio.sleep(0.05)
+        if pending:
+            logger.warning("gateway %s: %d books not LIVE in time", self.gateway_id, len(pending))
+        ready = [s for s in symbols if s not in pending]
+        for symbol in ready:  # the book is LIVE: store its snapshot before anyone needs it
+            await self._put_snapshot(symbol)
+        return ready
+
+    async def _release(self, tokens: list[str]) -> None:
+        symbols = [self.universe[t] for t in tokens if t in self.universe]
+        await self._unsubscribe(symbols)
+
+    async def _unsubscribe(self, symbols: list[Symbol]) -> None:
+        self.owned.difference_update(symbols)
+        for symbol in symbols:
+            self._snapshotted.pop(symbol, None)
+        ex = self.exchange
+        with contextlib.suppress(Exception):
+            await ex.stop_orderbook_stream(symbols)
+            await ex.stop_trades_stream(symbols)
+            await ex.stop_ticker_stream(symbols)
+
+    # ------------------------------------------------------------------ publishing loops
+
+    async def _pump(self, events: AsyncIterator[Any], publish: Callable[[Any], Awaitable[None]]) -> None:
+        owned = self.owned
+        async for event in events:
+            if event.symbol in owned:
+                try:
+                    await publish(event)
+                except Exception as exc:  # one bad event never stops the gateway
+                    logger.warning(
+                        "gateway %s: publishing %s failed: %r", self.gateway_id, type(event).__name__, exc
+                    )
+
+    async def _put_snapshot(self, symbol: Symbol) -> None:
+        if self.publisher is None:
+            return
+        try:
+            book = self.exchange.get_local_orderbook(symbol, None)
+            await self.publisher.snapshot(book)
+            self._snapshotted[symbol] = (book.version, time.monotonic())
+        except Exception as exc:
+            logger.debug("snapshot of %s skipped: %r", symbol, exc)
+
+    async def _snapshot_loop(self) -> None:
+        interval = self.settings.snapshot_interval
+        while True:
+            await asyncio.sleep(min(0.25, interval))
+            now = time.monotonic()
+            for symbol in list(self.owned):
+                try:
+                    if self.exchange.orderbook_state(symbol) is not BookState.LIVE:
+                        continue
+                    version = self.exchange.get_local_orderbook(symbol, 1).version
+                except KeyError:
+                    continue
+                last = self._snapshotted.get(symbol)
+                if last is None or (last[0] != version and now - last[1] >= interval):
+                    await self._put_snapshot(symbol)
+
+    async def _maintenance(self) -> None:
+        """Gap markers after publish failures, and publish rates for the status view."""
+        while True:
+            await asyncio.sleep(1.0)
+            if self.publisher is not None:
+                with contextlib.suppress(Exception):
+                    await self.publisher.flush_gap_markers()
+            self._update_rates()
+
+    def _update_rates(self) -> None:
+        now = time.monotonic()
+        base_time, base = self._rate_base
+        current = {ch: self.metrics.value(f"bus.publish.{ch}") for ch in ("book", "trade", "ticker")}
+        elapsed = max(now - base_time, 1e-6)
+        self._rates = {ch: round((current[ch] - base.get(ch, 0)) / elapsed, 1) for ch in current}
+        self._rate_base = (now, current)
+
+    def _member_info(self) -> MemberInfo:
+        lag = self.metrics.histogram("bus.publish.exchange_lag")
+        leases = self.leases
+        return MemberInfo(
+            id=self.gateway_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started=self._started,
+            symbols=sorted(leases.held) if leases is not None else [],
+            lease_ages=leases.lease_ages() if leases is not None else {},
+            rates=dict(self._rates),
+            lag_ms=round(lag.quantile(0.5) * 1000, 1) if lag.count else 0.0,
+            publish_errors=self.metrics.value("bus.publish.failed"),
+            sent_at=time.time(),
+        )
+
+    # ------------------------------------------------------------------ observability
+
+    def held_symbols(self) -> list[Symbol]:
+        leases = self.leases
+        return sorted((parse_symbol_token(t) for t in leases.held) if leases else [], key=str)
+
+    def get_performance_metrics(self) -> dict[str, Any]:
+        data = self.metrics.snapshot()
+        data["gateway_id"] = self.gateway_id
+        data["held"] = len(self.leases.held) if self.leases is not None else 0
+        data["rates"] = dict(self._rates)
+        data["nats_connected"] = self._conn.connected if self._conn is not None else False
+        return data

@@ -1,0 +1,183 @@
+"""One gateway and one consumer in this process: simulator over loopback, a real nats-server.
+
+The consumer is the usual public exchange from the factory with ``market_data_url``; nothing in the
+user's code changes. Faults are injected on the bus itself: garbage messages, a version gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+import pytest_asyncio
+
+from exchanges.bus import LocalNatsServer, MarketDataGateway, connect_bus
+from exchanges.bus._codec import encode_book_delta
+from exchanges.errors import ConfigurationError, ExchangeConnectionError
+from exchanges.factory import FullExchangeFactory
+from exchanges.interfaces import PublicExchange
+from exchanges.models import BookState, BookUpdate, Symbol, Trade
+from exchanges_mexc.sim import MexcSimulator
+
+BTC, ETH = Symbol("BTC", "USDT"), Symbol("ETH", "USDT")
+SYMBOLS = [BTC, ETH]
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[MexcSimulator]:
+    async with MexcSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=5, market_rate=20.0) as simulator:
+        yield simulator
+
+
+@pytest_asyncio.fixture
+async def gateway(sim: MexcSimulator, nats_server: LocalNatsServer) -> AsyncIterator[MarketDataGateway]:
+    factory = FullExchangeFactory(config={}, env={})
+    exchange = await factory.create_public_exchange(
+        "mexc_spot", environment="sim", overrides={"rest_url": sim.rest_url, "ws_url": sim.ws_url}
+    )
+    gw = MarketDataGateway(exchange, exchange_name="mexc_spot", nats_url=nats_server.url, universe=SYMBOLS)
+    await gw.start()
+    try:
+        yield gw
+    finally:
+        await gw.stop()
+        await exchange.close()
+
+
+@pytest_asyncio.fixture
+async def consumer(
+    sim: MexcSimulator, nats_server: LocalNatsServer, gateway: MarketDataGateway
+) -> AsyncIterator[PublicExchange]:
+    factory = FullExchangeFactory(config={}, env={})
+    exchange = await factory.create_public_exchange(
+        "mexc_spot",
+        environment="sim",
+        overrides={"rest_url": sim.rest_url, "ws_url": sim.ws_url, "market_data_url": nats_server.url},
+    )
+    try:
+        yield exchange
+    finally:
+        await exchange.close()
+
+
+async def until(check: Callable[[], bool], within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+def equals_engine(exchange: PublicExchange, sim: MexcSimulator, symbol: Symbol) -> bool:
+    if exchange.orderbook_state(symbol) is not BookState.LIVE:  # type: ignore[attr-defined]
+        return False
+    book = exchange.get_local_orderbook(symbol)  # type: ignore[attr-defined]
+    bids, asks, version = sim.engine.book_levels(f"{symbol.base}{symbol.quote}")
+    return (
+        book.version == version
+        and [(e.price, e.size) for e in book.bids] == [(float(p), float(q)) for p, q in bids]
+        and [(e.price, e.size) for e in book.asks] == [(float(p), float(q)) for p, q in asks]
+    )
+
+
+async def test_books_equal_the_engine_and_trades_arrive_once_through_the_usual_api(
+    sim: MexcSimulator, consumer: PublicExchange
+) -> None:
+    trades: list[Trade] = []
+
+    async def collect() -> None:
+        async for trade in consumer.iter_trades():  # type: ignore[attr-defined]
+            trades.append(trade)
+
+    collector = asyncio.create_task(collect())
+    await consumer.start_trades_stream(SYMBOLS)  # type: ignore[attr-defined]
+    await consumer.start_orderbook_stream(SYMBOLS)  # type: ignore[attr-defined]
+    await until(lambda: all(consumer.orderbook_state(s) is BookState.LIVE for s in SYMBOLS))  # type: ignore[attr-defined]
+    before = {t.trade_id for s in ("BTCUSDT", "ETHUSDT") for t in sim.engine.history[s].trades}
+    await asyncio.sleep(2)
+    sim.market.pause()
+    await asyncio.sleep(0.2)  # the market loop finishes its batch (it sleeps <= 0.1 s)
+    await until(lambda: all(equals_engine(consumer, sim, s) for s in SYMBOLS))
+    made = {t.trade_id for s in ("BTCUSDT", "ETHUSDT") for t in sim.engine.history[s].trades} - before
+    assert made
+    await until(lambda: made <= {t.trade_id for t in trades})
+    ids = [t.trade_id for t in trades]
+    assert len(ids) == len(set(ids))
+    assert set(ids) <= made | before
+    metrics = consumer.get_performance_metrics()
+    assert metrics["bus"]["connected"] is True
+    assert metrics["bus"]["events"]["trade"] >= len(made)
+    assert metrics["orderbooks"] == {"BTC/USDT": "LIVE", "ETH/USDT": "LIVE"}
+    collector.cancel()
+
+
+async def test_malformed_bus_messages_are_counted_and_skipped(
+    sim: MexcSimulator, consumer: PublicExchange, nats_server: LocalNatsServer
+) -> None:
+    await consumer.start_trades_stream([BTC])  # type: ignore[attr-defined]
+    await consumer.start_orderbook_stream([BTC])  # type: ignore[attr-defined]
+    await until(lambda: consumer.orderbook_state(BTC) is BookState.LIVE)  # type: ignore[attr-defined]
+    conn = await connect_bus(nats_server.url, name="vandal")
+    try:
+        await conn.js.publish("md.mexc_spot.trade.BTC-USDT", b"not json")
+        await conn.js.publish(
+            "md.mexc_spot.trade.BTC-USDT", b'{"p": -1, "q": 1, "s": "BUY", "ts": 1, "g": "x", "pt": 1}'
+        )
+        await conn.js.publish("md.mexc_spot.book.BTC-USDT", b'{"b": [[1, "NaN"]], "a": []}')
+    finally:
+        await conn.close()
+    await until(lambda: consumer.get_performance_metrics()["bus"]["malformed"] == 3)
+    sim.market.pause()
+    await asyncio.sleep(0.2)  # the market loop finishes its batch (it sleeps <= 0.1 s)
+    await until(lambda: equals_engine(consumer, sim, BTC))
+
+
+async def test_a_version_gap_on_the_bus_resyncs_the_book_from_the_bus_snapshot(
+    sim: MexcSimulator, consumer: PublicExchange, nats_server: LocalNatsServer
+) -> None:
+    await consumer.start_orderbook_stream([BTC])  # type: ignore[attr-defined]
+    await until(lambda: consumer.orderbook_state(BTC) is BookState.LIVE)  # type: ignore[attr-defined]
+    version = consumer.get_local_orderbook(BTC).version  # type: ignore[attr-defined]
+    assert version is not None
+    ahead = version + 4  # a delta from the future: the versions between never came
+    conn = await connect_bus(nats_server.url, name="gap maker")
+    try:
+        delta = BookUpdate(BTC, [], [], ahead, ahead, 0)
+        await conn.js.publish("md.mexc_spot.book.BTC-USDT", encode_book_delta(delta, "test", 0.0))
+    finally:
+        await conn.close()
+    await until(lambda: consumer.get_performance_metrics()["details"].get("book.BTC/USDT.gaps", 0) >= 1)
+    await asyncio.sleep(1)  # the market moves past the fake version
+    sim.market.pause()
+    await asyncio.sleep(0.2)  # the market loop finishes its batch (it sleeps <= 0.1 s)
+    await until(lambda: equals_engine(consumer, sim, BTC))
+    assert consumer.get_performance_metrics()["details"]["book.BTC/USDT.resyncs"] >= 1
+
+
+async def test_an_unreachable_bus_is_a_clear_error(sim: MexcSimulator) -> None:
+    factory = FullExchangeFactory(config={}, env={})
+    exchange = await factory.create_public_exchange(
+        "mexc_spot",
+        environment="sim",
+        overrides={
+            "rest_url": sim.rest_url,
+            "ws_url": sim.ws_url,
+            "market_data_url": "nats://user:secret@127.0.0.1:9",
+            "connect_timeout": 1,
+        },
+    )
+    try:
+        with pytest.raises(
+            ExchangeConnectionError, match=r"NATS at nats://127\.0\.0\.1:9 unreachable"
+        ) as info:
+            await exchange.start_trades_stream([BTC])  # type: ignore[attr-defined]
+        assert "secret" not in str(info.value)
+    finally:
+        await exchange.close()
+
+
+def test_market_data_url_must_be_a_nats_url() -> None:
+    factory = FullExchangeFactory(config={}, env={})
+    with pytest.raises(ConfigurationError, match="market_data_url"):
+        factory.get_config("mexc_spot", overrides={"market_data_url": "http://127.0.0.1:4222"})
