@@ -7,10 +7,11 @@ Needs the ``bus`` extra (``pip install 'exchanges[bus]'``: nats-py and the nats-
 from exchanges.bus._connection import BusConnectOptions, connect_bus, declare_bus, redact_url
 from exchanges.bus._consumer import BusMarketData
 from exchanges.bus._gateway import GatewaySettings, MarketDataGateway, SupportsBookUpdates, new_gateway_id
-from exchanges.bus._leases import LeaseManager, LeaseSettings, MemberInfo
+from exchanges.bus._leases import LeaseManager, LeaseSettings
 from exchanges.bus._local_server import LocalNatsServer, find_nats_server
 from exchanges.bus._publisher import BusPublisher
 from exchanges.bus._subjects import Subjects, parse_symbol_token, symbol_token
+from exchanges.bus.parsing._control import MemberInfo
 
 __all__ = [
     "BusConnectOptions",

@@ -48,9 +48,9 @@ from exchanges.orderbook import LocalOrderBook
 from exchanges.strategies import ReconnectionPolicy
 from exchanges.streams import EventStream
 
-from . import _codec as codec
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus, redact_url
 from ._subjects import Subjects, symbol_token
+from .parsing import _events as codec
 
 logger = logging.getLogger("exchanges.bus.consumer")
 

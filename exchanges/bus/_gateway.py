@@ -37,9 +37,10 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookState, BookUpdate, Symbol
 
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus
-from ._leases import LeaseManager, LeaseSettings, MemberInfo
+from ._leases import LeaseManager, LeaseSettings
 from ._publisher import BusPublisher
 from ._subjects import Subjects, parse_symbol_token, symbol_token
+from .parsing._control import MemberInfo
 
 logger = logging.getLogger("exchanges.bus.gateway")
 

@@ -44,6 +44,8 @@ from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
 from exchanges.metrics import MetricsRegistry
 
+from .parsing._control import LeaseValue, MemberInfo
+
 logger = logging.getLogger("exchanges.bus.leases")
 
 
@@ -69,27 +71,6 @@ class LeaseSettings:
     @property
     def dead_after(self) -> float:
         return self.ttl / 2
-
-
-class LeaseValue(msgspec.Struct, frozen=True):
-    holder: str
-    since: float
-    handoff: bool = False
-
-
-class MemberInfo(msgspec.Struct):
-    """What a gateway tells its group (and ``exchanges gateway status``) every round."""
-
-    id: str
-    host: str
-    pid: int
-    started: float
-    symbols: list[str] = msgspec.field(default_factory=list)
-    lease_ages: dict[str, float] = msgspec.field(default_factory=dict)
-    rates: dict[str, float] = msgspec.field(default_factory=dict)
-    lag_ms: float = 0.0
-    publish_errors: int = 0
-    sent_at: float = 0.0
 
 
 _LEASE = msgspec.json.Decoder(LeaseValue)

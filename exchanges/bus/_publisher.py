@@ -24,9 +24,9 @@ from nats.js.api import PubAck
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookUpdate, OrderBook, Symbol, Ticker, Trade
 
-from . import _codec as codec
 from ._connection import BusConnection, BusObjects
 from ._subjects import Subjects, book_msg_id, symbol_token, ticker_msg_id, trade_msg_id
+from .parsing import _events as codec
 
 logger = logging.getLogger("exchanges.bus.publisher")
 

@@ -17,8 +17,8 @@ from typing import Any
 import msgspec
 
 from exchanges.bus import connect_bus
-from exchanges.bus._leases import LeaseValue
 from exchanges.bus._subjects import Subjects
+from exchanges.bus.parsing._control import LeaseValue
 from exchanges_mexc.sim import MexcSimulator
 
 HERE = Path(__file__).parent

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchanges.bus import _codec as codec
 from exchanges.bus._subjects import Subjects, parse_symbol_token, symbol_token
+from exchanges.bus.parsing import _events as codec
 from exchanges.errors import ProtocolError
 from exchanges.models import BookUpdate, OrderBook, OrderBookEntry, Side, Symbol, Ticker, Trade
 

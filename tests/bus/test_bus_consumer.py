@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from exchanges.bus import LocalNatsServer, MarketDataGateway, connect_bus
-from exchanges.bus._codec import encode_book_delta
+from exchanges.bus.parsing._events import encode_book_delta
 from exchanges.errors import ConfigurationError, ExchangeConnectionError
 from exchanges.factory import FullExchangeFactory
 from exchanges.interfaces import PublicExchange

@@ -12,8 +12,9 @@ import pytest_asyncio
 
 from exchanges.bus import LocalNatsServer, connect_bus, declare_bus
 from exchanges.bus._connection import BusConnection, BusObjects
-from exchanges.bus._leases import LeaseManager, LeaseSettings, MemberInfo
+from exchanges.bus._leases import LeaseManager, LeaseSettings
 from exchanges.bus._subjects import Subjects
+from exchanges.bus.parsing._control import MemberInfo
 from exchanges.metrics import MetricsRegistry
 
 TTL = 3.0

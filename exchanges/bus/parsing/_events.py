@@ -68,7 +68,8 @@ class TickerMsg(msgspec.Struct, frozen=True):
     low: NonNegative
     vol: NonNegative
     qvol: NonNegative
-    pct: float
+    ratio: float
+    """24 h change as a fraction (0.01 = +1 %)."""
     ts: int
     g: str
     pt: float
@@ -195,7 +196,7 @@ def encode_ticker(ticker: Ticker, gateway: str, now_ms: float) -> bytes:
             t.low,
             t.volume,
             t.quote_volume,
-            t.price_change_percent,
+            t.price_change_ratio,
             t.timestamp,
             gateway,
             now_ms,
@@ -208,9 +209,9 @@ def encode_ticker(ticker: Ticker, gateway: str, now_ms: float) -> bytes:
 
 def decode_ticker(symbol: Symbol, data: bytes) -> tuple[Ticker, TickerMsg]:
     m = _decode(_TICKER, data, "bus ticker")
-    if not math.isfinite(m.pct):
-        raise ProtocolError("non-finite number", source="bus ticker", field="pct")
-    ticker = Ticker(symbol, m.last, m.high, m.low, m.vol, m.qvol, m.pct, m.ts, m.open, m.bid, m.ask)
+    if not math.isfinite(m.ratio):
+        raise ProtocolError("non-finite number", source="bus ticker", field="ratio")
+    ticker = Ticker(symbol, m.last, m.high, m.low, m.vol, m.qvol, m.ratio, m.ts, m.open, m.bid, m.ask)
     return ticker, m
 
 

@@ -1,0 +1,26 @@
+"""Wire shapes of the lease and member buckets (JSON values written by gateways)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class LeaseValue(msgspec.Struct, frozen=True):
+    holder: str
+    since: float
+    handoff: bool = False
+
+
+class MemberInfo(msgspec.Struct):
+    """What a gateway tells its group (and ``exchanges gateway status``) every round."""
+
+    id: str
+    host: str
+    pid: int
+    started: float
+    symbols: list[str] = msgspec.field(default_factory=list)
+    lease_ages: dict[str, float] = msgspec.field(default_factory=dict)
+    rates: dict[str, float] = msgspec.field(default_factory=dict)
+    lag_ms: float = 0.0
+    publish_errors: int = 0
+    sent_at: float = 0.0
