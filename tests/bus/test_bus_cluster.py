@@ -4,7 +4,8 @@ Checkpoints pause the simulated market and wait (bounded) until every consumer's
 the matching engine's books, version included. Trades are compared by the exchange's trade id:
 exactly once per consumer while nothing fails; after a ``kill -9`` of a gateway and after a
 nats-server restart, never twice, never invented, and every missed trade is in a symbol whose
-consumer counted a possible gap. The full size (300 symbols) runs under ``-m slow``; CI runs 30.
+consumer counted a possible gap. The full size (300 symbols, marked slow and soak) runs with
+``-m soak``; CI runs the same shape with 30 symbols.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _ids(dump: dict[str, object], name: str) -> list[str]:
     ("n_symbols", "rate"),
     [
         pytest.param(30, 4.0, id="30-symbols"),
-        pytest.param(300, 1.0, id="300-symbols", marks=pytest.mark.slow),
+        pytest.param(300, 1.0, id="300-symbols", marks=[pytest.mark.slow, pytest.mark.soak]),
     ],
 )
 async def test_gateways_shard_fail_over_and_survive_a_nats_restart(
