@@ -81,25 +81,31 @@ class BoundedQueue(Generic[T]):
 
     def offer(self, item: T) -> bool:
         """Enqueue without waiting, applying the drop policy when full. False if an item was dropped
-        (the incoming one, or under ``drop_oldest`` the oldest) or the queue is closed."""
-        if self.closed:
-            return False
+        (the incoming one, or under ``drop_oldest`` the oldest) or the queue is closed.
+
+        Hot path: one length check (a closed queue has a limit of -1, so the closed test costs
+        nothing until then), an append and, only when the consumer sleeps, one ``set_result``.
+        """
         items = self._items
         kept = True
         if len(items) >= self._limit:
+            if self.closed:
+                return False
             self.dropped.inc()
             if not self._drop_oldest:
                 return False
             items.popleft()
             kept = False
         items.append(item)
-        self._wake_getter()
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
         return kept
 
     def offer_many(self, batch: list[T]) -> None:
         """``offer`` for every item in order; one ``extend`` and one wake-up when everything fits."""
-        if self.closed:
-            return
         items = self._items
         if len(items) + len(batch) > self._limit:
             for item in batch:  # the overflow policy applies item by item
@@ -130,6 +136,7 @@ class BoundedQueue(Generic[T]):
         if self.closed:
             return
         self.closed = True
+        self._limit = -1  # every offer now takes the overflow branch, which refuses it
         self.error = error
         self._wake_getter()
         while self._putters:
