@@ -114,9 +114,9 @@ def render_ticker(ticker: Ticker | None, *, price_decimals: int | None = None) -
     if ticker is None:
         return ["24H TICKER (waiting for the first update)"]
     return [
-        f"24H {ticker.symbol}  last {fmt_num(ticker.last_price, price_decimals)}  "
-        f"change {ticker.price_change_percent:+.2f}%  high {fmt_num(ticker.high, price_decimals)}  "
-        f"low {fmt_num(ticker.low, price_decimals)}  volume {fmt_num(ticker.volume)}"
+        f"24H {ticker.symbol} last {fmt_num(ticker.last_price, price_decimals)} "
+        f"{ticker.price_change_percent:+.2f}% high {fmt_num(ticker.high, price_decimals)} "
+        f"low {fmt_num(ticker.low, price_decimals)} vol {fmt_num(ticker.volume)}"
     ]
 
 
