@@ -112,6 +112,13 @@ async def test_kline_history_pages_each_candle_once(public: PublicExchange) -> N
     assert opens[-1] < now
 
 
+async def test_kline_history_refuses_what_mexc_rest_lacks(public: PublicExchange, sim: MexcSimulator) -> None:
+    before = len(sim.request_log)
+    with pytest.raises(ExchangeError):
+        [k async for k in pub(public).iter_kline_history(BTC, KlineInterval.HOUR_8, 0, 10 * MINUTE)]
+    assert not [p for _, p in sim.request_log[before:] if p == "/api/v3/klines"]
+
+
 async def test_public_closed_raises(public: PublicExchange) -> None:
     exchange = pub(public)
     await exchange.close()

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from exchanges.capabilities import SupportsDeposits, SupportsSafeWithdrawal, SupportsTransfer
-from exchanges.errors import InvalidOrder, WithdrawalRefused
+from exchanges.errors import InsufficientBalance, InvalidOrder, WithdrawalRefused
 from exchanges.interfaces import PrivateExchange
 from exchanges.models import AccountType, AssetName, WithdrawalPlan, WithdrawalRequest
 from exchanges_mexc.exchange import MexcCompositePrivateExchange
@@ -177,3 +177,12 @@ async def test_transfer_spot_futures_roundtrip(private: PrivateExchange, sim: Me
         await exchange.transfer("USDT", "-1", AccountType.SPOT, AccountType.FUTURES)
     transfers = [p for _, p in sim.request_log if p == "/api/v3/capital/transfer"]
     assert len(transfers) == 2
+
+
+async def test_transfer_refusals_from_mexc(private: PrivateExchange, sim: MexcSimulator) -> None:
+    exchange = composite(private)
+    with pytest.raises(InsufficientBalance):
+        await exchange.transfer("USDT", "1000000000", AccountType.SPOT, AccountType.FUTURES)
+    with pytest.raises(InsufficientBalance):  # nothing in the futures wallet yet
+        await exchange.transfer("BTC", "1", AccountType.FUTURES, AccountType.SPOT)
+    assert sim.capital.transfers.records == []
