@@ -257,6 +257,7 @@ class MexcCompositePublicExchange(PublicExchange):
         return await self.rest.get_orderbook(symbol, limit)
 
     async def get_recent_trades(self, symbol: Symbol, limit: int = 500) -> list[Trade]:
+        """The last ``limit`` public trades, **oldest first** (newest last), whatever order MEXC sends."""
         self._check_symbol(symbol)
         trades = await self.rest.get_recent_trades(symbol, limit)
         return sorted(trades, key=lambda trade: trade.timestamp)
