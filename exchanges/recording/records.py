@@ -27,6 +27,8 @@ from typing import Final
 import attrs
 
 __all__ = [
+    "FRAME_FIXED",
+    "FRAME_HEADER",
     "LENGTH_PREFIX",
     "CheckpointRecord",
     "ConnectionEventKind",
@@ -40,6 +42,7 @@ __all__ = [
     "decode_records",
     "encode_frame",
     "encode_record",
+    "frame_bytes",
     "record_time_ns",
 ]
 
@@ -130,21 +133,25 @@ _CHECKPOINT: Final = struct.Struct("<qqQIH")
 LENGTH_PREFIX: Final = _LEN.size
 
 _FRAME_TYPE: Final = int(RecordType.FRAME)
-_FRAME_HEAD: Final = _LEN.size + _FRAME.size
+FRAME_HEADER: Final = struct.Struct("<IBIqB")
+"""A whole frame record header at once: length, type, conn, received_ns, kind (the hot path)."""
+FRAME_FIXED: Final = 1 + _FRAME.size
+"""The length field of a frame record is this plus the payload size."""
+
+
+def frame_bytes(payload: bytes | str) -> tuple[bytes, int]:
+    """(payload bytes, kind): text frames are stored UTF-8 encoded with kind 1."""
+    if type(payload) is bytes:
+        return payload, 0
+    if isinstance(payload, str):
+        return payload.encode(), 1
+    return bytes(payload), 0
 
 
 def encode_frame(out: bytearray, conn: int, received_ns: int, payload: bytes | str) -> None:
-    """Append one frame record to ``out`` (the hot path: two packs and one extend)."""
-    if isinstance(payload, str):
-        data = payload.encode()
-        kind = 1
-    else:
-        data = payload
-        kind = 0
-    start = len(out)
-    out.extend(b"\0" * _FRAME_HEAD)
-    _LEN.pack_into(out, start, 1 + _FRAME.size + len(data), _FRAME_TYPE)
-    _FRAME.pack_into(out, start + _LEN.size, conn, received_ns, kind)
+    """Append one frame record to ``out``."""
+    data, kind = frame_bytes(payload)
+    out += FRAME_HEADER.pack(FRAME_FIXED + len(data), _FRAME_TYPE, conn, received_ns, kind)
     out += data
 
 

@@ -35,6 +35,7 @@ from exchanges.recording.records import (
     CheckpointRecord,
     ConnectionEventKind,
     ConnectionRecord,
+    Record,
     SnapshotFailedRecord,
     SnapshotRecord,
 )
@@ -92,9 +93,14 @@ class ConnectionTap:
         conn = self.conn
         clock = time.time_ns
 
+        recorder = self._recorder
+
         def record_then_handle(frame: bytes | str) -> None:
-            if not writer.closed:
-                writer.append_frame(conn, clock(), frame)
+            if recorder.recording:
+                try:
+                    writer.append_frame(conn, clock(), frame)
+                except Exception as exc:  # never let the recording break the user's pipeline
+                    recorder.fail(exc)
             handler(frame)
 
         return record_then_handle
@@ -125,13 +131,8 @@ class ConnectionTap:
         self.event(ConnectionEventKind.OVERLAP_BEGIN if active else ConnectionEventKind.OVERLAP_END)
 
     def event(self, event: str, channels: Iterable[str] = ()) -> None:
-        recorder = self._recorder
-        if recorder.writer.closed:
-            return
         record = ConnectionRecord(self.conn, time.time_ns(), event, self.name, tuple(sorted(channels)))
-        recorder.writer.append(record)
-        if event == ConnectionEventKind.SUBSCRIBED:
-            recorder.note_channels(record.channels)
+        self._recorder.append(record)
 
 
 class Recorder:
@@ -149,6 +150,16 @@ class Recorder:
         self._connections = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        self.recording = True
+        """False once closed or failed: the taps stop recording, the pipeline goes on."""
+        self.error: BaseException | None = None
+
+    def fail(self, error: BaseException) -> None:
+        """Writing failed (disk full...): stop recording, keep the exchange running, say so once."""
+        if self.error is None:
+            self.error = error
+            self.recording = False
+            logger.error("recording into %s stopped: %r", self.writer.directory, error)
 
     @classmethod
     def create(
@@ -171,7 +182,7 @@ class Recorder:
             started_ns=time.time_ns(),
             environment=environment,
         )
-        writer = RecordingWriter.create(directory, manifest, limits)
+        writer = RecordingWriter.create(directory, manifest, limits, background=True)
         return cls(writer, checkpoint_interval=checkpoint_interval)
 
     @property
@@ -197,29 +208,36 @@ class Recorder:
         if merged != manifest.symbols:
             self.writer.update_manifest(symbols=merged)
 
+    def append(self, record: Record) -> bool:
+        """Write one record unless recording stopped; a write failure stops recording (never raises)."""
+        if not self.recording:
+            return False
+        try:
+            self.writer.append(record)
+        except Exception as exc:
+            self.fail(exc)
+            return False
+        return True
+
     def record_snapshot(self, key: str, payload: bytes) -> None:
         """A REST snapshot about to be used to sync book ``key`` (call it right before it is applied)."""
-        if not self.writer.closed:
-            self.writer.append(SnapshotRecord(time.time_ns(), key, payload))
+        if self.append(SnapshotRecord(time.time_ns(), key, payload)):
             self.snapshots += 1
 
     def record_snapshot_failure(self, key: str, error: BaseException) -> None:
-        if not self.writer.closed:
-            self.writer.append(SnapshotFailedRecord(time.time_ns(), key, f"{type(error).__name__}: {error}"))
+        self.append(SnapshotFailedRecord(time.time_ns(), key, f"{type(error).__name__}: {error}"))
 
     def add_checkpoint_source(self, source: CheckpointSource) -> None:
         self._sources.append(source)
 
     def checkpoint_now(self) -> int:
         """Write a checkpoint of every LIVE book now; returns how many were written."""
-        if self.writer.closed:
-            return 0
         written = 0
         now = time.time_ns()
         for source in self._sources:
             for book in source():
-                self.writer.append(CheckpointRecord(now, book.key, book.version, book.checksum, book.levels))
-                written += 1
+                if self.append(CheckpointRecord(now, book.key, book.version, book.checksum, book.levels)):
+                    written += 1
         self.checkpoints += written
         return written
 
@@ -243,7 +261,11 @@ class Recorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.checkpoint_now()
-        self.writer.close()
+        self.recording = False
+        try:
+            self.writer.close()
+        except Exception as exc:
+            self.fail(exc)
         logger.info(
             "recording %s closed: %d frames, %d bytes", self.writer.directory, *self._frames_and_bytes()
         )
@@ -253,9 +275,12 @@ class Recorder:
 
     async def _flush_loop(self) -> None:
         interval = self.writer.limits.flush_interval
-        while True:
+        while self.recording:
             await asyncio.sleep(interval / 2)
-            self.writer.flush()
+            try:
+                self.writer.flush()
+            except Exception as exc:
+                self.fail(exc)
 
     async def _checkpoint_loop(self) -> None:
         while True:

@@ -10,13 +10,20 @@ what survives a power loss as well.
 Rotation: a new segment starts when the current one holds ``max_segment_bytes`` (compressed) or is
 ``max_segment_seconds`` old. The manifest lists the segments and is rewritten at each rotation.
 
-One owner: the writer is used from one thread (the event loop); it holds no lock.
+One owner: the writer is used from one thread (the event loop). With ``background=True`` the file
+work (compression, writes, rotation) runs on one worker thread in submission order; the manifest,
+which both may change, is guarded by a lock.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,7 +33,14 @@ import zstandard
 from exchanges.recording.blocks import encode_block, segment_header
 from exchanges.recording.errors import RecordingError
 from exchanges.recording.manifest import MANIFEST_NAME, Manifest, segment_name, write_manifest
-from exchanges.recording.records import Record, encode_frame, encode_record
+from exchanges.recording.records import (
+    FRAME_FIXED,
+    FRAME_HEADER,
+    Record,
+    RecordType,
+    encode_record,
+    frame_bytes,
+)
 
 __all__ = [
     "DEFAULT_BLOCK_BYTES",
@@ -37,6 +51,10 @@ __all__ = [
     "WriterLimits",
     "WriterStats",
 ]
+
+_pack_frame = FRAME_HEADER.pack
+_FRAME_HEADER_SIZE = FRAME_HEADER.size
+_FRAME = int(RecordType.FRAME)
 
 DEFAULT_FLUSH_INTERVAL = 1.0
 DEFAULT_BLOCK_BYTES = 1 << 20
@@ -72,25 +90,48 @@ class WriterStats:
 
 
 class RecordingWriter:
-    """Writes one recording directory (see the module docstring)."""
+    """Writes one recording directory (see the module docstring).
 
-    def __init__(self, directory: str | os.PathLike[str], manifest: Manifest, limits: WriterLimits) -> None:
+    ``background=True`` compresses and writes blocks on one worker thread (zstd releases the GIL),
+    so the event loop only encodes records into the buffer; order is kept (one worker), ``close``
+    waits for everything, and a failed write is raised (as RecordingError) by the next ``flush``.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        manifest: Manifest,
+        limits: WriterLimits,
+        *,
+        background: bool = False,
+    ) -> None:
         self.directory = Path(directory)
         self.limits = limits
         self.stats = WriterStats()
         self._manifest = manifest
+        self._manifest_lock = threading.Lock()
         self._compressor = zstandard.ZstdCompressor(level=limits.compression_level)
         self._buffer = bytearray()
         self._flush_ns = int(limits.flush_interval * 1e9)
+        self._block_bytes = limits.block_bytes
         self._last_flush_ns = time.time_ns()
         self._file: BinaryIO | None = None
         self._segment_bytes = 0
         self._segment_opened = 0.0
         self._closed = False
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-writer") if background else None
+        )
+        self._pending: deque[Future[None]] = deque()
 
     @classmethod
     def create(
-        cls, directory: str | os.PathLike[str], manifest: Manifest, limits: WriterLimits | None = None
+        cls,
+        directory: str | os.PathLike[str],
+        manifest: Manifest,
+        limits: WriterLimits | None = None,
+        *,
+        background: bool = False,
     ) -> RecordingWriter:
         """Start a new recording in ``directory`` (created; it must not already hold a recording)."""
         path = Path(directory)
@@ -100,7 +141,7 @@ class RecordingWriter:
             raise RecordingError(f"cannot create recording directory {path}: {exc.strerror}") from None
         if (path / MANIFEST_NAME).exists():
             raise RecordingError(f"{path} already holds a recording; choose an empty directory")
-        writer = cls(path, manifest, limits or WriterLimits())
+        writer = cls(path, manifest, limits or WriterLimits(), background=background)
         writer._open_segment()
         return writer
 
@@ -112,29 +153,35 @@ class RecordingWriter:
         self, *, symbols: tuple[str, ...] | None = None, channels: tuple[str, ...] | None = None
     ) -> None:
         """Change the manifest's symbols or channels and rewrite ``manifest.json`` now."""
-        manifest = self._manifest
-        self._manifest = attrs.evolve(
-            manifest,
-            symbols=manifest.symbols if symbols is None else symbols,
-            channels=manifest.channels if channels is None else channels,
-        )
-        if not self._closed:
-            write_manifest(self.directory, self._manifest)
+        with self._manifest_lock:
+            manifest = self._manifest
+            self._manifest = attrs.evolve(
+                manifest,
+                symbols=manifest.symbols if symbols is None else symbols,
+                channels=manifest.channels if channels is None else channels,
+            )
+            if not self._closed:
+                write_manifest(self.directory, self._manifest)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
     def append_frame(self, conn: int, received_ns: int, payload: bytes | str) -> None:
-        """Append one raw frame (hot path); cuts a block when the buffer is full or old enough."""
+        """Append one raw frame (hot path: one pack, two appends, three counters, one check);
+        cuts a block when the buffer is full or old enough."""
+        if type(payload) is bytes:
+            data, kind = payload, 0
+        else:
+            data, kind = frame_bytes(payload)
         buffer = self._buffer
-        before = len(buffer)
-        encode_frame(buffer, conn, received_ns, payload)
+        buffer += _pack_frame(FRAME_FIXED + len(data), _FRAME, conn, received_ns, kind)
+        buffer += data
         stats = self.stats
         stats.records += 1
         stats.frames += 1
-        stats.raw_bytes += len(buffer) - before
-        if len(buffer) >= self.limits.block_bytes or received_ns - self._last_flush_ns >= self._flush_ns:
+        stats.raw_bytes += _FRAME_HEADER_SIZE + len(data)
+        if len(buffer) >= self._block_bytes or received_ns - self._last_flush_ns >= self._flush_ns:
             self.flush()
 
     def append(self, record: Record) -> None:
@@ -147,22 +194,21 @@ class RecordingWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Write what is buffered as one block (nothing when empty), then rotate if it is due."""
+        """Write what is buffered as one block (nothing when empty); the segment rotates after it
+        when it is full or old enough."""
         self._write_block()
-        limits = self.limits
-        if not self._closed and (
-            self._segment_bytes >= limits.max_segment_bytes
-            or time.monotonic() - self._segment_opened >= limits.max_segment_seconds
-        ):
-            self.rotate()
 
     def rotate(self) -> None:
         """Close the current segment (after writing what is buffered) and start the next one."""
         if self._closed:
             return
         self._write_block()
-        self._close_segment()
-        self._open_segment()
+        self._run(self._rotate_now)
+
+    def wait(self) -> None:
+        """Wait until every block handed to the background worker is written (no-op without one)."""
+        while self._pending:
+            self._pending.popleft().result()
 
     def close(self, ended_ns: int | None = None) -> None:
         """Write the last block, fsync, and mark the manifest ended. Idempotent."""
@@ -170,24 +216,57 @@ class RecordingWriter:
             return
         self._write_block()
         self._closed = True
-        self._close_segment()
-        self._manifest = attrs.evolve(self._manifest, ended_ns=ended_ns or time.time_ns())
-        write_manifest(self.directory, self._manifest)
+        self._run(self._close_segment)
+        try:
+            self.wait()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+        with self._manifest_lock:
+            self._manifest = attrs.evolve(self._manifest, ended_ns=ended_ns or time.time_ns())
+            write_manifest(self.directory, self._manifest)
 
     # ------------------------------------------------------------------ internals
+
+    def _run(self, job: Callable[[], None]) -> None:
+        """Run a file job inline, or queue it on the worker (in order); raise an earlier failure."""
+        pending = self._pending
+        while pending and pending[0].done():
+            error = pending.popleft().exception()
+            if error is not None:
+                raise RecordingError(f"{self.directory}: writing the recording failed: {error!r}") from error
+        if self._executor is None:
+            job()
+        else:
+            pending.append(self._executor.submit(job))
 
     def _write_block(self) -> None:
         self._last_flush_ns = time.time_ns()
         if self._closed or not self._buffer:
             return
-        block = encode_block(self._compressor, self._buffer)
+        raw = bytes(self._buffer)
         self._buffer.clear()
+        self._run(functools.partial(self._store, raw))
+
+    def _store(self, raw: bytes) -> None:
+        """Compress and write one block (on the worker when there is one)."""
+        block = encode_block(self._compressor, raw)
         assert self._file is not None
         self._file.write(block)
         self._file.flush()  # into the OS: survives a kill -9 of this process
         self._segment_bytes += len(block)
         self.stats.written_bytes += len(block)
         self.stats.blocks += 1
+        limits = self.limits
+        if (
+            self._segment_bytes >= limits.max_segment_bytes
+            or time.monotonic() - self._segment_opened >= limits.max_segment_seconds
+        ):
+            self._rotate_now()
+
+    def _rotate_now(self) -> None:
+        self._close_segment()
+        self._open_segment()
 
     def _open_segment(self) -> None:
         number = self.stats.segments + 1
@@ -201,8 +280,9 @@ class RecordingWriter:
         self._segment_opened = time.monotonic()
         self.stats.segments = number
         self.stats.written_bytes += len(header)
-        self._manifest = attrs.evolve(self._manifest, segments=(*self._manifest.segments, name))
-        write_manifest(self.directory, self._manifest)
+        with self._manifest_lock:
+            self._manifest = attrs.evolve(self._manifest, segments=(*self._manifest.segments, name))
+            write_manifest(self.directory, self._manifest)
 
     def _close_segment(self) -> None:
         handle, self._file = self._file, None

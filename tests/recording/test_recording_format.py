@@ -97,6 +97,24 @@ def test_segments_rotate_by_size_and_the_manifest_lists_them(tmp_path: Path) -> 
     assert list(reader) == items
 
 
+def test_a_background_writer_writes_the_same_recording_in_order(tmp_path: Path) -> None:
+    noise = random.Random(2)
+    items = [FrameRecord(i % 3, i, noise.randbytes(500)) for i in range(400)]
+    limits = WriterLimits(block_bytes=4096, max_segment_bytes=30_000)
+    writer = RecordingWriter.create(tmp_path, _manifest(), limits, background=True)
+    for index, item in enumerate(items):
+        writer.append_frame(item.conn, item.received_ns, item.payload)
+        if index == 200:
+            writer.update_manifest(channels=("c1", "c2"))
+    writer.close()
+    reader = RecordingReader(tmp_path)
+    assert list(reader) == items
+    assert len(reader.segments) > 3
+    assert reader.manifest.segments == tuple(path.name for path in reader.segments)
+    assert reader.manifest.channels == ("c1", "c2")
+    assert reader.finished
+
+
 def test_a_directory_holding_a_recording_is_not_overwritten(tmp_path: Path) -> None:
     _write(tmp_path, [])
     with pytest.raises(RecordingError, match="already holds a recording"):
