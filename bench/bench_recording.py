@@ -12,7 +12,7 @@ Three tables:
 3. **Size on disk per channel.** The simulator's moving market, 10 symbols, every public channel,
    recorded for ``--seconds``: per channel, frames, payload bytes per frame, record bytes per frame
    before compression, and bytes per frame when that channel's records alone are compressed the way
-   the writer does (zstd level 3, blocks of 1 MiB); the total row is the actual segment size.
+   the writer does (zstd level 1, blocks of 1 MiB); the total row is the actual segment size.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from exchanges.recording import (
     RecordingReader,
     SupportsRecording,
     SupportsReplay,
+    WriterLimits,
 )
 from exchanges.recording.records import encode_frame
 from exchanges_mexc.composite.simulator import mexc_simulator
@@ -165,7 +166,7 @@ def sizes(directory: Path, seconds: float) -> Table:
     table = Table(
         f"Size on disk per channel: simulator, 10 symbols, every public channel, {seconds:.0f} s",
         ["channel", "frames", "payload B/frame", "record B/frame", "zstd B/frame", "ratio"],
-        note="zstd B/frame: that channel's records alone, compressed like the writer (level 3, 1 MiB "
+        note="zstd B/frame: that channel's records alone, compressed like the writer (level 1, 1 MiB "
         "blocks); total: the real segment files (all channels interleaved)",
     )
     payload: dict[str, int] = defaultdict(int)
@@ -178,7 +179,7 @@ def sizes(directory: Path, seconds: float) -> Table:
             data = record.payload.encode() if isinstance(record.payload, str) else record.payload
             payload[kind] += len(data)
             encode_frame(encoded[kind], record.conn, record.received_ns, record.payload)
-    compressor = zstandard.ZstdCompressor(level=3)
+    compressor = zstandard.ZstdCompressor(level=WriterLimits().compression_level)
     block = 1 << 20
     for kind in sorted(frames, key=lambda k: -frames[k]):
         raw = bytes(encoded[kind])

@@ -70,7 +70,7 @@ class WriterLimits:
     block_bytes: int = DEFAULT_BLOCK_BYTES
     max_segment_bytes: int = DEFAULT_SEGMENT_BYTES
     max_segment_seconds: float = DEFAULT_SEGMENT_SECONDS
-    compression_level: int = 3
+    compression_level: int = 1
 
     def __attrs_post_init__(self) -> None:
         for name in ("flush_interval", "block_bytes", "max_segment_bytes", "max_segment_seconds"):
