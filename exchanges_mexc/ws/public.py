@@ -607,8 +607,9 @@ class MexcPublicSpotWebsocket:
             conn.add_listener(listener)
 
     def _depth_symbols(self, channels: Iterable[str]) -> list[Symbol]:
-        """The symbols whose local book is fed by ``channels`` (one connection's)."""
-        parsed = [ch.parse_channel(channel) for channel in channels]
+        """The symbols whose local book is fed by ``channels`` (one connection's), in channel order
+        (not set order: a replay must touch them in the same order as live)."""
+        parsed = [ch.parse_channel(channel) for channel in sorted(channels)]
         pairs = [c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH and c.pair]
         return [symbol for symbol in map(self.symbol_mapper.to_symbol, pairs) if symbol in self.books]
 

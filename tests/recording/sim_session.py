@@ -12,7 +12,7 @@ import attrs
 
 from exchanges import FullExchangeFactory
 from exchanges.handlers import PublicStreamHandlers
-from exchanges.models import OrderBook, Symbol, Ticker, Trade
+from exchanges.models import BookStateChange, BookTicker, Kline, OrderBook, Symbol, Ticker, Trade
 from exchanges.recording import RECORDABLE_CHANNELS, RecordingReader, ReplayResult
 from exchanges_mexc.composite.public import MexcCompositePublicExchange
 from exchanges_mexc.sim import MexcSimulator
@@ -43,13 +43,28 @@ class Delivered:
     trades: list[Trade] = attrs.field(factory=list)
     tickers: list[Ticker] = attrs.field(factory=list)
     books: list[OrderBook] = attrs.field(factory=list)
+    book_tickers: list[BookTicker] = attrs.field(factory=list)
+    klines: list[Kline] = attrs.field(factory=list)
+    book_states: list[BookStateChange] = attrs.field(factory=list)
 
     def handlers(self) -> PublicStreamHandlers:
         return PublicStreamHandlers(
             trade_handler=self.trades.append,
             ticker_handler=self.tickers.append,
             orderbook_handler=self.books.append,
+            book_ticker_handler=self.book_tickers.append,
+            kline_handler=self.klines.append,
+            book_state_handler=self.book_states.append,
         )
+
+    def state_changes(self) -> list[tuple[Symbol, str, str, str]]:
+        """Book state changes without their local-clock timestamps, up to the end of the data (the
+        books' STALE "stopped" when the exchange closes is not part of a recording)."""
+        return [
+            (c.symbol, c.state.value, c.previous.value, c.reason)
+            for c in self.book_states
+            if c.reason != "stopped"
+        ]
 
 
 def factory() -> FullExchangeFactory:

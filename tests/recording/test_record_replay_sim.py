@@ -50,6 +50,9 @@ async def _check_round_trip(directory: Path, seconds: float, count: int, *, dist
     assert live.trades, "the simulator traded"
     assert replayed.trades == live.trades
     assert replayed.tickers == live.tickers
+    assert replayed.book_tickers == live.book_tickers
+    assert replayed.klines == live.klines
+    assert replayed.state_changes() == live.state_changes()
     assert [(b.symbol, b.version, b.bids, b.asks) for b in replayed.books] == [
         (b.symbol, b.version, b.bids, b.asks) for b in live.books
     ]
