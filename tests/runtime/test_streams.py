@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exchanges.metrics import MetricsRegistry
 from exchanges.streams import BoundedQueue, EventStream, QueueClosed
@@ -158,3 +160,42 @@ async def test_bounded_queue_close_wakes_blocked_producers_and_the_consumer() ->
         await queue.get()
     assert isinstance(info.value.error, RuntimeError)
     assert dropped.value == 0
+
+
+@given(
+    maxsize=st.integers(0, 6),
+    policy=st.sampled_from(["drop_oldest", "drop_newest"]),
+    steps=st.lists(st.one_of(st.just("get"), st.integers(1, 5)), max_size=60),
+)
+def test_bounded_queue_keeps_order_bounds_and_counts_every_drop(
+    maxsize: int, policy: str, steps: list[object]
+) -> None:
+    """For any sequence of offers (a batch of n items) and gets: items come out in offer order,
+    the queue never holds more than maxsize (0: unbounded, nothing dropped), and
+    offered == delivered + queued + dropped."""
+    dropped = MetricsRegistry().counter("d")
+    queue: BoundedQueue[int] = BoundedQueue(maxsize, policy, dropped)
+    offered = 0
+    delivered: list[int] = []
+    for step in steps:
+        if step == "get":
+            if not queue.empty():
+                delivered.append(queue.get_nowait())
+        else:
+            assert isinstance(step, int)
+            batch = list(range(offered, offered + step))
+            offered += step
+            if step == 1:
+                queue.offer(batch[0])
+            else:
+                queue.offer_many(batch)
+        if maxsize:
+            assert len(queue) <= maxsize
+    remaining = list(queue.items)
+    assert delivered + remaining == sorted(delivered + remaining)  # FIFO, no duplicates
+    assert offered == len(delivered) + len(remaining) + dropped.value
+    if maxsize == 0:
+        assert dropped.value == 0
+    queue.close()
+    assert not queue.offer(offered)  # closed: refused, not counted as a drop
+    assert offered == len(delivered) + len(remaining) + dropped.value
