@@ -564,7 +564,7 @@ async def test_a_silent_server_is_declared_dead_within_the_liveness_timeout(serv
     metrics = MetricsRegistry()
     strategy = DefaultConnectionStrategy(policy=FAST, keepalive_message='{"method":"PING"}')
     states: list[ConnectionState] = []
-    ws = make_ws(server.url, [], metrics, strategy=strategy, liveness_timeout=0.5, on_state=states.append)
+    ws = make_ws(server.url, [], metrics, strategy=strategy, liveness_timeout=1.0, on_state=states.append)
     async with ws:
         await ws.subscribe(["a"])
         await until(lambda: sum(m == {"method": "PING"} for m in server.conns[0].messages) >= 3)
