@@ -132,4 +132,4 @@ def _explain(side: str, levels: Sequence[tuple[float, float]], *, zero_size_ok: 
             non_negative(size, f"{side}[{index}].quantity")
         else:
             positive(size, f"{side}[{index}].quantity")
-    fail(side, "values overflow")  # every value in range, yet the sum is not finite
+    fail(side, "invalid level")  # not reached: the caller found a level that fails one of the checks
