@@ -126,7 +126,7 @@ async def test_live_books_equal_the_engine_under_frame_and_snapshot_faults(
         schedule.calm()  # subscribe cleanly; the faults start once streaming
         await public.start_orderbook_stream(list(PAIRS))
         schedule.resume()
-        for _ in range(4):
+        for _ in range(3):
             await asyncio.sleep(2.0)
             await checkpoint(public, sim, schedule)
         counts = schedule.counts()

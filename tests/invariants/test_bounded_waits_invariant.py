@@ -138,7 +138,7 @@ async def test_every_rest_call_ends_within_its_bound_when_bytes_crawl_or_stop(
         )
         try:
             schedule.resume()
-            late = await run_calls(private, sim, seed, 6)
+            late = await run_calls(private, sim, seed, 4)
         finally:
             schedule.calm()
             proxy.reset_all()

@@ -118,10 +118,11 @@ async def run_burst(
     recorder: Recorder,
     seed: int,
     disturbances: tuple[str, ...],
+    rounds: int,
 ) -> None:
     rng = random.Random(seed)
     mid = sim.engine.book_levels("BTCUSDT")[0][0][0]
-    for round_ in range(8):
+    for round_ in range(rounds):
         burst = [asyncio.create_task(trade(private, rng, mid)) for _ in range(6)]
         await asyncio.sleep(rng.uniform(0.0, 0.2))
         kind = disturbances[round_ % len(disturbances)]
@@ -171,6 +172,7 @@ async def user_stream_run(
     chaos: tuple[ChaosProxy, FaultSchedule],
     seed: int,
     disturbances: tuple[str, ...],
+    rounds: int = 8,
     **settings: object,
 ) -> Recorder:
     proxy, schedule = chaos
@@ -183,7 +185,7 @@ async def user_stream_run(
         await private.get_open_orders(BTC)  # the stream tracks BTC/USDT from the start
         await private.start_user_stream(recorder.handlers())
         schedule.resume()
-        await run_burst(private, proxy, sim, schedule, recorder, seed, disturbances)
+        await run_burst(private, proxy, sim, schedule, recorder, seed, disturbances, rounds)
         stream = private.user_stream  # type: ignore[attr-defined]
         await wait_for(lambda: stream.is_connected() and not stream.reconciling, 20, "stream reconciled")
         deals = {deal.trade_id for deal in sim.engine.deals_of(account)}
@@ -194,7 +196,7 @@ async def user_stream_run(
             return deals <= set(recorder.fills) and all(delivered.get(o) == s for o, s in finals.items())
 
         with contextlib.suppress(pytest.fail.Exception):  # what is still missing is reported by check()
-            await wait_for(settled, 10, "every fill and final order state delivered")
+            await wait_for(settled, 8, "every fill and final order state delivered")
         await asyncio.sleep(0.5)  # late duplicates, if any, arrive
         recorder.tag = f"{schedule} faults={dict(schedule.counts())}"
     finally:
@@ -230,7 +232,7 @@ async def test_every_order_final_state_delivered_across_drops_and_expiry(
     chaos: tuple[ChaosProxy, FaultSchedule],
     seed: int,
 ) -> None:
-    recorder = await user_stream_run(factory, sim, account, credentials, chaos, seed, ("drop", "expire"))
+    recorder = await user_stream_run(factory, sim, account, credentials, chaos, seed, ("drop", "expire"), 3)
     check_orders(sim, account, recorder, recorder.tag)
 
 
@@ -243,6 +245,6 @@ async def test_no_fill_lost_when_the_user_stream_goes_silent(
     seed: int,
 ) -> None:
     recorder = await user_stream_run(
-        factory, sim, account, credentials, chaos, seed, ("stall", "none"), ws_liveness_timeout=2.0
+        factory, sim, account, credentials, chaos, seed, ("stall", "none"), 4, ws_liveness_timeout=2.0
     )
     check_money(sim, account, recorder, recorder.tag)
