@@ -208,7 +208,9 @@ class RecordingWriter:
     def wait(self) -> None:
         """Wait until every block handed to the background worker is written (no-op without one)."""
         while self._pending:
-            self._pending.popleft().result()
+            error = self._pending.popleft().exception()
+            if error is not None:
+                raise RecordingError(f"{self.directory}: writing the recording failed: {error!r}") from error
 
     def close(self, ended_ns: int | None = None) -> None:
         """Write the last block, fsync, and mark the manifest ended. Idempotent."""

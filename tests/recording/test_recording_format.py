@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from exchanges.recording import (
     ConnectionRecord,
     FrameRecord,
     Manifest,
+    Recorder,
     RecordingCorrupt,
     RecordingError,
     RecordingReader,
@@ -222,3 +224,32 @@ def test_a_bad_segment_header_is_corrupt_at_offset_zero(tmp_path: Path) -> None:
     with pytest.raises(RecordingCorrupt) as caught:
         list(RecordingReader(tmp_path))
     assert caught.value.offset == 0
+
+
+async def test_a_failing_disk_stops_the_recording_never_the_pipeline(tmp_path: Path) -> None:
+    recorder = Recorder.create(
+        tmp_path / "rec",
+        exchange="x",
+        environment="t",
+        symbols=["A/B"],
+        schema_hash="h",
+        limits=WriterLimits(block_bytes=64),
+    )
+    seen: list[bytes | str] = []
+    handler = recorder.connection("conn", lambda: ()).wrap(seen.append)
+    handler(b"first")
+    recorder.writer.wait()
+    handle = recorder.writer._file
+    assert handle is not None
+    handle.close()  # the disk goes away under the writer
+    for index in range(200):  # bounded: the worker reports the failure within a few frames
+        handler(f"frame {index:03d} ".encode() * 8)
+        if not recorder.recording:
+            break
+        await asyncio.sleep(0.01)
+    assert not recorder.recording
+    assert isinstance(recorder.error, RecordingError)
+    handler(b"after")
+    assert seen[-1] == b"after"  # every frame still reached the pipeline
+    assert len(seen) == index + 3
+    await recorder.close()
