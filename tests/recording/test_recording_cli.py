@@ -152,3 +152,17 @@ def test_kill_9_loses_at_most_the_last_unflushed_block(tmp_path: Path) -> None:
     # at most the last flush interval (1 s) is lost; the margin is for a loaded test machine
     assert lost_seconds < 1.0 + 3.0, lost_seconds
     assert main(["replay", str(out), "--verify"]) == 0
+
+
+def test_replay_speed_paces_records_by_their_recorded_times(recording: Path) -> None:
+    from exchanges.recording.records import record_time_ns
+
+    times = [record_time_ns(record) for record in RecordingReader(recording)]
+    span = (max(times) - min(times)) / 1e9
+    speed = 4.0
+    started = time.monotonic()
+    replayed, result = asyncio.run(replay(recording, speed=speed))
+    elapsed = time.monotonic() - started
+    assert result.ok
+    assert replayed.trades
+    assert elapsed >= span / speed * 0.95  # never ahead of the recorded clock (a lower bound only)
