@@ -13,12 +13,21 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 
-from exchanges.bus import LocalNatsServer, MarketDataGateway, connect_bus
+from exchanges.bus import (
+    BusMarketData,
+    BusPublisher,
+    LocalNatsServer,
+    MarketDataGateway,
+    Subjects,
+    connect_bus,
+    declare_bus,
+)
 from exchanges.bus.parsing._events import encode_book_delta
 from exchanges.errors import ConfigurationError, ExchangeConnectionError
 from exchanges.factory import FullExchangeFactory
 from exchanges.interfaces import PublicExchange
-from exchanges.models import BookState, BookUpdate, Symbol, Trade
+from exchanges.metrics import MetricsRegistry
+from exchanges.models import BookState, BookUpdate, OrderBook, OrderBookEntry, Side, Symbol, Trade
 from exchanges_mexc.sim import MexcSimulator
 
 BTC, ETH = Symbol("BTC", "USDT"), Symbol("ETH", "USDT")
@@ -181,3 +190,80 @@ def test_market_data_url_must_be_a_nats_url() -> None:
     factory = FullExchangeFactory(config={}, env={})
     with pytest.raises(ConfigurationError, match="market_data_url"):
         factory.get_config("mexc_spot", overrides={"market_data_url": "http://127.0.0.1:4222"})
+
+
+async def test_two_gateways_publishing_the_same_trade_deliver_it_once(
+    consumer: PublicExchange, nats_server: LocalNatsServer
+) -> None:
+    """The hand-over overlap: both publishers send the exchange's trade; the stream keeps one."""
+    got: list[Trade] = []
+
+    async def collect() -> None:
+        async for trade in consumer.iter_trades():  # type: ignore[attr-defined]
+            if trade.trade_id and trade.trade_id.startswith("overlap-"):
+                got.append(trade)
+
+    collector = asyncio.create_task(collect())
+    await consumer.start_trades_stream([ETH])  # type: ignore[attr-defined]
+    publishers = []
+    for gid in ("gw-old", "gw-new"):
+        conn = await connect_bus(nats_server.url, name=gid)
+        subjects = Subjects("mexc_spot")
+        objects = await declare_bus(conn.js, subjects)
+        publishers.append(
+            (conn, BusPublisher(conn, objects, subjects, gateway_id=gid, metrics=MetricsRegistry()))
+        )
+    try:
+        for n in range(5):
+            trade = Trade(ETH, 3000.0 + n, 1.0, Side.SELL, 1_700_000_000_000 + n, f"overlap-{n}")
+            for _, publisher in publishers:
+                await publisher.trade(trade)
+        for _, publisher in publishers:
+            await publisher.drain()
+        await until(lambda: len(got) >= 5)
+        await asyncio.sleep(0.5)  # room for a duplicate to show up
+        assert [t.trade_id for t in got] == [f"overlap-{n}" for n in range(5)]
+        assert publishers[1][1].sent("trade") == 5
+    finally:
+        collector.cancel()
+        for conn, _ in publishers:
+            await conn.close()
+
+
+async def test_a_snapshot_older_than_deltas_the_consumer_never_saw_does_not_make_a_live_book(
+    nats_server: LocalNatsServer,
+) -> None:
+    """Deltas 11 and 12 went out before the consumer subscribed; the stored snapshot is still v10.
+    The book must wait for a snapshot at least at v12 instead of going LIVE behind the truth."""
+    sol = Symbol("SOL", "USDT")
+    conn = await connect_bus(nats_server.url, name="publisher")
+    subjects = Subjects("mexc_spot")
+    objects = await declare_bus(conn.js, subjects)
+    publisher = BusPublisher(conn, objects, subjects, gateway_id="gw", metrics=MetricsRegistry())
+    source = BusMarketData(nats_server.url, exchange="mexc_spot", metrics=MetricsRegistry())
+    try:
+        await publisher.snapshot(
+            OrderBook(sol, (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),), 1, 10)
+        )
+        await publisher.book_delta(BookUpdate(sol, [(99.0, 2.0)], [], 11, 11, 2))
+        await publisher.book_delta(BookUpdate(sol, [(98.0, 5.0)], [], 12, 12, 3))
+        await publisher.drain()
+        await source.subscribe_orderbook([sol])
+        with pytest.raises(TimeoutError):
+            await source.wait_orderbook_ready([sol], timeout=1.0)
+        await publisher.snapshot(
+            OrderBook(
+                sol,
+                (OrderBookEntry(99.0, 2.0), OrderBookEntry(98.0, 5.0)),
+                (OrderBookEntry(101.0, 1.0),),
+                3,
+                12,
+            )
+        )
+        await source.wait_orderbook_ready([sol], timeout=30.0)
+        book = source.get_orderbook(sol)
+        assert book.version == 12
+        assert [(e.price, e.size) for e in book.bids] == [(99.0, 2.0), (98.0, 5.0)]
+    finally:
+        await source.close()
+        await conn.close()
