@@ -104,6 +104,7 @@ class BusMarketData:
         self._sub: Any = None
         self._last_seq = 0
         self._floor: dict[Symbol, int] = {}
+        self._had_delta: set[Symbol] = set()
         self._lock = asyncio.Lock()
         self._closed = False
         self._first_error_logged = False
@@ -167,7 +168,8 @@ class BusMarketData:
         """Resync every book from the bus snapshot plus the deltas the ordered consumer resumes with."""
         self._m_reconnects.inc()
         for sync in self.books.values():
-            sync.invalidate("bus reconnected")
+            if sync.state is BookState.STALE:  # one that already saw a delta is resyncing with it
+                sync.invalidate("bus reconnected")
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -186,8 +188,10 @@ class BusMarketData:
         await self._set_floors(new)
         for symbol in symbols:
             sync = self.books[symbol]
-            if sync.state is not BookState.LIVE:
-                sync.invalidate()  # the bus keeps a snapshot: a quiet symbol need not wait for a delta
+            if sync.state is not BookState.LIVE and symbol not in self._had_delta:
+                # the bus keeps a snapshot: a quiet symbol need not wait for a delta (one that had a
+                # delta is already fetching, and invalidating would drop its buffered deltas)
+                sync.invalidate()
 
     async def _set_floors(self, symbols: Sequence[Symbol]) -> None:
         """The last version published before we subscribed: deltas up to it never reach us, so the
@@ -301,6 +305,11 @@ class BusMarketData:
             if sync is None:
                 self._m_unrouted.inc()
                 return
+            self._had_delta.add(symbol)
+            if sync.state is BookState.STALE:
+                # the bus is back and this delta may arrive before the reconnect callback: resync
+                # now, so it is buffered (a STALE book would drop it) and the book cannot skip it
+                sync.invalidate("bus reconnected")
             sync.on_update(update)
         elif channel == "trade":
             trade, msg = codec.decode_trade(symbol, data)

@@ -262,8 +262,8 @@ class MarketDataGateway:
                     )
 
     async def _put_snapshot(self, symbol: Symbol) -> None:
-        if self.publisher is None:
-            return
+        if self.publisher is None or symbol not in self.owned:
+            return  # released meanwhile: the new holder's snapshot must not be overwritten
         try:
             book = self.exchange.get_local_orderbook(symbol, None)
             await self.publisher.snapshot(book)
