@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 
 import attrs
 
@@ -115,6 +115,24 @@ def _allowed_addresses(extra: Mapping[str, object], asset: str) -> frozenset[str
     return frozenset(str(a) for a in raw)
 
 
+MULTIPLE_CHECK_DIGITS = 100
+"""Significant digits the multiple check works with; an amount needing more is refused as unchecked."""
+
+
+def _is_multiple(amount: Decimal, step: Decimal) -> bool:
+    """``amount`` is an exact multiple of ``step`` (exact Decimal arithmetic, never rounded).
+
+    The default context (28 digits) cannot divide ``1e30`` by ``0.000001`` and raises; an amount that
+    even ``MULTIPLE_CHECK_DIGITS`` digits cannot check is reported as not a multiple (refused, not sent).
+    """
+    with localcontext() as context:
+        context.prec = MULTIPLE_CHECK_DIGITS
+        try:
+            return amount % step == 0
+        except InvalidOperation:
+            return False
+
+
 def check_withdrawal(
     request: WithdrawalRequest, net: NetworkInfo, allowlist: frozenset[str] | None
 ) -> WithdrawalPlan:
@@ -123,7 +141,7 @@ def check_withdrawal(
     where = f"{asset} on {net.network}"
     if not net.withdraw_enabled:
         raise _refuse("withdraw_disabled", f"withdrawals of {where} are disabled by MEXC now")
-    if net.memo_required and not request.memo:
+    if net.memo_required and not (request.memo and request.memo.strip()):
         raise _refuse("memo_required", f"{where} needs a memo/tag for the destination (memo=...)")
     if amount < net.withdraw_min:
         raise _refuse(
@@ -141,7 +159,7 @@ def check_withdrawal(
             f"{plain_decimal(amount)} {where} does not exceed the fee {plain_decimal(net.withdraw_fee)}",
         )
     step = net.withdraw_multiple
-    if step is not None and step > 0 and amount % step != 0:
+    if step is not None and step > 0 and not _is_multiple(amount, step):
         raise _refuse(
             "amount_multiple", f"{plain_decimal(amount)} {where} is not a multiple of {plain_decimal(step)}"
         )
