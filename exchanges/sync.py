@@ -59,6 +59,13 @@ class _LoopThread:
     def _main(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+        # Whatever still runs (a handler, a call abandoned by its caller) is cancelled and awaited, so
+        # nothing is destroyed while pending.
+        leftover = asyncio.all_tasks(self.loop)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            self.loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
 
@@ -79,6 +86,12 @@ class _LoopThread:
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise TimeoutError(f"blocking call did not finish within {timeout} s") from None
+        except BaseException:
+            # Ctrl-C (or any exception raised in this thread while waiting): the call must not go on
+            # running on the loop. An abandoned ``next()`` would otherwise take the iterator's next
+            # item for nobody (lost to the caller) and be destroyed pending at exit.
+            future.cancel()
+            raise
 
     def stop(self) -> None:
         if self.loop.is_closed():

@@ -126,3 +126,53 @@ async def test_sync_factory_closes_at_exit(sim: MexcSimulator, tmp_path: Path) -
     assert proc.returncode == 0, err.decode()
     assert out.decode().split() == ["price", "True", "dropped", "ExchangeClosedError"]
     assert err.decode() == "", err.decode()
+
+
+INTERRUPT_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, signal
+    from exchanges.models import Symbol
+    from exchanges.sync import FullExchangeFactory
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, interrupt)
+    overrides = {"rest_url": os.environ["SIM_REST"], "ws_url": os.environ["SIM_WS"]}
+    with FullExchangeFactory(config={}, env={}) as factory:
+        public = factory.create_public_exchange("mexc_spot", [], environment="sim", overrides=overrides)
+        trades = public.iter_trades()  # no stream started: next() waits until interrupted
+        signal.alarm(1)
+        try:
+            next(trades)
+        except KeyboardInterrupt:
+            print("interrupted")
+
+        async def abandoned_calls():
+            # The interrupted next() must not keep running on the loop (it would take the next trade).
+            for _ in range(200):
+                calls = [t for t in asyncio.all_tasks() if "_LoopThread.run" in t.get_coro().__qualname__]
+                if not calls:
+                    return 0
+                await asyncio.sleep(0.01)
+            return len(calls)
+
+        loop = factory._runner.loop
+        print("abandoned", asyncio.run_coroutine_threadsafe(abandoned_calls(), loop).result(30))
+    """
+)
+
+
+async def test_an_interrupted_blocking_call_stops_on_the_loop(sim: MexcSimulator, tmp_path: Path) -> None:
+    """Ctrl-C during ``next(iterator)`` cancels the call on the loop: no orphan consumes the next item,
+    nothing is destroyed pending at exit."""
+    script = tmp_path / "interrupt_script.py"
+    script.write_text(INTERRUPT_SCRIPT)
+    env = {**os.environ, "SIM_REST": sim.rest_url, "SIM_WS": sim.ws_url, "PYTHONWARNINGS": "default"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().split() == ["interrupted", "abandoned", "0"]
+    assert err.decode() == "", err.decode()

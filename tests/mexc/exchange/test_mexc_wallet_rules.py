@@ -20,7 +20,11 @@ ASSET = AssetName("USDT")
 
 
 def network(
-    fee: str = "1", minimum: str = "10", maximum: str | None = "1000", step: str | None = "0.01", memo: bool = False
+    fee: str = "1",
+    minimum: str = "10",
+    maximum: str | None = "1000",
+    step: str | None = "0.01",
+    memo: bool = False,
 ) -> NetworkInfo:
     return NetworkInfo(
         asset=ASSET,
@@ -96,7 +100,13 @@ def test_blank_memo_counts_as_missing() -> None:
 CENTS = st.integers(min_value=1, max_value=10**9).map(lambda n: Decimal(n).scaleb(-4))
 
 
-@given(amount=CENTS, fee=CENTS, minimum=CENTS, maximum=CENTS, step=st.sampled_from(["0.01", "0.0001", "0.5", "5"]))
+@given(
+    amount=CENTS,
+    fee=CENTS,
+    minimum=CENTS,
+    maximum=CENTS,
+    step=st.sampled_from(["0.01", "0.0001", "0.5", "5"]),
+)
 def test_plan_exactly_when_every_rule_holds(
     amount: Decimal, fee: Decimal, minimum: Decimal, maximum: Decimal, step: str
 ) -> None:
