@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import aiohttp
 
+from exchanges.errors import AuthenticationError, ExchangeError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import AssetName, Order, Side, Symbol, Trade
 from exchanges_mexc._proto import (
@@ -30,6 +31,7 @@ from exchanges_mexc._proto import (
     PushDataV3ApiWrapper_pb2,
 )
 from exchanges_mexc.parsing import MexcFrameDecoder
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 
 logger = logging.getLogger("exchanges.mexc.health")
@@ -152,3 +154,31 @@ async def probe_websocket(url: str, within: float) -> bool:
     except (aiohttp.ClientError, OSError) as error:
         logger.warning("MEXC WebSocket probe: cannot connect to %s: %s", url, type(error).__name__)
     return False
+
+
+async def private_health(rest: MexcPrivateSpotRest, stream_connected: bool | None) -> dict[str, bool]:
+    """The private composite's health fields; ``stream_connected`` None: no user stream, so probe."""
+    config = rest.config
+    health: dict[str, bool] = {}
+    health["rest_connectivity"] = await rest.public.ping()
+    if stream_connected is not None:
+        health["websocket_connectivity"] = stream_connected
+    else:
+        health["websocket_connectivity"] = await probe_websocket(
+            config.ws_url, max(config.connect_timeout, 1.0)
+        )
+    try:
+        await rest.get_account()
+        health["authentication"] = True
+    except AuthenticationError as error:
+        logger.error("MEXC authentication failed: %s", error)
+        health["authentication"] = False
+    except ExchangeError as error:
+        logger.warning("MEXC authentication check could not run: %s", error)
+        health["authentication"] = False
+    health["protobuf_parsing"] = check_private_parsing()
+    health["overall"] = all(health.values())
+    if not health["overall"]:
+        failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
+        logger.error("MEXC health check failed: %s", failed)
+    return health

@@ -9,9 +9,13 @@ listed ``*/USDT`` pair, so a bot that knows its symbols should pass them instead
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
-from exchanges.models import AssetBalance, AssetName, Symbol
+from exchanges.models import AssetBalance, AssetName, Order, Symbol
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
+
+logger = logging.getLogger("exchanges.mexc.exchange.private")
 
 MAX_CANDIDATES_WARNING = 50
 """Above this many candidate symbols the composite logs a warning about the request cost."""
@@ -27,3 +31,19 @@ def open_order_candidates(
     if locked:
         chosen.update(s for s in listed if s.base in locked or s.quote in locked)
     return sorted(chosen, key=str)
+
+
+async def all_open_orders(rest: MexcPrivateSpotRest, tracked: Iterable[Symbol]) -> list[Order]:
+    """Every open order of the account: ``openOrders`` for each candidate symbol, in symbol order."""
+    balances = await rest.get_account()
+    candidates = open_order_candidates(balances, await rest.get_symbols_info(), tracked)
+    if len(candidates) > MAX_CANDIDATES_WARNING:
+        logger.warning(
+            "get_open_orders() without a symbol asks %d symbols (locked balances); pass a symbol to save "
+            "requests",
+            len(candidates),
+        )
+    result: list[Order] = []
+    for candidate in candidates:
+        result.extend(await rest.get_open_orders(candidate))
+    return result

@@ -7,15 +7,23 @@
   month). The range is walked in windows of ``window_ms`` (one day by default); a window that comes
   back full is split in half and asked again, so nothing is cut off by the per-request limit.
 
-Every generator yields records oldest first and each at most once (keyed by id).
+Every generator yields records oldest first and each at most once (keyed by id). A window of one
+millisecond that still comes back full cannot be split further: its records beyond the limit are not
+reachable through MEXC's time parameters, and a WARNING says so (a market order sweeping more than 100
+levels can do this to fills).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from exchanges.models import Kline
+from exchanges.models import Fill, Kline, Order, Symbol
+from exchanges_mexc.constants import MAX_ALL_ORDERS_LIMIT, MAX_MY_TRADES_LIMIT
+from exchanges_mexc.rest.private import MexcPrivateSpotRest
+
+logger = logging.getLogger("exchanges.mexc.exchange.paging")
 
 T = TypeVar("T")
 
@@ -71,6 +79,13 @@ async def iter_windows(
             mid = lo + (hi - lo) // 2
             pending[:0] = [(lo, mid), (mid + 1, hi)]
             continue
+        if len(rows) >= limit:
+            logger.warning(
+                "MEXC answered a full page (%d) for the single millisecond %d: records past the limit "
+                "cannot be reached by time and may be missing",
+                limit,
+                lo,
+            )
         for row in sorted(rows, key=timestamp):
             ident = key(row)
             if ident not in seen:
@@ -100,3 +115,43 @@ async def iter_history(
         fetch, start, end, limit=limit, window_ms=DAY_MS, key=key, timestamp=timestamp
     ):
         yield item
+
+
+def iter_order_history(
+    rest: MexcPrivateSpotRest, symbol: Symbol, start_time: int | None, end_time: int | None
+) -> AsyncIterator[Order]:
+    """Every order of ``symbol`` created in the window (default: as far back as MEXC answers, 7 days)."""
+
+    async def fetch(lo: int, hi: int) -> list[Order]:
+        return await rest.get_all_orders(symbol, lo, hi, MAX_ALL_ORDERS_LIMIT)
+
+    return iter_history(
+        fetch,
+        start_time,
+        end_time,
+        now_ms=rest.signed.clock.now_ms(),
+        max_back_ms=MAX_ORDER_HISTORY_MS,
+        limit=MAX_ALL_ORDERS_LIMIT,
+        key=lambda order: order.order_id,
+        timestamp=lambda order: order.timestamp,
+    )
+
+
+def iter_my_trades(
+    rest: MexcPrivateSpotRest, symbol: Symbol, start_time: int | None, end_time: int | None
+) -> AsyncIterator[Fill]:
+    """Every fill of ``symbol`` in the window (default: as far back as MEXC answers, about a month)."""
+
+    async def fetch(lo: int, hi: int) -> list[Fill]:
+        return await rest.get_my_trades(symbol, lo, hi, MAX_MY_TRADES_LIMIT)
+
+    return iter_history(
+        fetch,
+        start_time,
+        end_time,
+        now_ms=rest.signed.clock.now_ms(),
+        max_back_ms=MAX_TRADE_HISTORY_MS,
+        limit=MAX_MY_TRADES_LIMIT,
+        key=lambda fill: fill.trade_id,
+        timestamp=lambda fill: fill.timestamp,
+    )

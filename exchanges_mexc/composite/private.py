@@ -6,8 +6,13 @@ Composition:
   against the symbol rules before sending, always carries a client order id, and a lost answer is
   reconciled by that id instead of being sent again (never a duplicate order). Order results are
   logged at INFO, failures at ERROR, by that layer.
-* :class:`~exchanges_mexc.ws.private.MexcPrivateSpotWebsocket`, started by ``start_user_stream``:
+* :class:`~exchanges_mexc.composite.user_stream.UserStream`, started by ``start_user_stream``:
   order updates, fills and balance changes, exactly once, reconciled through REST after gaps.
+* :class:`~exchanges_mexc.composite.wallet.MexcWallet`: networks, safe withdrawals, deposits, transfers.
+* :mod:`~exchanges_mexc.composite.paging` (order and fill history under MEXC's windows),
+  :mod:`~exchanges_mexc.composite.open_orders` (open orders without a symbol) and
+  :mod:`~exchanges_mexc.composite.health` (``health_check``) do one job each; this class routes the
+  calls, refuses them after :meth:`close`, and keeps the view of every order it has seen.
 
 Capabilities (checked with ``isinstance``): ``SupportsTrading``, ``SupportsBalance``,
 ``SupportsWithdrawal``, ``SupportsUserStream``; never a public stream method.
@@ -19,12 +24,12 @@ from the user stream), each in its latest known state.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Literal, overload
 
 from exchanges.config import Credentials, ExchangeConfig, mask_key
-from exchanges.errors import AuthenticationError, ExchangeClosedError, ExchangeError
-from exchanges.handlers import Handler, PrivateStreamHandlers, call_handler
+from exchanges.errors import ExchangeClosedError, ExchangeError
+from exchanges.handlers import PrivateStreamHandlers
 from exchanges.interfaces import PrivateExchange
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
@@ -32,13 +37,11 @@ from exchanges.models import (
     Amount,
     AssetBalance,
     AssetName,
-    BalanceUpdate,
     Deposit,
     DepositAddress,
     Fill,
     NetworkInfo,
     Order,
-    OrderId,
     OrderRequest,
     OrderType,
     Side,
@@ -51,20 +54,19 @@ from exchanges.models import (
     WithdrawalRequest,
 )
 from exchanges.order_table import OrderTable
-from exchanges_mexc.composite.health import check_private_parsing, probe_websocket
+from exchanges_mexc.composite import paging
+from exchanges_mexc.composite.health import private_health
 from exchanges_mexc.composite.metrics import spec_metrics
-from exchanges_mexc.composite.open_orders import MAX_CANDIDATES_WARNING, open_order_candidates
+from exchanges_mexc.composite.open_orders import all_open_orders
 from exchanges_mexc.composite.orders import OrdersView
-from exchanges_mexc.composite.paging import MAX_ORDER_HISTORY_MS, MAX_TRADE_HISTORY_MS, iter_history
+from exchanges_mexc.composite.user_stream import UserStream
 from exchanges_mexc.composite.wallet import MexcWallet
-from exchanges_mexc.constants import EXCHANGE_NAME, MAX_ALL_ORDERS_LIMIT, MAX_MY_TRADES_LIMIT
+from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
 from exchanges_mexc.ws.reconcile import is_older
 
 logger = logging.getLogger("exchanges.mexc.exchange.private")
-
-T = TypeVar("T")
 
 
 class MexcCompositePrivateExchange(PrivateExchange):
@@ -77,10 +79,10 @@ class MexcCompositePrivateExchange(PrivateExchange):
         self.metrics = MetricsRegistry()
         self.rest = MexcPrivateSpotRest(config, credentials, metrics=self.metrics)
         self.wallet = MexcWallet(self.rest)
-        self._user_ws: MexcPrivateSpotWebsocket | None = None
+        self._user_stream = UserStream(config, self.rest, self.metrics)
         self._own_orders = OrderTable()  # open orders + the most recent finished ones
         self._symbols: set[Symbol] = set()
-        self.orders = OrdersView(self._own_orders, self._stream_orders)
+        self.orders = OrdersView(self._own_orders, self._user_stream.orders)
         self._initialized = False
         self._closed = False
 
@@ -132,9 +134,6 @@ class MexcCompositePrivateExchange(PrivateExchange):
 
     # ------------------------------------------------------------------ order tracking
 
-    def _stream_orders(self) -> Mapping[OrderId, Order]:
-        return self._user_ws.orders if self._user_ws is not None else {}
-
     def _track(self, order: Order) -> Order:
         self._symbols.add(order.symbol)
         current = self._own_orders.get(order.order_id)
@@ -150,13 +149,12 @@ class MexcCompositePrivateExchange(PrivateExchange):
     async def _watch_symbol(self, symbol: Symbol) -> None:
         """Make the user stream reconcile ``symbol`` after gaps (MEXC lists fills per symbol only)."""
         self._symbols.add(symbol)
-        if self._user_ws is not None and symbol not in self._user_ws.state.symbols:
-            await self._user_ws.track_symbols([symbol])
+        await self._user_stream.watch(symbol)
 
     @property
     def tracked_symbols(self) -> frozenset[Symbol]:
         """Symbols of every order seen, traded or asked about through this instance."""
-        stream = {order.symbol for order in self._stream_orders().values()}
+        stream = {order.symbol for order in self._user_stream.orders().values()}
         return frozenset(self._symbols | stream)
 
     # ------------------------------------------------------------------ trading
@@ -229,19 +227,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         if symbol is not None:
             self._symbols.add(symbol)
             return self._track_all(await self.rest.get_open_orders(symbol))
-        balances = await self.rest.get_account()
-        listed = await self.rest.get_symbols_info()
-        candidates = open_order_candidates(balances, listed, self.tracked_symbols)
-        if len(candidates) > MAX_CANDIDATES_WARNING:
-            logger.warning(
-                "get_open_orders() without a symbol asks %d symbols (locked balances); pass a symbol to save "
-                "requests",
-                len(candidates),
-            )
-        result: list[Order] = []
-        for candidate in candidates:
-            result.extend(self._track_all(await self.rest.get_open_orders(candidate)))
-        return result
+        return self._track_all(await all_open_orders(self.rest, self.tracked_symbols))
 
     async def get_order_status(self, symbol: Symbol, order_id: str) -> Order:
         self._require_open()
@@ -369,19 +355,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         the last 7 days (default start), at most 1000 per request: walked one day at a time, a full
         answer split in halves."""
         self._require_open()
-
-        async def fetch(lo: int, hi: int) -> list[Order]:
-            return await self.rest.get_all_orders(symbol, lo, hi, MAX_ALL_ORDERS_LIMIT)
-
-        return self._paged(
-            fetch,
-            start_time,
-            end_time,
-            MAX_ORDER_HISTORY_MS,
-            MAX_ALL_ORDERS_LIMIT,
-            lambda o: o.order_id,
-            lambda o: o.timestamp,
-        )
+        return paging.iter_order_history(self.rest, symbol, start_time, end_time)
 
     def iter_my_trades(
         self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None
@@ -389,41 +363,7 @@ class MexcCompositePrivateExchange(PrivateExchange):
         """Every fill of ``symbol`` in the window, oldest first, each once. MEXC keeps about one month
         (default start), at most 100 per request: walked one day at a time, a full answer split."""
         self._require_open()
-
-        async def fetch(lo: int, hi: int) -> list[Fill]:
-            return await self.rest.get_my_trades(symbol, lo, hi, MAX_MY_TRADES_LIMIT)
-
-        return self._paged(
-            fetch,
-            start_time,
-            end_time,
-            MAX_TRADE_HISTORY_MS,
-            MAX_MY_TRADES_LIMIT,
-            lambda f: f.trade_id,
-            lambda f: f.timestamp,
-        )
-
-    def _paged(
-        self,
-        fetch: Callable[[int, int], Awaitable[list[T]]],
-        start_time: int | None,
-        end_time: int | None,
-        max_back_ms: int,
-        limit: int,
-        key: Callable[[T], object],
-        timestamp: Callable[[T], int],
-    ) -> AsyncIterator[T]:
-        now = self.rest.signed.clock.now_ms()
-        return iter_history(
-            fetch,
-            start_time,
-            end_time,
-            now_ms=now,
-            max_back_ms=max_back_ms,
-            limit=limit,
-            key=key,
-            timestamp=timestamp,
-        )
+        return paging.iter_my_trades(self.rest, symbol, start_time, end_time)
 
     async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
         self._require_open()
@@ -441,71 +381,16 @@ class MexcCompositePrivateExchange(PrivateExchange):
         Calling it again while running only replaces the handlers.
         """
         self._require_open()
-        wrapped = self._wrap_handlers(handlers or PrivateStreamHandlers())
-        if self._user_ws is not None:
-            self._user_ws.set_handlers(wrapped)
-            return
-        ws = MexcPrivateSpotWebsocket(
-            self.config,
-            rest=self.rest,
-            metrics=self.metrics,
-            handlers=wrapped,
-            symbols=self.tracked_symbols,
-        )
-        self._user_ws = ws
-        try:
-            await ws.start()
-        except BaseException:
-            self._user_ws = None
-            await ws.close()
-            raise
-        logger.debug("MEXC user stream started")
+        await self._user_stream.start(handlers or PrivateStreamHandlers(), self.tracked_symbols)
 
     async def stop_user_stream(self) -> None:
         """Stop the user stream and delete its listen key. Harmless when not running."""
-        ws, self._user_ws = self._user_ws, None
-        if ws is None:
-            return
-        for order in ws.orders.values():  # keep the latest states in the orders view
-            self._track(order)
-        await ws.close()
-        logger.debug("MEXC user stream stopped")
+        await self._user_stream.stop(keep=self._track)  # the orders view keeps the latest states
 
     @property
     def user_stream(self) -> MexcPrivateSpotWebsocket | None:
         """The running user-stream client (iterators: ``order_updates()``, ``fills()``...), or None."""
-        return self._user_ws
-
-    def _wrap_handlers(self, handlers: PrivateStreamHandlers) -> PrivateStreamHandlers:
-        """Log money events at INFO (the spec's audit trail), then call the user's handlers."""
-
-        def log_fill(fill: Fill) -> None:
-            logger.info(
-                "MEXC fill: %s %s %s @ %s order_id=%s",
-                fill.symbol,
-                fill.side.value,
-                fill.quantity,
-                fill.price,
-                fill.order_id,
-            )
-
-        def log_balance(update: BalanceUpdate) -> None:
-            logger.info(
-                "Balance updated: %s = %s free, %s locked (%s)",
-                update.balance.asset,
-                update.balance.free,
-                update.balance.locked,
-                update.reason,
-            )
-
-        def log_order(order: Order) -> None:
-            logger.debug("MEXC order update: %s %s %s", order.order_id, order.symbol, order.status.value)
-
-        return PrivateStreamHandlers(
-            order_handler=_chain(log_order, handlers.order_handler),
-            balance_handler=_chain(log_balance, handlers.balance_handler),
-            execution_handler=_chain(log_fill, handlers.execution_handler),
-        )
+        return self._user_stream.client
 
     # ------------------------------------------------------------------ observability
 
@@ -515,45 +400,11 @@ class MexcCompositePrivateExchange(PrivateExchange):
         data = spec_metrics(self.metrics, symbol_cache_hit_rate=mapper.cache_hit_rate)
         data["clock_offset_ms"] = self.rest.signed.clock.offset_ms
         data["tracked_orders"] = len(self.orders)
-        data["user_stream_connected"] = self._user_ws is not None and self._user_ws.is_connected()
+        data["user_stream_connected"] = self._user_stream.is_connected()
         data["details"] = self.metrics.snapshot()
         return data
 
     async def health_check(self) -> dict[str, bool]:
         """The spec's health fields: REST, WebSocket, authentication, protobuf parsing and ``overall``."""
-        health: dict[str, bool] = {}
-        health["rest_connectivity"] = await self.rest.public.ping()
-        if self._user_ws is not None:
-            health["websocket_connectivity"] = self._user_ws.is_connected()
-        else:
-            health["websocket_connectivity"] = await probe_websocket(
-                self.config.ws_url, max(self.config.connect_timeout, 1.0)
-            )
-        try:
-            await self.rest.get_account()
-            health["authentication"] = True
-        except AuthenticationError as error:
-            logger.error("MEXC authentication failed: %s", error)
-            health["authentication"] = False
-        except ExchangeError as error:
-            logger.warning("MEXC authentication check could not run: %s", error)
-            health["authentication"] = False
-        health["protobuf_parsing"] = check_private_parsing()
-        health["overall"] = all(health.values())
-        if not health["overall"]:
-            failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
-            logger.error("MEXC health check failed: %s", failed)
-        return health
-
-
-def _chain(first: Callable[[T], None], then: Handler[T] | None) -> Callable[[T], Awaitable[None]]:
-    """A handler that runs ``first`` (sync, never fails the chain) and then the user's ``then``."""
-
-    async def handler(event: T) -> None:
-        try:
-            first(event)
-        except Exception:  # logging must never swallow a money event
-            logger.debug("event logging failed", exc_info=True)
-        await call_handler(then, event)
-
-    return handler
+        stream = self._user_stream.client
+        return await private_health(self.rest, None if stream is None else stream.is_connected())

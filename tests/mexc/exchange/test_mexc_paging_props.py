@@ -4,7 +4,9 @@ when a window holds more records than one request may return (the window is spli
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +69,21 @@ def test_kline_pages_yield_each_candle_once(opens: set[int], limit: int, start: 
 
     got = [k.open_time for k in collect(iter_klines_paged(page, start, end, limit))]  # type: ignore[attr-defined]
     assert got == [t for t in candles if start <= t < end]
+
+
+def test_a_full_single_millisecond_is_reported_not_silently_cut(caplog: pytest.LogCaptureFixture) -> None:
+    """Eight records in one millisecond, five per request: the window cannot be split below 1 ms, so
+    what MEXC's time parameters can reach (five) is yielded and a WARNING says records may be missing."""
+    records = [(1_000, i) for i in range(8)]
+
+    async def fetch(lo: int, hi: int) -> list[tuple[int, int]]:
+        return [r for r in records if lo <= r[0] <= hi][:5]
+
+    with caplog.at_level(logging.WARNING, logger="exchanges.mexc.exchange.paging"):
+        got = collect(
+            iter_windows(
+                fetch, 0, DAY - 1, limit=5, window_ms=DAY, key=lambda r: r[1], timestamp=lambda r: r[0]
+            )
+        )
+    assert len(got) == 5
+    assert "single millisecond 1000" in caplog.text
