@@ -26,6 +26,7 @@ import msgspec
 from exchanges.cli._command import CliCommand
 from exchanges.cli._common import CliError, Target, add_target_options, run_guarded
 from exchanges.cli._console import format_table
+from exchanges.errors import ExchangeConnectionError
 from exchanges.models import Symbol
 
 STATUS = "status"
@@ -100,7 +101,10 @@ async def _run_gateway(target: Target, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await gateway.start()
+    try:
+        await gateway.start()
+    except ExchangeConnectionError as exc:  # about NATS, not the exchange: say so
+        raise CliError(str(exc)) from None
     where = f" on {target.description}" if target.description else ""
     print(
         f"gateway {gateway.gateway_id}: {target.exchange}{where} -> {redact_url(args.nats)} "
