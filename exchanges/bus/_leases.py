@@ -372,22 +372,10 @@ class LeaseManager:
         free = [t for t in self.universe if t not in self.held and self._is_free(t, alive, now)]
         random.Random(self.gateway_id).shuffle(free)  # gateways starting together contend less
         chosen: list[tuple[str, bool]] = []
-        for token in free:
-            if len(chosen) >= wanted:
-                break
-            seen = self._seen.get(token)
-            revision = seen.revision if seen is not None else 0
-            since = time.time()
-            expired = seen is None or seen.value is None or now - seen.at > self.settings.ttl
-            try:
-                if expired:
-                    new_revision = await self._create(token, since)
-                else:
-                    new_revision = await self._leases.update(token, self._lease_bytes(since), last=revision)
-            except (KeyWrongLastSequenceError, KeyNotFoundError):
-                continue  # someone else was faster
-            self.held[token] = _Held(new_revision, since)
-            chosen.append((token, not expired))  # not expired: taken from a dead holder by compare-and-set
+        while free and len(chosen) < wanted:
+            batch, free = free[: wanted - len(chosen)], free[wanted - len(chosen) :]
+            results = await asyncio.gather(*(self._take_one(t, now) for t in batch))  # one round trip
+            chosen.extend(result for result in results if result is not None)
         if not chosen:
             return
         tokens = [t for t, _ in chosen]
@@ -398,6 +386,22 @@ class LeaseManager:
         failed = [t for t in tokens if t not in ready]
         if failed:
             await self._give_back(failed)
+
+    async def _take_one(self, token: str, now: float) -> tuple[str, bool] | None:
+        """Take one free lease; (token, taken from a dead holder) or None when someone was faster."""
+        seen = self._seen.get(token)
+        revision = seen.revision if seen is not None else 0
+        since = time.time()
+        expired = seen is None or seen.value is None or now - seen.at > self.settings.ttl
+        try:
+            if expired:
+                new_revision = await self._create(token, since)
+            else:  # from a dead holder: compare-and-set on the revision we saw
+                new_revision = await self._leases.update(token, self._lease_bytes(since), last=revision)
+        except (KeyWrongLastSequenceError, KeyNotFoundError):
+            return None
+        self.held[token] = _Held(new_revision, since)
+        return token, not expired
 
     async def _create(self, token: str, since: float) -> int:
         try:
