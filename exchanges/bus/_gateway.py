@@ -119,6 +119,8 @@ class MarketDataGateway:
         self._rates: dict[str, float] = {}
         self._rate_base: tuple[float, dict[str, int]] = (time.monotonic(), {})
         self._stopped = asyncio.Event()
+        self._streams_lock = asyncio.Lock()
+        self._stopping: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -171,6 +173,9 @@ class MarketDataGateway:
         """Hand the symbols over (bounded), stop publishing, close the bus connection."""
         if self.leases is not None:
             await self.leases.stop()
+        for task in list(self._stopping):
+            with contextlib.suppress(Exception):
+                await task
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -189,6 +194,12 @@ class MarketDataGateway:
     # ------------------------------------------------------------------ leases -> streams
 
     async def _acquire(self, tokens: list[str], continuous: bool) -> list[str]:
+        """Start publishing ``tokens``. Subscriptions and unsubscriptions run one at a time, in call
+        order (``_streams_lock``), so a stop still in flight can never undo a later start."""
+        async with self._streams_lock:
+            return await self._start(tokens, continuous)
+
+    async def _start(self, tokens: list[str], continuous: bool) -> list[str]:
         symbols = [self.universe[t] for t in tokens if t in self.universe]
         self.owned.update(symbols)
         ex = self.exchange
@@ -235,13 +246,24 @@ class MarketDataGateway:
         return ready
 
     async def _release(self, tokens: list[str]) -> None:
+        """Stop publishing ``tokens`` now; their streams stop in the background, after any start in
+        flight (the lease keep-alive calling this must never wait for a slow subscription)."""
         symbols = [self.universe[t] for t in tokens if t in self.universe]
-        await self._unsubscribe(symbols)
+        self.owned.difference_update(symbols)
+        task = asyncio.get_running_loop().create_task(self._locked_unsubscribe(symbols))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    async def _locked_unsubscribe(self, symbols: list[Symbol]) -> None:
+        async with self._streams_lock:
+            await self._unsubscribe([s for s in symbols if s not in self.owned])
 
     async def _unsubscribe(self, symbols: list[Symbol]) -> None:
         self.owned.difference_update(symbols)
         for symbol in symbols:
             self._snapshotted.pop(symbol, None)
+        if not symbols:
+            return
         ex = self.exchange
         with contextlib.suppress(Exception):
             await ex.stop_orderbook_stream(symbols)
