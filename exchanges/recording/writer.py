@@ -213,17 +213,32 @@ class RecordingWriter:
                 raise RecordingError(f"{self.directory}: writing the recording failed: {error!r}") from error
 
     def close(self, ended_ns: int | None = None) -> None:
-        """Write the last block, fsync, and mark the manifest ended. Idempotent."""
+        """Write the last block, fsync, and mark the manifest ended. Idempotent.
+
+        The worker thread is always stopped and the segment closed; a write that failed (now or
+        earlier) is raised afterwards as RecordingError, and the manifest then stays unfinished.
+        """
         if self._closed:
             return
-        self._write_block()
+        failure: BaseException | None = None
+        try:
+            self._write_block()
+        except RecordingError as exc:
+            failure = exc
         self._closed = True
-        self._run(self._close_segment)
         try:
             self.wait()
+        except RecordingError as exc:
+            failure = failure or exc
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True)
+        try:
+            self._close_segment()
+        except (OSError, ValueError) as exc:
+            failure = failure or RecordingError(f"{self.directory}: closing the segment failed: {exc!r}")
+        if failure is not None:
+            raise failure
         with self._manifest_lock:
             self._manifest = attrs.evolve(self._manifest, ended_ns=ended_ns or time.time_ns())
             write_manifest(self.directory, self._manifest)

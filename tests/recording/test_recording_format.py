@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -252,4 +253,5 @@ async def test_a_failing_disk_stops_the_recording_never_the_pipeline(tmp_path: P
     handler(b"after")
     assert seen[-1] == b"after"  # every frame still reached the pipeline
     assert len(seen) == index + 3
-    await recorder.close()
+    await recorder.close()  # does not raise: the failure was reported when it happened
+    assert not any(thread.name.startswith("recording-writer") for thread in threading.enumerate())
