@@ -33,6 +33,12 @@ MAX_ORDER_HISTORY_MS = 7 * DAY_MS
 MAX_TRADE_HISTORY_MS = 30 * DAY_MS
 """MEXC myTrades answers only about the last month."""
 
+CLOCK_SLACK_MS = 1000
+"""How far past our estimate of MEXC's clock a default window ends. The estimate is measured only to
+within half a sync round trip (and drifts), so it can be behind MEXC's clock: an order booked just now
+may carry a later ``time`` than our "now". An end in the future costs nothing; an end in the past
+would silently leave the newest records out."""
+
 KlinePage = Callable[[int, int, int], Awaitable[list[Kline]]]
 """``(start_ms, end_ms, limit) -> candles`` oldest first."""
 
@@ -107,10 +113,11 @@ async def iter_history(
     key: Callable[[T], object],
     timestamp: Callable[[T], int],
 ) -> AsyncIterator[T]:
-    """:func:`iter_windows` over ``[start_time, end_time]``; defaults: up to ``now_ms``, from as far
-    back as the endpoint answers (``max_back_ms``), walked one day at a time."""
-    end = end_time if end_time is not None else now_ms
-    start = start_time if start_time is not None else end - max_back_ms + 1
+    """:func:`iter_windows` over ``[start_time, end_time]``; defaults: up to ``now_ms`` (our estimate
+    of MEXC's clock) plus :data:`CLOCK_SLACK_MS`, from as far back as the endpoint answers
+    (``max_back_ms`` before ``now_ms``), walked one day at a time."""
+    end = end_time if end_time is not None else now_ms + CLOCK_SLACK_MS
+    start = start_time if start_time is not None else (now_ms if end_time is None else end) - max_back_ms + 1
     async for item in iter_windows(
         fetch, start, end, limit=limit, window_ms=DAY_MS, key=key, timestamp=timestamp
     ):
