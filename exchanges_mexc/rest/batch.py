@@ -155,6 +155,7 @@ async def _reconcile_item(
             ),
             client.policy,
             signed_at=signed_at,
+            clock_error=client.signed.clock.error_bound(),
             cause=cause,
         )
     except ExchangeError as error:

@@ -41,6 +41,11 @@ class ServerClock:
         """Our best estimate of the server's clock now."""
         return self._local() + self.offset_ms
 
+    def error_bound(self) -> float:
+        """Seconds our estimate may be off MEXC's clock, as far as the last sync can tell: MEXC read
+        its clock somewhere inside the measured round trip, and we assumed its midpoint."""
+        return self.round_trip_ms / 2000.0
+
     __call__ = now_ms  # the signer calls it once per request: no extra call layer
 
     async def sync(self) -> int:

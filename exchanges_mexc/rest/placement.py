@@ -23,13 +23,18 @@ the order up with ``GET /api/v3/order?origClientOrderId=...`` with backoff, for 
   The settle point is computed from the moment the request that was sent was **signed** (its
   ``timestamp`` taken; recorded by the transport in a :class:`SendTrace`, after any wait for a clock
   sync, the rate limiter, a free connection or a ``Retry-After`` pause): ``signed_at + recvWindow +
-  MEXC's 1 s tolerance for timestamps ahead of its clock + settle_delay``. MEXC refuses a request that
-  reaches it later than ``timestamp + recvWindow`` of its own clock, and it refuses a timestamp more than
-  1 s ahead of its clock, so our estimate of its clock can be at most 1 s early for an accepted request;
+  clock error + settle_delay``. Why: MEXC refuses a request that reaches it later than ``timestamp +
+  recvWindow`` of its own clock. ``timestamp`` is our *estimate* of MEXC's clock at signing; if the
+  estimate is ahead by ``e``, MEXC's clock reaches ``timestamp + recvWindow`` at local time
+  ``signed_at + e + recvWindow``, so the settle point must add the largest ``e`` we can have. MEXC's
+  own 1 s tolerance for timestamps ahead of its clock does **not** bound ``e`` (it is checked on
+  arrival, so a request delayed in transit passes it with any ``e``); what bounds ``e`` is the clock
+  sync: half its measured round trip (:meth:`ServerClock.error_bound`). The clock error used is
+  ``max(error_bound, 1 s)``: the 1 s floor covers drift and small wall-clock steps since the sync.
   ``settle_delay`` covers a request accepted just before the deadline and still being booked. Local
-  times are the event loop's monotonic clock, so a jump of the wall clock cannot move the settle point
-  (a wall-clock jump makes MEXC refuse the timestamp, 700003, which is re-signed and sent once more:
-  refused requests never execute). Assumed: MEXC's own clock does not jump back by more than that 1 s.
+  times are the event loop's monotonic clock. Assumed: MEXC's clock does not jump back, and our wall
+  clock is not stepped forward by more than the floor between the sync and the signing (such a step
+  makes MEXC refuse promptly arriving requests with 700003, which resyncs the clock).
 * lookups keep failing until the window ends -> OrderOutcomeUnknown carrying the client order id.
 
 The only re-send is after a 429/418 (the gateway refused the request before processing it; the rate
@@ -65,7 +70,9 @@ from exchanges_mexc.rest.preflight import PreparedOrder
 from exchanges_mexc.settings import mexc_settings
 
 FUTURE_TOLERANCE = 1.0
-"""Seconds MEXC accepts a timestamp ahead of its own clock (``timestamp < serverTime + 1000``)."""
+"""Least clock error (seconds) a settle point allows for: our estimate of MEXC's clock may be this much
+ahead of it even when the sync measured better (drift, small wall-clock steps since the sync). Equal to
+MEXC's tolerance for timestamps ahead of its clock, which refuses estimates further ahead on arrival."""
 
 _UNUSABLE = (ProtocolError, ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
 """What parsing an order answer may raise when the body is not an order (ProtocolError once every
@@ -101,9 +108,11 @@ class ReconcilePolicy:
             max_retry_after=config.max_retry_after,
         )
 
-    def settle_point(self, signed_at: float) -> float:
-        """Loop time after which a request signed at ``signed_at`` can no longer be accepted."""
-        return signed_at + self.recv_window + FUTURE_TOLERANCE + self.settle_delay
+    def settle_point(self, signed_at: float, clock_error: float = 0.0) -> float:
+        """Loop time after which a request signed at ``signed_at`` can no longer be accepted, when our
+        estimate of MEXC's clock may be up to ``clock_error`` seconds ahead of it (at least
+        :data:`FUTURE_TOLERANCE` is assumed). See the module docstring."""
+        return signed_at + self.recv_window + max(FUTURE_TOLERANCE, clock_error) + self.settle_delay
 
 
 def order_from_answer(body: bytes, prepared: PreparedOrder) -> Order:
@@ -145,9 +154,11 @@ async def place_safely(
     send: Callable[[SendTrace], Awaitable[Order]],
     lookup: Callable[[], Awaitable[Order]],
     policy: ReconcilePolicy,
+    clock_error: Callable[[], float] = lambda: 0.0,
 ) -> Order:
     """Send once via ``send`` (which fills the trace); on an unknown outcome or an unusable answer
-    reconcile via ``lookup`` (see the module docstring)."""
+    reconcile via ``lookup`` (see the module docstring). ``clock_error``: how far ahead of MEXC's
+    clock our signing clock may be now (seconds; read after the send, so after any resync)."""
     rate_limited = 0
     try:
         while True:
@@ -172,7 +183,9 @@ async def place_safely(
                 signed_at = trace.signed_at
                 if signed_at is None:  # cannot happen after a send; the conservative answer is "now"
                     signed_at = asyncio.get_running_loop().time()
-                order = await reconcile(prepared, lookup, policy, signed_at=signed_at, cause=unknown)
+                order = await reconcile(
+                    prepared, lookup, policy, signed_at=signed_at, clock_error=clock_error(), cause=unknown
+                )
                 logger.info(
                     "MEXC order reconciled: %s -> order_id=%s %s",
                     describe(prepared),
@@ -207,12 +220,14 @@ async def reconcile(
     policy: ReconcilePolicy,
     *,
     signed_at: float,
+    clock_error: float = 0.0,
     cause: BaseException | None = None,
 ) -> Order:
     """Find the order by its client id; raise OrderNotPlaced or OrderOutcomeUnknown as documented.
-    ``signed_at``: loop time at which the request that was sent last was signed."""
+    ``signed_at``: loop time at which the request that was sent last was signed; ``clock_error``: how
+    far ahead of MEXC's clock the timestamp may have been (seconds)."""
     loop = asyncio.get_running_loop()
-    settle_at = policy.settle_point(signed_at)
+    settle_at = policy.settle_point(signed_at, clock_error)
     deadline = max(loop.time() + policy.window, settle_at + policy.initial_backoff)
     delay = policy.initial_backoff
     last_error: BaseException | None = cause

@@ -169,6 +169,7 @@ class MexcPrivateSpotRest:
             lambda trace: self._send_order(prepared, trace),
             lambda: self.get_order(prepared.symbol, client_order_id=prepared.client_order_id, priority=True),
             self.policy,
+            self.signed.clock.error_bound,
         )
 
     async def _send_order(self, prepared: PreparedOrder, trace: SendTrace) -> Order:

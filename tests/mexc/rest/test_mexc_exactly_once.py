@@ -97,6 +97,39 @@ async def test_not_placed_only_after_the_settle_point_of_the_signed_timestamp(
             assert sim.engine.orders_of(account) == []
 
 
+async def test_settle_point_allows_for_the_clock_sync_error(
+    make_config: Callable[..., ExchangeConfig],
+) -> None:
+    """A sync with a 4 s round trip leaves our estimate of MEXC's clock up to 2 s ahead of it, so MEXC
+    may accept the lost order until signed_at + 2 s + recvWindow. ``OrderNotPlaced`` must not come
+    before that. Breaks when ``settle_point`` ignores ``clock_error`` (back to the fixed 1 s) or when
+    placement stops passing ``ServerClock.error_bound``."""
+    async with MexcSimulator(symbols=("BTCUSDT",), seed=5, market_rate=0.0) as sim:
+        account = sim.create_account(balances={"USDT": "100000"})
+        config = make_config(sim, recv_window_ms=1000, extra={"reconcile_settle_delay": 0.05})
+        async with MexcPrivateSpotRest(config, Credentials(account.api_key, account.secret_key)) as private:
+            await private.signed.clock.sync()
+            private.signed.clock.round_trip_ms = 4000  # as measured by a slow sync
+            sent: list[float] = []
+            original = sim.faults.take_failure
+
+            def spy(method: str, path: str, *, before: bool = False) -> Any:
+                if before and (method, path) == ("POST", "/api/v3/order"):
+                    sent.append(time.monotonic())
+                return original(method, path, before=before)
+
+            sim.faults.take_failure = spy  # type: ignore[method-assign]
+            sim.faults.fail_next_order("drop")
+            with pytest.raises(OrderNotPlaced):
+                await asyncio.wait_for(
+                    private.place_order(BTC, Side.BUY, OrderType.LIMIT, "0.001", "50000"), 20
+                )
+            raised_at = time.monotonic()
+            assert len(sent) == 1
+            assert raised_at >= sent[0] + 1.0 + 2.0  # recvWindow + half the sync's round trip
+            assert sim.engine.orders_of(account) == []
+
+
 async def test_50_concurrent_orders_with_slow_connections_all_placed(
     make_config: Callable[..., ExchangeConfig],
 ) -> None:
