@@ -437,3 +437,64 @@ async def test_transport_usable_after_close() -> None:
         await rest.close()
     assert len(srv.seen) == 2
     assert "SECRET" not in repr(rest)
+
+
+def _nothing_held(rest: RestTransport, limiter: RateLimiter) -> None:
+    """No gate slot taken and no weight held: a held weight never expires, so past one window the
+    pool must be empty."""
+    assert rest.gate.in_use == 0
+    assert rest.gate.waiting == 0
+    assert limiter.used("ip", now=time_after_window(limiter)) == 0
+
+
+def time_after_window(limiter: RateLimiter) -> float:
+    return asyncio.get_running_loop().time() + 60.0
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(body=b"x" * 4096),  # above the body cap
+        Reply(body=b"\x00not json"),  # decode error
+        Reply(status=503),  # server error (POST: unknown outcome)
+        Reply(drop=True),  # connection lost after sending
+    ],
+    ids=["body-cap", "decode", "5xx", "drop"],
+)
+async def test_failed_requests_give_back_their_slot_and_weight(method: str, reply: Reply) -> None:
+    """Breaks when the gate's ``leave()`` or the limiter's ``release()`` in RestTransport is not in a
+    ``finally`` (an error path would keep the slot or hold the weight for ever)."""
+    limiter = RateLimiter({"ip": PoolLimit(100, 1.0)})
+    async with (
+        serve(default=reply) as server,
+        transport(server.url, limiter=limiter, max_body_bytes=1024, pool_size=2, timeout=3.0) as rest,
+    ):
+        with pytest.raises(ExchangeError):
+            await run(rest.request(method, "/x", cost=EndpointCost({"ip": 5})))
+        _nothing_held(rest, limiter)
+
+
+async def test_cancelled_caller_gives_back_its_slot_and_weight() -> None:
+    """A caller cancelled while its request is in flight (and one cancelled while queued for the gate)
+    frees everything. Breaks like the test above."""
+    limiter = RateLimiter({"ip": PoolLimit(100, 1.0)})
+    async with (
+        serve(default=Reply(delay=5.0)) as server,
+        transport(server.url, limiter=limiter, pool_size=2, reserved_connections=1, timeout=9.0) as rest,
+    ):
+        in_flight = asyncio.create_task(rest.request("GET", "/slow", cost=EndpointCost({"ip": 5})))
+        for _ in range(200):
+            if server.seen:
+                break
+            await asyncio.sleep(0.02)
+        assert server.seen, "the request never reached the server"
+        queued = asyncio.create_task(rest.request("GET", "/queued", cost=EndpointCost({"ip": 5})))
+        await asyncio.sleep(0)
+        assert rest.gate.waiting == 1  # the one ordinary slot is taken
+        queued.cancel()
+        in_flight.cancel()
+        for task in (queued, in_flight):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        _nothing_held(rest, limiter)
