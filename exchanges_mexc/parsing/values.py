@@ -62,7 +62,20 @@ def to_int(value: object, default: int = 0) -> int:
 
 
 def to_int_opt(value: object) -> int | None:
-    """An int, or None for ``None``/``""`` (MEXC sends ids and times as int or as string)."""
+    """An int, or None for ``None``/``""`` (MEXC sends ids and times as int or as string). Raises
+    ValueError outside the signed 64-bit range MEXC's ids and times live in (``"1e999"`` is a finite
+    number, but no time)."""
+    result = _to_int_opt(value)
+    if result is not None and not _INT64_MIN <= result <= _INT64_MAX:
+        raise ValueError(f"expected a 64-bit integer, got {value!r}")
+    return result
+
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+
+def _to_int_opt(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -77,7 +90,8 @@ def to_int_opt(value: object) -> int | None:
                 number = Decimal(value)
             except InvalidOperation:
                 raise ValueError(f"expected an integer, got {value!r}") from None
-            if not number.is_finite() or number != number.to_integral_value():
+            # adjusted() first: int() of "1e999999999" would build a billion-digit number
+            if not number.is_finite() or number.adjusted() > 18 or number != number.to_integral_value():
                 raise ValueError(f"expected an integer, got {value!r}") from None
             return int(number)
     if isinstance(value, float) and value.is_integer():
