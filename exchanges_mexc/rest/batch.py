@@ -181,7 +181,9 @@ def _match_answers(
     by_cid = {str(i["newClientOrderId"]): i for i in items if i.get("newClientOrderId")}
     for position, (index, prepared) in enumerate(sent):
         cid = prepared.client_order_id
-        item = by_cid.get(cid) or (items[position] if position < len(items) else None)
+        item = by_cid.get(cid)
+        if item is None and position < len(items) and not items[position].get("newClientOrderId"):
+            item = items[position]  # an item without a client id can only be matched by its place
         if item is None:
             unclear.append((index, prepared))
             continue
