@@ -73,7 +73,7 @@ async def test_not_placed_only_after_the_settle_point_of_the_signed_timestamp(
     (``signed_at`` replaced by the loop time before ``send(trace)`` in placement.place_safely)."""
     async with MexcSimulator(symbols=("BTCUSDT",), seed=5, market_rate=0.0) as sim:
         account = sim.create_account(balances={"USDT": "100000"})
-        config = make_config(sim, recv_window_ms=1000, extra={"reconcile_settle_delay": 0.05})
+        config = make_config(sim, recv_window_ms=1000, reconcile_settle_delay=0.05)
         async with MexcPrivateSpotRest(config, Credentials(account.api_key, account.secret_key)) as private:
             arrived: list[float] = []
             original = sim.faults.take_failure
@@ -106,7 +106,7 @@ async def test_settle_point_allows_for_the_clock_sync_error(
     placement stops passing ``ServerClock.error_bound``."""
     async with MexcSimulator(symbols=("BTCUSDT",), seed=5, market_rate=0.0) as sim:
         account = sim.create_account(balances={"USDT": "100000"})
-        config = make_config(sim, recv_window_ms=1000, extra={"reconcile_settle_delay": 0.05})
+        config = make_config(sim, recv_window_ms=1000, reconcile_settle_delay=0.05)
         async with MexcPrivateSpotRest(config, Credentials(account.api_key, account.secret_key)) as private:
             await private.signed.clock.sync()
             private.signed.clock.round_trip_ms = 4000  # as measured by a slow sync
@@ -229,6 +229,29 @@ async def test_unusable_batch_answer_reconciles_every_item(
     assert [r.order.order_id if r.order else r.error for r in results] == [
         booked[f"bat{i}"] for i in range(3)
     ]
+
+
+async def test_batch_item_of_another_order_is_never_taken_as_ours(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
+) -> None:
+    """The answer (cut by a proxy) holds only a refusal for ``bat1``; all three orders were booked.
+    ``bat0`` must not take ``bat1``'s item by its position (it would be reported refused while it rests
+    on the book). Breaks when ``_match_answers`` falls back to the positional item even when that item
+    names another client order id."""
+    body = b'[{"newClientOrderId":"bat1","code":30004,"msg":"Insufficient position"}]'
+    sim.faults.fail_next("POST", "/api/v3/batchOrders", "body", body=body)
+    requests = [
+        OrderRequest(BTC, Side.BUY, OrderType.LIMIT, "0.001", str(41000 + i), None, f"bat{i}")
+        for i in range(3)
+    ]
+    results = await asyncio.wait_for(private.place_batch_orders(requests), 15)
+    booked = {o.client_order_id: o.order_id for o in sim.engine.orders_of(account)}
+    assert len(booked) == 3
+    assert results[0].order is not None
+    assert results[0].order.order_id == booked["bat0"]
+    assert results[1].error is not None  # MEXC's stated refusal is taken at its word
+    assert results[2].order is not None
+    assert results[2].order.order_id == booked["bat2"]
 
 
 async def test_refused_connection_ends_as_not_placed(
