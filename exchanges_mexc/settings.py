@@ -8,6 +8,7 @@ The core's :class:`~exchanges.config.ExchangeConfig` holds exchange-neutral knob
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -24,8 +25,13 @@ MAX_SUBSCRIPTIONS = 30
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
+    if not (value > 0 and math.isfinite(value)):  # NaN fails the comparison, inf the finiteness
+        raise ValueError(f"{attribute.name} must be a finite number above 0, got {value!r}")
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a finite number of seconds, 0 or more, got {value!r}")
 
 
 def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -69,6 +75,14 @@ class MexcSettings:
     """Channels per WebSocket connection; more channels open another connection."""
     ws_stream_interval: str = attrs.field(default="100ms", validator=_interval)
     """Interval of the aggregated depth and deals channels: ``"100ms"`` or ``"10ms"``."""
+    reconcile_settle_delay: float = attrs.field(default=1.0, validator=_seconds)
+    """Seconds added to an order's settle point for a request accepted just before its deadline and
+    still being booked (docs/mexc.md, "exactly once")."""
+    reconcile_window: float = attrs.field(default=0.0, validator=_seconds)
+    """Seconds of lookups for an order whose answer was lost (always reaching past its settle point);
+    0: ``recvWindow`` + 1 s + ``reconcile_settle_delay`` + 15 s."""
+    reconcile_backoff: float = attrs.field(default=0.1, validator=_positive)
+    """First pause between failing lookups, doubled after each up to 2 s."""
 
 
 def mexc_settings(config: ExchangeConfig) -> MexcSettings:

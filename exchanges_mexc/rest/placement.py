@@ -47,12 +47,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import attrs
 
 from exchanges.config import ExchangeConfig
 from exchanges.errors import (
+    ConfigurationError,
     ExchangeConnectionError,
     ExchangeError,
     ExchangeServerError,
@@ -78,13 +78,15 @@ _UNUSABLE = (ProtocolError, ValueError, TypeError, KeyError, AttributeError, Ari
 """What parsing an order answer may raise when the body is not an order (ProtocolError once every
 parser is typed; the others from the older untyped paths and Decimal)."""
 
+_MOVED_TO_SETTINGS = ("reconcile_settle_delay", "reconcile_window", "reconcile_backoff")
+
 logger = logging.getLogger("exchanges.mexc.rest.placement")
 
 
 @attrs.frozen(slots=True)
 class ReconcilePolicy:
-    """Timing of reconciliation, in seconds. ``from_config`` reads ``config.extra`` overrides:
-    ``reconcile_settle_delay``, ``reconcile_window``, ``reconcile_backoff``."""
+    """Timing of reconciliation, in seconds. ``from_config`` reads the MEXC settings
+    ``reconcile_settle_delay``, ``reconcile_window`` and ``reconcile_backoff``."""
 
     recv_window: float = 5.0
     settle_delay: float = 1.0
@@ -96,14 +98,20 @@ class ReconcilePolicy:
 
     @classmethod
     def from_config(cls, config: ExchangeConfig) -> ReconcilePolicy:
-        extra: dict[str, Any] = dict(config.extra)
-        recv = mexc_settings(config).recv_window_ms / 1000.0
-        settle = float(extra.get("reconcile_settle_delay", 1.0))
+        moved = sorted(key for key in config.extra if key in _MOVED_TO_SETTINGS)
+        if moved:  # read from ``extra`` before they were typed: refuse rather than silently ignore
+            raise ConfigurationError(
+                f"{', '.join(moved)} in 'extra' is no longer read: set it as a key of its own "
+                f"(e.g. [mexc_spot] {moved[0]} = ...)"
+            )
+        settings = mexc_settings(config)
+        recv = settings.recv_window_ms / 1000.0
+        settle = settings.reconcile_settle_delay
         return cls(
             recv_window=recv,
             settle_delay=settle,
-            window=float(extra.get("reconcile_window", recv + FUTURE_TOLERANCE + settle + 15.0)),
-            initial_backoff=float(extra.get("reconcile_backoff", 0.1)),
+            window=settings.reconcile_window or recv + FUTURE_TOLERANCE + settle + 15.0,
+            initial_backoff=settings.reconcile_backoff,
             max_rate_limit_retries=max(config.max_retries, 0),
             max_retry_after=config.max_retry_after,
         )

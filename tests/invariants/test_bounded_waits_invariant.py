@@ -42,7 +42,9 @@ SETTINGS: dict[str, Any] = {
     "max_retries": MAX_RETRIES,
     "max_retry_after": MAX_RETRY_AFTER,
     "recv_window_ms": 1000,
-    "extra": {"reconcile_settle_delay": 0.2, "reconcile_window": RECONCILE_WINDOW, "reconcile_backoff": 0.05},
+    "reconcile_settle_delay": 0.2,
+    "reconcile_window": RECONCILE_WINDOW,
+    "reconcile_backoff": 0.05,
 }
 SLACK = 4.0
 """Scheduling margin on a loaded 2-core host (the bound is a promise, not a benchmark)."""

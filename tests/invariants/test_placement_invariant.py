@@ -157,7 +157,8 @@ async def run_placements(
             connection_pool_size=4,  # saturated: more concurrent orders than connections
             ip_weight_limit=100_000,
             uid_weight_limit=100_000,
-            extra={"reconcile_settle_delay": 0.3, "reconcile_backoff": 0.05},
+            reconcile_settle_delay=0.3,
+            reconcile_backoff=0.05,
         ),
     )
     try:

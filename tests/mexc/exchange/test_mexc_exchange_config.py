@@ -46,6 +46,31 @@ def test_mexc_settings_are_typed_layered_and_validated() -> None:
         FullExchangeFactory(config={}, env={}).get_config("mexc_spot", overrides={"enable_protobuf": True})
 
 
+def test_reconcile_timings_are_typed_settings() -> None:
+    """The reconcile timings were untyped ``extra`` keys: ``nan`` made the lookup deadline never pass.
+    Breaks when ``ReconcilePolicy.from_config`` reads ``extra`` again or the validators go."""
+    from exchanges.errors import ConfigurationError
+    from exchanges_mexc.rest.placement import ReconcilePolicy
+
+    env = {"EXCHANGES_MEXC_SPOT_RECONCILE_WINDOW": "7.5", "EXCHANGES_MEXC_SPOT_RECV_WINDOW_MS": "2000"}
+    config = FullExchangeFactory(config={}, env=env).get_config(
+        "mexc_spot", overrides={"reconcile_settle_delay": 0.5}
+    )
+    policy = ReconcilePolicy.from_config(config)
+    assert (policy.window, policy.settle_delay, policy.initial_backoff) == (7.5, 0.5, 0.1)
+    auto = ReconcilePolicy.from_config(FullExchangeFactory(config={}, env={}).get_config("mexc_spot"))
+    assert auto.window == 5.0 + 1.0 + 1.0 + 15.0  # recvWindow + clock error floor + settle delay + 15 s
+    for key in ("reconcile_window", "reconcile_settle_delay", "reconcile_backoff", "rate_limit_window"):
+        for bad in ("nan", "inf", "-1"):
+            with pytest.raises(ConfigurationError, match=key):
+                FullExchangeFactory(config={}, env={}).get_config("mexc_spot", overrides={key: bad})
+    old = FullExchangeFactory(config={}, env={}).get_config(
+        "mexc_spot", overrides={"extra": {"reconcile_window": 3.0}}
+    )
+    with pytest.raises(ConfigurationError, match="reconcile_window in 'extra' is no longer read"):
+        ReconcilePolicy.from_config(old)
+
+
 def test_sim_profile_and_its_layers() -> None:
     plain = FullExchangeFactory(config={}, env={}).get_config("mexc_spot", environment="sim")
     assert plain.environment == "sim"

@@ -29,7 +29,8 @@ def make_config(sim: MexcSimulator, **overrides: Any) -> ExchangeConfig:
         "connect_timeout": 1.0,
         "max_retries": 2,
         "retry_delay": 0.01,
-        "extra": {"reconcile_settle_delay": 0.05, "reconcile_backoff": 0.02},
+        "reconcile_settle_delay": 0.05,
+        "reconcile_backoff": 0.02,
     }
     settings.update(overrides)
     return SPEC.default_config.with_overrides(**settings)

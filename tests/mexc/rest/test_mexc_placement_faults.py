@@ -68,7 +68,9 @@ async def test_500_placements_under_mixed_faults_are_exactly_once(
             recv_window_ms=1000,
             ip_weight_limit=100_000,
             uid_weight_limit=100_000,
-            extra={"reconcile_settle_delay": 0.05, "reconcile_backoff": 0.02, "reconcile_window": 15.0},
+            reconcile_settle_delay=0.05,
+            reconcile_backoff=0.02,
+            reconcile_window=15.0,
         )
         outcomes: dict[str, Order | BaseException] = {}
         queued: Counter[str] = Counter()
