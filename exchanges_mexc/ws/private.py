@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
@@ -121,6 +122,10 @@ class MexcPrivateSpotWebsocket:
         self._closed = False
         self._reconcile_task: asyncio.Task[None] | None = None
         self._reconcile_again = False
+        self._last_frame_ms = int(time.time() * 1000)
+        """Wall-clock ms of the last frame heard (the start of a gap, should the socket die now)."""
+        self._gap_since: int | None = None
+        """Start of the oldest gap not yet reconciled (None: none)."""
         self._renew_task: asyncio.Task[None] | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
         self._failing: asyncio.Task[None] | None = None
@@ -163,6 +168,7 @@ class MexcPrivateSpotWebsocket:
         futures = self._acks.expect(PRIVATE_CHANNELS)
         await ws.subscribe(PRIVATE_CHANNELS)
         try:
+            self._last_frame_ms = int(time.time() * 1000)  # the baseline covers what came before
             await ws.start()
             await self._acks.wait(PRIVATE_CHANNELS, futures, within=self._ack_timeout)
             await rc.baseline_balances(self._rest, self.state)
@@ -268,6 +274,7 @@ class MexcPrivateSpotWebsocket:
 
     def _schedule_renew(self) -> None:
         """The key was rejected: move onto a new one (see :meth:`_renew`)."""
+        self._note_gap()
         if self._closed or (self._renew_task is not None and not self._renew_task.done()):
             return
         self._renew_task = asyncio.get_running_loop().create_task(self._renew(), name="mexc-private-renew")
@@ -294,6 +301,7 @@ class MexcPrivateSpotWebsocket:
     def _on_lost(self, ws: ReconnectingWebSocket, state: ConnectionState) -> None:
         """Lost or silent: the reconnect reconciles (see ``_on_connected``). Gave up for good: the
         error goes to ``error_handler`` and every iterator raises it after its buffered events."""
+        self._note_gap()
         if state is ConnectionState.FAILED and ws.error is not None and self._failing is None:
             logger.error("user stream gave up: %s", ws.error)
             self.error = ws.error
@@ -317,6 +325,12 @@ class MexcPrivateSpotWebsocket:
             return  # the first connection: start() records the baseline
         self._start_reconcile()
 
+    def _note_gap(self) -> None:
+        """Pushes may be lost from now on: the next reconciliation reads the order history from the
+        last frame heard (kept until a reconciliation covering it succeeds)."""
+        if self._gap_since is None:
+            self._gap_since = self._last_frame_ms
+
     def _start_reconcile(self) -> None:
         if self._closed:
             return
@@ -330,10 +344,13 @@ class MexcPrivateSpotWebsocket:
 
     async def _reconcile_loop(self) -> None:
         attempt = 0
+        since: int | None = None
         while not self._closed:
             self._reconcile_again = False
+            gap, self._gap_since = self._gap_since, None
+            since = min((t for t in (since, gap) if t is not None), default=None)  # oldest unreconciled
             try:
-                result = await rc.reconcile(self._rest, self.state)
+                result = await rc.reconcile(self._rest, self.state, since=since)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -341,6 +358,7 @@ class MexcPrivateSpotWebsocket:
                 await asyncio.sleep(_RETRY.delay(attempt))
                 attempt += 1
                 continue
+            since = None
             self._m_reconciles.inc()
             self._m_recovered_fills.inc(len(result.fills))
             self._m_recovered_orders.inc(len(result.orders))
@@ -370,6 +388,7 @@ class MexcPrivateSpotWebsocket:
     # ------------------------------------------------------------------ frames
 
     def _route_frame(self, frame: bytes | str) -> None:
+        self._last_frame_ms = int(time.time() * 1000)
         for event in self._decoder.decode(frame):
             if isinstance(event, ControlMessage):
                 self._on_control(event)

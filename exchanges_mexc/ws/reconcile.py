@@ -5,10 +5,13 @@ the truth and delivers what it had not delivered, **each fill and order change e
 
 * fills: ``get_my_trades(symbol, start_time=<last seen fill time of that symbol>)`` for every symbol
   of interest (paged by time; MEXC returns at most 100 per call), de-duplicated by trade id;
-* orders: ``get_open_orders(symbol)`` per symbol, plus ``get_order`` for every order we still
-  believed open that is no longer listed (it filled or was cancelled meanwhile); de-duplicated by
+* orders: ``get_all_orders(symbol, start_time=<gap start - GAP_MARGIN_MS>)`` per symbol (the
+  orders placed during the gap, including those that were opened and finished entirely inside it:
+  their pushes were lost with the socket), ``get_open_orders(symbol)`` per symbol, ``get_order`` for
+  every order we still believed open that is no longer listed (it filled or was cancelled
+  meanwhile), and ``get_order`` for the order of every missed fill still unknown; de-duplicated by
   ``(order id, status, filled quantity)``, and an update older than the state we hold (less filled,
-  or open after final) is never delivered nor stored;
+  or open after final) is never delivered nor stored; delivered oldest change first;
 * balances: ``get_balances()`` compared with the last known balances; each change is delivered as
   a :class:`~exchanges.models.BalanceUpdate` with reason ``"RECONCILE"``.
 
@@ -38,6 +41,7 @@ from exchanges.models import (
     Symbol,
 )
 from exchanges.order_table import OrderTable
+from exchanges_mexc.composite.paging import DAY_MS, MAX_ORDER_HISTORY_MS, iter_windows
 from exchanges_mexc.ws.dedupe import KeyGenerations
 
 logger = logging.getLogger("exchanges.mexc.ws.reconcile")
@@ -46,6 +50,12 @@ TRADES_PAGE = 100
 """MEXC myTrades maximum ``limit``."""
 
 MAX_PAGES = 50
+ORDERS_PAGE = 1000
+"""MEXC allOrders maximum ``limit``."""
+
+GAP_MARGIN_MS = 60_000
+"""How far before the gap's start (the last frame heard) the order history is asked from: covers
+pushes still in flight when the socket died and the skew between our clock and MEXC's."""
 """Upper bound of myTrades pages per symbol and reconciliation (5,000 fills)."""
 
 _RANK = {OrderStatus.NEW: 0, OrderStatus.PARTIALLY_FILLED: 1}
@@ -55,6 +65,10 @@ class PrivateRest(Protocol):
     """The REST calls reconciliation needs (``MexcPrivateSpotRest`` provides them)."""
 
     async def get_open_orders(self, symbol: Symbol) -> list[Order]: ...
+
+    async def get_all_orders(
+        self, symbol: Symbol, start_time: int | None = None, end_time: int | None = None, limit: int = 500
+    ) -> list[Order]: ...
 
     async def get_balances(self) -> dict[AssetName, AssetBalance]: ...
 
@@ -193,32 +207,77 @@ async def baseline_balances(rest: PrivateRest, state: PrivateState) -> None:
     state.balances = dict(await rest.get_balances())
 
 
-async def reconcile(rest: PrivateRest, state: PrivateState) -> ReconcileResult:
-    """Fetch the REST truth and return (and record) what the stream missed."""
+async def fetch_orders_since(rest: PrivateRest, symbol: Symbol, since: int, now: int) -> list[Order]:
+    """Orders of ``symbol`` placed from ``since - GAP_MARGIN_MS`` on (MEXC answers at most the last 7
+    days), in their latest state, oldest first; a window that comes back full is split and asked
+    again, so none is cut off by the 1,000-order limit."""
+    start = max(since - GAP_MARGIN_MS, now - MAX_ORDER_HISTORY_MS + 1)
+    end = now + GAP_MARGIN_MS  # our clock may be behind MEXC's
+
+    async def page(lo: int, hi: int) -> list[Order]:
+        return await rest.get_all_orders(symbol, lo, hi, ORDERS_PAGE)
+
+    return [
+        order
+        async for order in iter_windows(
+            page,
+            start,
+            end,
+            limit=ORDERS_PAGE,
+            window_ms=DAY_MS,
+            key=lambda order: order.order_id,
+            timestamp=lambda order: order.timestamp,
+        )
+    ]
+
+
+def oldest_change_first(orders: list[Order]) -> list[Order]:
+    """Orders by the time of each order's first listed change; the successive states of one order
+    stay together and in the order they were accepted (so the newest state is delivered last)."""
+    first: dict[OrderId, int] = {}
+    for order in orders:
+        changed = order.update_time if order.update_time is not None else order.timestamp
+        first.setdefault(order.order_id, changed)
+    return sorted(orders, key=lambda order: first[order.order_id])
+
+
+async def reconcile(rest: PrivateRest, state: PrivateState, *, since: int | None = None) -> ReconcileResult:
+    """Fetch the REST truth and return (and record) what the stream missed.
+
+    ``since`` (epoch ms): when the gap began (the last frame heard before it); the order history of
+    every symbol of interest is read from shortly before it, so an order that was opened and
+    finished inside the gap still gets its final state delivered. None: open orders only.
+    """
     fills: list[Fill] = []
     orders: list[Order] = []
     listed: set[OrderId] = set()
+    now = int(time.time() * 1000)
     for symbol in sorted(state.symbols, key=str):
         for fill in await fetch_fills_since(rest, symbol, state.last_fill_time.get(symbol)):
             if state.accept_fill(fill):
                 fills.append(fill)
+        if since is not None:
+            for order in await fetch_orders_since(rest, symbol, since, now):
+                if state.accept_order(order):
+                    orders.append(order)
         for order in await rest.get_open_orders(symbol):
             listed.add(order.order_id)
             if state.accept_order(order):
                 orders.append(order)
     vanished = [
-        order
+        (order.symbol, order.order_id)
         for order in state.orders.values()
         if order.status.is_open and order.order_id not in listed and order.symbol in state.symbols
     ]
-    for order in vanished:
+    unknown = {(fill.symbol, fill.order_id) for fill in fills if fill.order_id not in state.orders}
+    for symbol, order_id in [*vanished, *sorted(unknown - set(vanished), key=str)]:
         try:
-            final = await rest.get_order(order.symbol, order.order_id)
+            final = await rest.get_order(symbol, order_id)
         except OrderNotFound:
-            logger.warning("order %s vanished and is unknown to MEXC; keeping its last state", order.order_id)
+            logger.warning("order %s is unknown to MEXC; keeping its last known state", order_id)
             continue
         if state.accept_order(final):
             orders.append(final)
     balances = state.balance_changes(dict(await rest.get_balances()), int(time.time() * 1000))
     fills.sort(key=lambda fill: (fill.timestamp, fill.trade_id))
-    return ReconcileResult(fills, orders, balances)
+    return ReconcileResult(fills, oldest_change_first(orders), balances)

@@ -220,10 +220,6 @@ async def test_no_fill_lost_or_doubled_across_drops_expiry_and_swaps(
     assert sum(recorder.fills.values()) >= 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reconciliation after a reconnect does not fetch orders opened and finished in the gap",
-)
 async def test_every_order_final_state_delivered_across_drops_and_expiry(
     factory: FullExchangeFactory,
     sim: MexcSimulator,

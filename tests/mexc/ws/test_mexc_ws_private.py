@@ -10,6 +10,7 @@ from exchanges.config import Credentials
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import BalanceUpdate, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, Symbol
+from exchanges.testing.chaos import TcpChaosProxy
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.sim.app import MexcSimulator
 from exchanges_mexc.ws.private import MexcPrivateSpotWebsocket
@@ -183,3 +184,54 @@ async def test_handler_swaps_and_a_close_during_a_fill_burst_lose_no_private_eve
         assert len(set(generations)) > 3  # the swaps really happened during the burst
         assert metrics.value("mexc.ws.private.fills.dropped") == 0
         assert metrics.value("mexc.ws.private.orders.dropped") == 0
+
+
+async def test_orders_opened_and_finished_inside_a_gap_get_their_final_state_exactly_once() -> None:
+    """The stream goes silent (a stalled proxy: no FIN, no RST) while orders are placed, cancelled and
+    filled: none of their pushes arrives. After the reconnect, reconciliation reads the order history
+    from the gap's start, so each order gets exactly its final state, oldest first, and an order
+    finished before the gap is not delivered again."""
+    async with (
+        MexcSimulator(symbols=("BTCUSDT",), seed=6, market_rate=0.0, book_levels=0) as sim,
+        TcpChaosProxy(sim.host, sim.port) as proxy,
+    ):
+        me = sim.create_account(balances={"USDT": "1000000", "BTC": "0"})
+        other = sim.create_account(balances={"BTC": "100"})
+        config = sim_config(sim, ws_url=proxy.rewrite(sim.ws_url), ws_liveness_timeout=2.0)
+        metrics = MetricsRegistry()
+        seen = Recorder()
+        rest = MexcPrivateSpotRest(config, Credentials(me.api_key, me.secret_key), metrics=metrics)
+        await rest.initialize()
+        ws = MexcPrivateSpotWebsocket(
+            config, rest=rest, metrics=metrics, handlers=seen.handlers(), symbols=[BTC]
+        )
+        try:
+            await asyncio.wait_for(ws.start(), 10)
+            before = await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
+            await rest.cancel_order(BTC, before.order_id)
+            await wait_until(lambda: seen.states(before.order_id)[-1:] == [(OrderStatus.CANCELED, 0)], 5)
+            delivered_before = len(seen.orders)
+
+            proxy.stall_all()  # from here on no push reaches the client
+            cancelled = await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
+            await rest.cancel_order(BTC, cancelled.order_id)
+            filled = await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
+            sell_into(sim, other.uid, "1")
+            resting = await rest.place_limit_order(BTC, Side.BUY, "2", PRICE)
+            sell_into(sim, other.uid, "0.5")
+
+            await wait_until(lambda: metrics.value("mexc.ws.private.reconciliations") >= 1, 20)
+            await wait_until(lambda: ws.is_connected() and not ws.reconciling, 10)
+            assert seen.states(cancelled.order_id) == [(OrderStatus.CANCELED, Decimal(0))]
+            assert seen.states(filled.order_id) == [(OrderStatus.FILLED, Decimal(1))]
+            assert seen.states(resting.order_id) == [(OrderStatus.PARTIALLY_FILLED, Decimal("0.5"))]
+            assert [o.order_id for o in seen.orders[delivered_before:]] == [
+                cancelled.order_id,
+                filled.order_id,
+                resting.order_id,
+            ]
+            assert len(seen.states(before.order_id)) == 2  # NEW, CANCELED: nothing delivered again
+            await wait_until(lambda: len(seen.fills) == 2, 5)
+        finally:
+            await ws.close()
+            await rest.close()
