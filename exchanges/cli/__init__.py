@@ -1,8 +1,9 @@
 """The ``exchanges`` command line: ``exchanges list`` plus subcommands contributed by plugins.
 
 Errors print one line to stderr and exit non-zero; logging is quiet unless ``--log-level`` asks for it
-(tracebacks appear only with ``--log-level DEBUG``). A closed pipe (``exchanges orders ... | head``)
-ends the command quietly with exit code 0.
+(tracebacks appear only with ``--log-level DEBUG``), except for long-running services that name their
+own default (``CliCommand.log_level``: ``record``, ``gateway`` and ``sim`` log warnings). A closed
+pipe (``exchanges orders ... | head``) ends the command quietly with exit code 0.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ def build_parser(commands: Sequence[CliCommand]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default=DEFAULT_LOG_LEVEL,
+        default=None,
         type=str.upper,
         choices=LOG_LEVELS,
-        help="logging on stderr (default: quiet, errors are reported in one line; DEBUG adds tracebacks)",
+        help="logging on stderr (default: quiet, errors are reported in one line; record, gateway and "
+        "sim log warnings; DEBUG adds tracebacks)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in commands:
@@ -66,14 +68,14 @@ def build_parser(commands: Sequence[CliCommand]) -> argparse.ArgumentParser:
     return parser
 
 
-def _pre_log_level(argv: Sequence[str]) -> str:
+def _pre_log_level(argv: Sequence[str]) -> str | None:
     """Read --log-level before plugins load, so their loading is logged at the right level."""
     for index, arg in enumerate(argv):
         if arg == "--log-level" and index + 1 < len(argv):
             return argv[index + 1].upper()
         if arg.startswith("--log-level="):
             return arg.split("=", 1)[1].upper()
-    return DEFAULT_LOG_LEVEL
+    return None
 
 
 def _run(command: CliCommand, args: argparse.Namespace) -> int:
@@ -112,6 +114,8 @@ def main(argv: Sequence[str] | None = None, *, plugin_manager: ExchangesPluginMa
         if command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        if args.log_level is None and command.log_level is not None:
+            logging.getLogger().setLevel(command.log_level)
         code = _run(command, args)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code

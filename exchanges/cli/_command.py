@@ -26,3 +26,7 @@ class CliCommand:
     help: str
     run: Callable[[argparse.Namespace], CommandResult]
     configure: Callable[[argparse.ArgumentParser], None] = _no_options
+    log_level: str | None = None
+    """Logging level when ``--log-level`` is not given (None: the CLI's quiet default). Long-running
+    services (``record``, ``gateway``, ``sim``) say ``"WARNING"``: their warnings (a recording that
+    stopped, a bus connection lost) are the operator's only news while they run."""

@@ -203,4 +203,5 @@ COMMAND = CliCommand(
     help="run a market-data gateway publishing to NATS JetStream, or `gateway status --nats URL`",
     run=run,
     configure=_configure,
+    log_level="WARNING",
 )

@@ -213,7 +213,9 @@ def _run_record(args: argparse.Namespace) -> Any:
 
 
 COMMANDS = [
-    CliCommand("record", "record public channels to a directory", _run_record, _configure_record),
+    CliCommand(
+        "record", "record public channels to a directory", _run_record, _configure_record, log_level="WARNING"
+    ),
     CliCommand(
         "replay", "replay a recording (--verify: check every checkpoint)", _guard(_replay), _configure_replay
     ),

@@ -130,4 +130,5 @@ COMMAND = CliCommand(
     help="run the MEXC simulator (REST + WebSocket) until Ctrl-C and print a demo API key",
     run=_run,
     configure=_configure,
+    log_level="WARNING",
 )
