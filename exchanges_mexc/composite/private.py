@@ -365,6 +365,15 @@ class MexcCompositePrivateExchange(PrivateExchange):
         self._require_open()
         return paging.iter_my_trades(self.rest, symbol, start_time, end_time)
 
+    async def get_withdrawal_history(
+        self, asset: AssetName | str | None = None, start_time: int | None = None, end_time: int | None = None
+    ) -> list[Withdrawal]:
+        """Withdrawals, newest first (MEXC: default the last 7 days, windows of at most 7 days)."""
+        self._require_open()
+        return await self.rest.get_withdrawal_history(
+            None if asset is None else str(asset).strip().upper(), None, start_time, end_time
+        )
+
     async def get_withdrawal_status(self, withdrawal_id: str) -> Withdrawal:
         self._require_open()
         return await self.rest.get_withdrawal_status(withdrawal_id)

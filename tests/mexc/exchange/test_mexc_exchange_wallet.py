@@ -162,6 +162,18 @@ async def test_deposit_address_and_history(
     assert history[0].network == "TRX"
 
 
+async def test_withdrawal_history_lists_what_was_sent(private: PrivateExchange, sim: MexcSimulator) -> None:
+    exchange = composite(private)
+    assert await exchange.get_withdrawal_history("USDT") == []
+    sent = await exchange.withdraw(usdt("50", "TRC20"))
+    history = await exchange.get_withdrawal_history("usdt")
+    assert [(w.withdrawal_id, w.amount, w.network) for w in history] == [
+        (sent.withdrawal_id, Decimal("50"), "TRX")
+    ]
+    assert await exchange.get_withdrawal_history("BTC") == []
+    assert [p for _, p in sim.request_log].count("/api/v3/capital/withdraw/history") == 3
+
+
 async def test_transfer_spot_futures_roundtrip(private: PrivateExchange, sim: MexcSimulator) -> None:
     exchange = composite(private)
     before = (await exchange.get_asset_balance(AssetName("USDT"))).free
