@@ -63,6 +63,7 @@ from exchanges.errors import (
     RateLimitError,
 )
 from exchanges.models import Order
+from exchanges.strategies import Backoff
 from exchanges.transport.rest import SendTrace, exceeds_cap, plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
 from exchanges_mexc.parsing.account import ORDER_NEW, parse_order_json
@@ -237,7 +238,8 @@ async def reconcile(
     loop = asyncio.get_running_loop()
     settle_at = policy.settle_point(signed_at, clock_error)
     deadline = max(loop.time() + policy.window, settle_at + policy.initial_backoff)
-    delay = policy.initial_backoff
+    backoff = Backoff(initial_delay=policy.initial_backoff, max_delay=policy.max_backoff)
+    failures = 0
     last_error: BaseException | None = cause
     cid = prepared.client_order_id
     while True:
@@ -260,8 +262,8 @@ async def reconcile(
             pause = max(settle_at - loop.time(), 0.0) + 0.01
         except (ExchangeError, *_UNUSABLE) as error:  # a failed or unusable lookup proves nothing
             last_error = error
-            pause = delay
-            delay = min(delay * 2, policy.max_backoff)
+            pause = backoff.delay(failures)  # jittered: many orders reconciling do not ask in lockstep
+            failures += 1
         now = loop.time()
         if now >= deadline:
             raise OrderOutcomeUnknown(

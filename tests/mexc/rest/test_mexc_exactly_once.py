@@ -254,6 +254,25 @@ async def test_batch_item_of_another_order_is_never_taken_as_ours(
     assert results[2].order.order_id == booked["bat2"]
 
 
+async def test_failing_lookups_are_retried_until_the_order_is_found(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
+) -> None:
+    """The answer is lost (5xx after booking) and the first lookups fail too (each of the transport's
+    3 attempts of two lookups answers 5xx): reconciliation backs off and asks again, well inside its
+    window. Breaks when the pause after a failed lookup stops following ``Backoff`` (e.g. waits out
+    the whole window)."""
+    sim.faults.fail_next_order("5xx")
+    for _ in range(6):
+        sim.faults.fail_next("GET", "/api/v3/order", "5xx")
+    request = OrderRequest(BTC, Side.BUY, OrderType.LIMIT, "0.001", "50000", client_order_id="slowlook")
+    order = await asyncio.wait_for(private.place(request), 10)
+    booked = sim.engine.orders_of(account)
+    assert [o.order_id for o in booked] == [order.order_id]
+    assert order_posts(sim) == 1
+    lookups = sum(1 for method, path in sim.request_log if (method, path) == ("GET", "/api/v3/order"))
+    assert lookups == 7
+
+
 async def test_refused_connection_ends_as_not_placed(
     private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
 ) -> None:
