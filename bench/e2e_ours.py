@@ -244,7 +244,9 @@ async def floor(rest_url: str, ws_url: str, kind: str, info: dict[str, Any]) -> 
             now = time.perf_counter()
             if probe.first_frame < 0:
                 probe.t_first, probe.first_frame = now, frame
+                probe.cpu_first = time.process_time()
             if frame >= n_frames - 1:
                 probe.t_last, probe.last_frame = now, frame
+                probe.cpu_last = time.process_time()
                 return probe.result("blast")
     raise TimeoutError("floor consumer did not reach the last frame")
