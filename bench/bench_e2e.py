@@ -7,7 +7,7 @@ after the other on the same server:
 
 * **ours**: ``MexcPublicSpotWebsocket`` -> ``trade_handler`` / local book -> ``orderbook_handler``;
 * **ccxt.pro 4.5.90** (own venv, subprocess): ``watch_trades`` / ``watch_order_book``;
-* **floor**: bare aiohttp receive + ``FromString`` + one field read (no models, no book): what any
+* **floor**: bare aiohttp receive + ``FromString`` + every field read (no models, no book): what any
   Python client on this stack cannot beat.
 
 Throughput (``blast``): frames/s between the first and the last frame seen by the handler, the server

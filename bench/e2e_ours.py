@@ -204,7 +204,8 @@ def _book_matches(book: OrderBook, n_frames: int, info: dict[str, Any]) -> bool:
     warmup = (int(info["first_to_version"]) - int(info["base_version"])) // int(
         info["versions_per_frame"]
     ) - 1
-    bids, asks = frames.book_state((warmup + n_frames) * frames.UPDATES_PER_FRAME, 20)
+    per_frame = int(info.get("updates_per_frame", frames.UPDATES_PER_FRAME))
+    bids, asks = frames.book_state((warmup + n_frames) * per_frame, 20)
     want_bids = [(float(p), float(q)) for p, q in bids]
     want_asks = [(float(p), float(q)) for p, q in asks]
     got_bids = [(e.price, e.size) for e in book.bids]
@@ -213,7 +214,7 @@ def _book_matches(book: OrderBook, n_frames: int, info: dict[str, Any]) -> bool:
 
 
 async def floor(rest_url: str, ws_url: str, kind: str, info: dict[str, Any]) -> dict[str, Any]:
-    """aiohttp receive + ``PushDataV3ApiWrapper.FromString`` + read one field: no models, no book."""
+    """aiohttp receive + ``PushDataV3ApiWrapper.FromString`` + read every field: no models, no book."""
     n_frames = int(info["frames"])
     channel = f"spot@public.aggre.{kind}.v3.api.pb@100ms@BTCUSDT"
     parse = PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper.FromString
@@ -235,9 +236,14 @@ async def floor(rest_url: str, ws_url: str, kind: str, info: dict[str, Any]) -> 
                 continue
             wrapper = parse(msg.data)
             if kind == "deals":
+                deals = wrapper.publicAggreDeals.deals  # read every field, as any client must
+                _ = [(d.price, d.quantity, d.tradeType, d.time, d.tradeId) for d in deals]
                 frame = wrapper.publicAggreDeals.deals[-1].time - base
             else:
-                version = int(wrapper.publicAggreDepths.toVersion)
+                depth = wrapper.publicAggreDepths
+                _ = [(level.price, level.quantity) for level in depth.bids]
+                _ = [(level.price, level.quantity) for level in depth.asks]
+                version = int(depth.toVersion)
                 if version < first_to:
                     continue
                 frame = (version - first_to) // k

@@ -76,9 +76,11 @@ def book_state(updates_done: int, limit: int = LEVELS) -> tuple[list[list[str]],
 class DepthStream:
     """Version bookkeeping of one depth scenario: frame ``i`` covers versions ``first + i*k .. +k-1``."""
 
-    def __init__(self, base_version: int) -> None:
+    def __init__(self, base_version: int, updates_per_frame: int = UPDATES_PER_FRAME) -> None:
         self.base_version = base_version
         """Version of the initial ladder (no update applied)."""
+        self.updates_per_frame = updates_per_frame
+        """Level updates per side per frame (5: 5+5 levels; the issue-15 frames carry 20+20)."""
         self.frames_sent = 0
 
     def from_version(self, frame: int) -> int:
@@ -94,7 +96,7 @@ class DepthStream:
 
     def snapshot(self, limit: int) -> dict[str, object]:
         """The REST ``/api/v3/depth`` body consistent with the frames sent so far."""
-        bids, asks = book_state(self.frames_sent * UPDATES_PER_FRAME, limit)
+        bids, asks = book_state(self.frames_sent * self.updates_per_frame, limit)
         return {"lastUpdateId": self.current_version, "bids": bids, "asks": asks}
 
     def encode(self, frame: int, channel: str, send_time_us: int = 0) -> bytes:
@@ -106,8 +108,9 @@ class DepthStream:
         body.eventType = DEPTH_EVENT
         body.fromVersion = str(self.from_version(frame))
         body.toVersion = str(self.to_version(frame))
-        for m in range(UPDATES_PER_FRAME):
-            s = frame * UPDATES_PER_FRAME + m
+        per_frame = self.updates_per_frame
+        for m in range(per_frame):
+            s = frame * per_frame + m
             level = s % LEVELS
             qty = quantity(s)
             body.bids.add(price=bid_price(level), quantity=qty)
@@ -115,15 +118,17 @@ class DepthStream:
         return wrapper.SerializeToString()
 
 
-def encode_deals(frame: int, channel: str, trade_time: int, send_time_us: int = 0) -> bytes:
-    """Deals frame ``frame``: ``TRADES_PER_FRAME`` trades with ``time = trade_time``."""
+def encode_deals(
+    frame: int, channel: str, trade_time: int, send_time_us: int = 0, trades_per_frame: int = TRADES_PER_FRAME
+) -> bytes:
+    """Deals frame ``frame``: ``trades_per_frame`` trades with ``time = trade_time``."""
     wrapper = PushDataV3ApiWrapper_pb2.PushDataV3ApiWrapper(channel=channel, symbol=SYMBOL)
     if send_time_us:
         wrapper.sendTime = send_time_us
     body = wrapper.publicAggreDeals
     body.eventType = DEALS_EVENT
-    for m in range(TRADES_PER_FRAME):
-        n = frame * TRADES_PER_FRAME + m
+    for m in range(trades_per_frame):
+        n = frame * trades_per_frame + m
         body.deals.add(
             price=f"{MID + ((n * 31) % 200 - 100) * 0.01:.2f}",
             quantity=f"{(n % 50 + 1) / 1000:.4f}",
