@@ -72,7 +72,13 @@ class _Probe:
         n = self.last_frame - self.first_frame
         seconds = self.t_last - self.t_first
         cpu = self.cpu_last - self.cpu_first
-        return {"frames": n, "seconds": seconds, "fps": n / seconds, "cpu_per_frame": cpu / max(n, 1)}
+        return {
+            "frames": n,
+            "seconds": seconds,
+            "fps": n / seconds,
+            "cpu_per_frame": cpu / max(n, 1),
+            "cpu_window": [self.cpu_first, self.cpu_last],
+        }
 
 
 async def ours(
