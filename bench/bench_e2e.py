@@ -13,9 +13,10 @@ after the other on the same server:
 Throughput (``blast``): frames/s between the first and the last frame seen by the handler, the server
 sending back to back. Latency (``rate``): server ``time.time()`` stamp (microseconds, in the
 wrapper's ``sendTime`` and each deal's ``time``) to ``time.time()`` in the handler, at a fixed rate;
-p50/p99 per run. Figures are medians over runs with their spread; ratios are per run.
+p50/p99/p99.9/max per run, at 1,000 and 10,000 frames/s by default. Figures are medians over runs
+with their spread; ratios are per run.
 
-    python -m bench.bench_e2e [--runs 5] [--frames 20000] [--rate 1000] [--seconds 3] [--no-ccxt]
+    python -m bench.bench_e2e [--runs 5] [--frames 20000] [--rate 1000 --rate 10000] [--seconds 3] [--no-ccxt]
 """
 
 from __future__ import annotations
@@ -134,12 +135,12 @@ def latency(
     n = int(rate * seconds)
     table = Table(
         f"E2E latency, server send -> handler, {rate:,.0f} frames/s for {seconds:g} s ({n:,} frames per run)",
-        ["stream", "client", "p50", "p99", "samples/run"],
-        note="per-run p50/p99 (first 5% of samples skipped), median over runs ±half-IQR; "
+        ["stream", "client", "p50", "p99", "p99.9", "max", "samples/run"],
+        note="per-run percentiles (first 5% of samples skipped), median over runs ±half-IQR; "
         "stamps are time.time() in microseconds on both sides (same host clock)",
     )
     for kind, label in KINDS.items():
-        results: dict[str, list[tuple[float, float, int]]] = {"ours": [], "ccxt": []}
+        results: dict[str, list[tuple[float, float, float, float, int]]] = {"ours": [], "ccxt": []}
         for _ in range(runs):
             info = configure(server, kind=kind, mode="rate", frames=n, rate=rate)
             mine = asyncio.run(e2e_ours.ours(server.rest_url, server.ws_url, kind, "rate", info))
@@ -154,15 +155,15 @@ def latency(
             if not res:
                 table.add_row(label if client == "ours" else "", name, "unavailable")
                 continue
-            p50 = fmt_summary(summarize(r[0] / 1e6 for r in res), fmt_time)
-            p99 = fmt_summary(summarize(r[1] / 1e6 for r in res), fmt_time)
-            table.add_row(label if client == "ours" else "", name, p50, p99, f"{res[0][2]:,}")
+            cells = [fmt_summary(summarize(r[i] / 1e6 for r in res), fmt_time) for i in range(4)]
+            table.add_row(label if client == "ours" else "", name, *cells, f"{res[0][4]:,}")
     return table
 
 
-def _percentiles(samples: Sequence[float]) -> tuple[float, float, int]:
+def _percentiles(samples: Sequence[float]) -> tuple[float, float, float, float, int]:
+    """p50, p99, p99.9 and max of one run (first 5 % skipped: connection warm-up), and the count."""
     kept = list(samples)[len(samples) // 20 :]
-    return percentile(kept, 50), percentile(kept, 99), len(kept)
+    return percentile(kept, 50), percentile(kept, 99), percentile(kept, 99.9), max(kept), len(kept)
 
 
 def profile(server: ServerProcess, n: int) -> None:
@@ -184,7 +185,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.bench_e2e", description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3 if quick else 5)
     ap.add_argument("--frames", type=int, default=5000 if quick else 20000, help="frames per blast")
-    ap.add_argument("--rate", type=float, default=1000.0, help="frames/s for the latency runs")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        action="append",
+        help="frames/s for the latency runs (repeatable; default 1,000 and 10,000)",
+    )
     ap.add_argument("--seconds", type=float, default=1.0 if quick else 3.0, help="duration of a latency run")
     ap.add_argument("--no-ccxt", action="store_true", help="skip the ccxt.pro comparison")
     ap.add_argument("--no-ccxt-install", action="store_true", help="use the ccxt venv only if it exists")
@@ -199,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(f"ccxt venv: {hello}", flush=True)
             for table in throughput(server, runner, args.runs, args.frames):
                 table.print()
-            latency(server, runner, args.runs, args.rate, args.seconds).print()
+            for rate in args.rate or [1000.0, 10000.0]:
+                latency(server, runner, args.runs, rate, args.seconds).print()
             if args.profile:
                 profile(server, args.frames)
     finally:
