@@ -9,6 +9,8 @@
 * ``snapshot(20)`` cost (an immutable ``OrderBook`` with 20 levels a side), against sorting the
   baseline dicts for the same 20 levels.
 * Memory of 1,000 books x 1,000 levels (``tracemalloc``), against the two plain dicts per book.
+* By book size (20, 1,000 and 5,000 levels): the cost of one 20-level update and the bytes per level,
+  ours and plain dicts (issue 15's leaner-book measure).
 
 Every figure is the median over ``--runs`` runs with its spread (``bench.stats``).
 
@@ -206,6 +208,38 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(command)
     table.print()
+    depth_table(args.runs, args.updates).print()
+
+
+DEPTHS = (20, 1000, 5000)
+"""Book sizes (levels, both sides) of the by-depth table (issue 15: apply cost and bytes per level)."""
+
+
+def depth_table(runs: int, updates: int) -> Table:
+    """Per 20-level update cost and bytes per level at each of :data:`DEPTHS`, ours vs plain dicts."""
+    table = Table(
+        "LocalOrderBook by book size: 20-level updates and memory per level",
+        ["levels", "apply, per 20-level update", "plain dicts", "ratio", "bytes/level", "plain", "ratio"],
+        note=f"{runs} runs, {updates} updates each; memory: tracemalloc over 100,000 levels in books of "
+        "that size, divided by the levels held (the price/size floats exist before: containers only)",
+    )
+    for levels in DEPTHS:
+        depth = levels // 2
+        streams = [make_updates(updates, 20, depth, seed) for seed in range(runs)]
+        time_updates(streams[0][: updates // 10], depth)  # warm-up
+        timed = [time_updates(stream, depth) for stream in streams]
+        books = max(5, 100_000 // levels)
+        memory = [measure_memory(books, depth) for _ in range(max(1, min(runs, 3)))]
+        table.add_row(
+            f"{levels:,}",
+            fmt_summary(summarize(r[0] * 20 for r in timed), fmt_time),
+            fmt_summary(summarize(r[1] * 20 for r in timed), fmt_time),
+            fmt_ratio(summarize(r[0] / r[1] for r in timed).median),
+            fmt_summary(summarize(r[0] / levels for r in memory), lambda v: f"{v:,.0f} B"),
+            fmt_summary(summarize(r[1] / levels for r in memory), lambda v: f"{v:,.0f} B"),
+            fmt_ratio(summarize(r[0] / r[1] for r in memory).median),
+        )
+    return table
 
 
 if __name__ == "__main__":
