@@ -98,6 +98,9 @@ __all__ = [
 _new = tuple.__new__
 _SIDES: dict[int, Side] = dict(SIDE_BY_TRADE_TYPE)  # a dict: subscripting a mappingproxy is slower
 _WS_INTERVALS: dict[str, KlineInterval] = dict(WS_INTERVAL_BY_NAME)
+MAX_VERSION: Final = 2**63
+"""Versions are int64 sequence numbers on the wire; a larger one is not a version."""
+
 _BUY = Side.BUY
 _SELL = Side.SELL
 SymbolResolver = Callable[[str], Symbol]
@@ -231,12 +234,15 @@ def _book_ticker(
         and 0.0 <= ask_qty < INF
         and (bid or ask)
         and ts >= 0
+        and (version is None or version >= 0)
     ):
         non_negative(bid, "bidPrice")
         non_negative(bid_qty, "bidQuantity")
         non_negative(ask, "askPrice")
         non_negative(ask_qty, "askQuantity")
         non_negative_time(ts, "timestamp")
+        if version is not None and version < 0:
+            fail("version", f"expected a version >= 0, got {version}")
         fail("bidPrice", "both sides are empty")
     return _new(BookTicker, (symbol, bid, bid_qty, ask, ask_qty, ts, version))
 
@@ -502,11 +508,14 @@ def trades_from_deals_pb(symbol: Symbol, body: PublicDealsV3Api) -> list[Trade]:
 
 
 def _version(text: str, field: str) -> int | None:
-    """A protobuf version string -> int, None when empty (absent)."""
+    """A protobuf version string -> an int in ``[0, 2**63)``, None when empty (absent)."""
     try:
-        return int(text) if text else None
+        version = int(text) if text else None
     except ValueError:
-        fail(field, f"expected an integer, got {text!r}")
+        fail(field, f"expected an integer, got {text!r}"[:120])
+    if version is None or 0 <= version < MAX_VERSION:
+        return version
+    fail(field, f"expected a version in [0, 2**63), got {text!r}"[:120])
 
 
 def _required_version(text: str, field: str) -> int:

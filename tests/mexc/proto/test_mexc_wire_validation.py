@@ -16,7 +16,7 @@ import msgspec
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from exchanges.errors import ProtocolError
@@ -165,6 +165,14 @@ def test_unusable_order_answers_raise_protocol_error(body: bytes, field: str | N
         assert caught.value.field == field
 
 
+@pytest.mark.parametrize("version", ["-1", "9" * 400, "1.5"])
+def test_batch_book_ticker_with_a_bad_version_is_counted_not_published(version: str) -> None:
+    decoder = MexcFrameDecoder(MexcSymbolMapper(), MetricsRegistry())
+    assert decoder.decode(_batch_ticker_with_version(version)) == []
+    assert decoder.invalid_count == 1
+    assert decoder.decode(_batch_ticker_with_version("7"))[0].version == 7  # type: ignore[union-attr]
+
+
 def test_depth_update_may_remove_a_level_with_size_zero() -> None:
     decoder = MexcFrameDecoder(MexcSymbolMapper(), MetricsRegistry())
     w = PushDataV3ApiWrapper(channel="c", symbol="BTCUSDT", sendTime=1)
@@ -273,6 +281,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 
 @settings(max_examples=500, deadline=None)
 @given(mutated())
+@example(("order", b'{"orderId":"7","side":"BUY","type":"LIMIT","price":"10","origQty":"1","time":"1e999"}'))
+@example(("orders", b'[{"orderId":"7","side":"BUY","type":"LIMIT","price":"10","origQty":"1","time":1e300}]'))
 def test_one_broken_value_gives_a_valid_record_or_protocol_error(case: tuple[str, bytes]) -> None:
     name, body = case
     _outcome(name, body)
@@ -345,8 +355,17 @@ def pushes(draw: st.DrawFn) -> bytes:
     return wrapper.SerializeToString()
 
 
+def _batch_ticker_with_version(version: str) -> bytes:
+    w = PushDataV3ApiWrapper(channel="spot@public.bookTicker.batch.v3.api.pb@BTCUSDT", symbol="BTCUSDT")
+    w.publicBookTickerBatch.items.add(bidPrice="1", bidQuantity="1", askPrice="2", askQuantity="1")
+    w.publicBookTickerBatch.version = version
+    return w.SerializeToString()
+
+
 @settings(max_examples=400, deadline=None)
 @given(pushes())
+@example(_batch_ticker_with_version("-1"))
+@example(_batch_ticker_with_version("9" * 400))
 def test_arbitrary_push_values_are_published_valid_or_counted(frame: bytes) -> None:
     decoder = MexcFrameDecoder(MexcSymbolMapper(), MetricsRegistry())
     events = decoder.decode(frame)  # never raises
