@@ -8,12 +8,13 @@ answer is looked up in the withdrawal history by that id instead of being sent a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
 import attrs
 
-from exchanges.errors import ExchangeAPIError, OrderOutcomeUnknown
+from exchanges.errors import ExchangeAPIError, ExchangeError, OrderOutcomeUnknown, ProtocolError
 from exchanges.models import AssetName, Deposit, DepositAddress, NetworkInfo, Withdrawal, WithdrawalRequest
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc import constants as c
@@ -29,6 +30,10 @@ from exchanges_mexc.rest.params import window_params
 from exchanges_mexc.rest.signed import MexcSignedClient
 
 logger = logging.getLogger("exchanges.mexc.rest.capital")
+
+RECONCILE_LOOKUPS = 4
+"""History lookups for a withdrawal whose answer was lost or unusable (pauses 0.25, 0.5, 1 s between)."""
+RECONCILE_FIRST_PAUSE = 0.25
 
 
 def _history_params(
@@ -72,24 +77,48 @@ class MexcCapitalRest:
                 context={"client_order_id": client_id},
                 raw=True,
             )
-        except OrderOutcomeUnknown:
-            found = await self._find_by_client_id(request.asset, client_id)
-            if found is None:
-                logger.error("MEXC withdrawal %s: outcome unknown and not in history yet", described)
-                raise
-            logger.info("MEXC withdrawal reconciled: %s -> %s", described, found.withdrawal_id)
-            return found
+            withdrawal = parse_withdraw_response(data, request, self.signed.clock.now_ms())
+        except OrderOutcomeUnknown as unknown:
+            return await self._reconcile(request.asset, client_id, described, unknown)
+        except ProtocolError as unusable:  # a 2xx answer that is not a withdrawal: money may have moved
+            return await self._reconcile(request.asset, client_id, described, unusable)
         except ExchangeAPIError as error:
             logger.error("MEXC withdrawal failed: %s: %s", described, error)
             raise
-        withdrawal = parse_withdraw_response(data, request, self.signed.clock.now_ms())
         logger.info("MEXC withdrawal submitted: %s -> %s", described, withdrawal.withdrawal_id)
         return withdrawal
 
+    async def _reconcile(
+        self, asset: str, client_id: str, described: str, cause: ExchangeError
+    ) -> Withdrawal:
+        """The withdrawal whose answer was lost or unusable, found in the history by its
+        ``withdrawOrderId``; never sent again. Not found after a few lookups: OrderOutcomeUnknown."""
+        delay = RECONCILE_FIRST_PAUSE
+        for attempt in range(RECONCILE_LOOKUPS):
+            found = await self._find_by_client_id(asset, client_id)
+            if found is not None:
+                logger.info("MEXC withdrawal reconciled: %s -> %s", described, found.withdrawal_id)
+                return found
+            if attempt + 1 < RECONCILE_LOOKUPS:
+                await asyncio.sleep(delay)
+                delay *= 2
+        logger.error("MEXC withdrawal %s: outcome unknown and not in the history yet", described)
+        if isinstance(cause, OrderOutcomeUnknown):
+            raise cause
+        raise OrderOutcomeUnknown(
+            f"withdrawal {client_id}: the answer was unusable ({cause.message}) and the withdrawal is not "
+            "in the history yet; look it up by withdrawOrderId before withdrawing again",
+            client_order_id=client_id,
+            cause=cause,
+            exchange=c.EXCHANGE_NAME,
+        ) from cause
+
     async def _find_by_client_id(self, asset: str, client_id: str) -> Withdrawal | None:
+        """The withdrawal with ``withdrawOrderId`` = ``client_id``; None when absent or the lookup failed
+        (a failed lookup proves nothing)."""
         try:
             history = await self.get_withdrawal_history(asset)
-        except ExchangeAPIError:
+        except ExchangeError:
             return None
         return next((w for w in history if w.client_id == client_id), None)
 
@@ -163,7 +192,10 @@ class MexcCapitalRest:
         return parse_coin_config(await self.signed.request(c.COIN_CONFIG, raw=True))
 
     async def transfer(self, asset: str, amount: str, from_account: str, to_account: str) -> str:
-        """Move ``amount`` of ``asset`` between the user's SPOT and FUTURES accounts; returns ``tranId``."""
+        """Move ``amount`` of ``asset`` between the user's SPOT and FUTURES accounts; returns ``tranId``.
+
+        A lost or unusable answer raises OrderOutcomeUnknown (never re-sent): MEXC takes no client id
+        for a transfer, so only its history can tell whether it happened."""
         params = [
             ("fromAccountType", from_account),
             ("toAccountType", to_account),
@@ -173,6 +205,14 @@ class MexcCapitalRest:
         data = await self.signed.request(
             c.TRANSFER, params, timeout=self.signed.config.order_timeout, raw=True
         )
-        tran_id = parse_transfer_id(data)
+        try:
+            tran_id = parse_transfer_id(data)
+        except ProtocolError as unusable:  # the transfer may have happened; MEXC gives it no client id
+            raise OrderOutcomeUnknown(
+                f"transfer of {amount} {asset} {from_account} -> {to_account}: the answer was unusable "
+                f"({unusable.message}); check the transfer history before transferring again",
+                cause=unusable,
+                exchange=c.EXCHANGE_NAME,
+            ) from unusable
         logger.info("MEXC transfer %s %s %s -> %s: %s", amount, asset, from_account, to_account, tran_id)
         return tran_id
