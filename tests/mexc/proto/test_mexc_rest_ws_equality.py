@@ -323,3 +323,100 @@ def test_balance(asset: str, free: str, locked: str, ts: int) -> None:
     (ws,) = _push(w)
     assert isinstance(ws, BalanceUpdate)
     assert rest == {ws.balance.asset: ws.balance}
+
+
+# ------------------------------------------------------------------------------------------------
+# Anchors: equality cannot see a mistake in the shared builder (both paths would carry it), so one
+# push per concept with distinct values is checked field by field against what MEXC means.
+# ------------------------------------------------------------------------------------------------
+
+
+def test_anchor_trade() -> None:
+    w = PushDataV3ApiWrapper(channel="spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT", symbol="BTCUSDT")
+    w.publicAggreDeals.deals.add(price="10.5", quantity="2", tradeType=2, time=7, tradeId="t9")
+    (trade,) = _push(w)
+    assert trade == Trade(BTC, price=10.5, quantity=2.0, side=Side.SELL, timestamp=7, trade_id="t9")
+
+
+def test_anchor_book_ticker() -> None:
+    w = PushDataV3ApiWrapper(channel="spot@public.bookTicker.v3.api.pb@BTCUSDT", symbol="BTCUSDT", sendTime=9)
+    b = w.publicBookTicker
+    b.bidPrice, b.bidQuantity, b.askPrice, b.askQuantity = "10", "1.5", "11", "2.5"
+    (ticker,) = _push(w)
+    assert ticker == BookTicker(
+        BTC, bid_price=10.0, bid_quantity=1.5, ask_price=11.0, ask_quantity=2.5, timestamp=9
+    )
+
+
+def test_anchor_ticker() -> None:
+    w = PushDataV3ApiWrapper(
+        channel="spot@public.miniTicker.v3.api.pb@BTCUSDT@UTC+8", symbol="BTCUSDT", sendTime=9
+    )
+    m = w.publicMiniTicker
+    m.symbol, m.price, m.high, m.low, m.quantity, m.volume, m.rate = (
+        "BTCUSDT",
+        "10",
+        "12",
+        "9",
+        "3",
+        "30",
+        "-0.01",
+    )
+    (ticker,) = _push(w)
+    assert isinstance(ticker, Ticker)
+    assert (ticker.last_price, ticker.high, ticker.low) == (10.0, 12.0, 9.0)
+    assert (ticker.volume, ticker.quote_volume, ticker.price_change_ratio) == (3.0, 30.0, -0.01)
+
+
+def test_anchor_order() -> None:
+    w = PushDataV3ApiWrapper(channel="spot@private.orders.v3.api.pb", symbol="BTCUSDT", sendTime=20)
+    o = w.privateOrders
+    o.id, o.clientId, o.price, o.quantity, o.amount = "o1", "c1", "10", "3", ""
+    o.tradeType, o.orderType, o.status, o.createTime = 2, 1, 3, 10  # SELL LIMIT PARTIALLY_FILLED
+    o.cumulativeQuantity, o.cumulativeAmount = "1", "10"
+    (order,) = _push(w)
+    assert isinstance(order, Order)
+    assert (order.order_id, order.client_order_id, order.side) == ("o1", "c1", Side.SELL)
+    assert (order.order_type.value, order.status.value) == ("LIMIT", "PARTIALLY_FILLED")
+    assert (order.price, order.quantity, order.quote_quantity) == (Decimal(10), Decimal(3), None)
+    assert (order.filled_quantity, order.filled_quote_quantity) == (Decimal(1), Decimal(10))
+    assert (order.timestamp, order.update_time) == (10, 20)
+
+
+def test_anchor_fill() -> None:
+    w = PushDataV3ApiWrapper(channel="spot@private.deals.v3.api.pb", symbol="BTCUSDT")
+    d = w.privateDeals
+    d.price, d.quantity, d.amount, d.tradeType, d.isMaker = "10", "2", "20", 1, True
+    d.tradeId, d.orderId, d.clientOrderId, d.feeAmount, d.feeCurrency, d.time = (
+        "t1",
+        "o1",
+        "c1",
+        "0.02",
+        "USDT",
+        5,
+    )
+    (fill,) = _push(w)
+    assert isinstance(fill, Fill)
+    assert (fill.order_id, fill.trade_id, fill.client_order_id, fill.side) == ("o1", "t1", "c1", Side.BUY)
+    assert (fill.price, fill.quantity, fill.quote_quantity) == (Decimal(10), Decimal(2), Decimal(20))
+    assert (fill.fee, fill.fee_asset, fill.is_maker, fill.timestamp) == (Decimal("0.02"), "USDT", True, 5)
+
+
+def test_anchor_balance_and_book() -> None:
+    w = PushDataV3ApiWrapper(channel="spot@private.account.v3.api.pb", sendTime=4)
+    a = w.privateAccount
+    a.vcoinName, a.balanceAmount, a.frozenAmount, a.balanceAmountChange, a.frozenAmountChange = (
+        "BTC", "5", "1", "-2", "1",
+    )  # fmt: skip
+    (update,) = _push(w)
+    assert isinstance(update, BalanceUpdate)
+    assert (update.balance.asset, update.balance.free, update.balance.locked) == (
+        "BTC",
+        Decimal(5),
+        Decimal(1),
+    )
+    assert (update.free_change, update.locked_change) == (Decimal(-2), Decimal(1))
+    book = parse_depth_snapshot(BTC, _json({"lastUpdateId": 3, "bids": [["10", "1"]], "asks": [["11", "2"]]}))
+    assert [(e.price, e.size) for e in book.bids] == [(10.0, 1.0)]
+    assert [(e.price, e.size) for e in book.asks] == [(11.0, 2.0)]
+    assert book.version == 3
