@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from exchanges.errors import (
     AuthenticationError,
     ClockSkewError,
@@ -40,6 +38,7 @@ from exchanges.errors import (
 )
 from exchanges.transport.rest import error_envelope, parse_retry_after
 from exchanges_mexc.constants import EXCHANGE_NAME, SUCCESS_CODES
+from exchanges_mexc.parsing.shapes import envelope_keys
 from exchanges_mexc.parsing.values import code_opt
 
 AUTHENTICATION_CODES = frozenset({400, 401, 602, 10001, 10072, 700001, 700002, 700006, 700007})
@@ -131,15 +130,12 @@ def envelope_in_body(body: bytes) -> Mapping[str, Any] | None:
 
     For callers that take raw bodies to decode them into typed shapes: a body that does not mention
     ``"msg"`` (a bytes search, ~100 ns for a 5 kB depth answer) is never decoded here, so the body is
-    decoded once on the normal path.
+    decoded once on the normal path; one that does is scanned for those two keys only.
     """
     if body.lstrip()[:1] != b"{" or b'"msg"' not in body:
         return None
-    try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return None
-    return data if is_error_envelope(data) else None
+    data = envelope_keys(body)
+    return data if data is not None and is_error_envelope(data) else None
 
 
 class MexcErrorClassifier:

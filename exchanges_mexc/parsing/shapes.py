@@ -38,6 +38,8 @@ __all__ = [
     "BookTickerRow",
     "DepthSnapshot",
     "KlineRow",
+    "ListenKeyAnswer",
+    "ListenKeyList",
     "Loose",
     "MyTradeRow",
     "OrderRow",
@@ -49,6 +51,7 @@ __all__ = [
     "convert",
     "decode",
     "decode_any",
+    "envelope_keys",
     "read",
 ]
 
@@ -192,6 +195,18 @@ class MyTradeRow(msgspec.Struct, frozen=True, gc=False):
     clientOrderId: str | int | None = None
 
 
+class ListenKeyAnswer(msgspec.Struct, frozen=True, gc=False):
+    """POST /api/v3/userDataStream: ``{"listenKey": "..."}``."""
+
+    listenKey: str
+
+
+class ListenKeyList(msgspec.Struct, frozen=True, gc=False):
+    """GET /api/v3/userDataStream: ``{"listenKey": ["...", ...]}`` (absent when there is none)."""
+
+    listenKey: list[str] = []
+
+
 class TradeFeeRow(msgspec.Struct, frozen=True, gc=False):
     """GET /api/v3/tradeFee's inner object (the answer wraps it in ``{"data": ..., "code": 0}``)."""
 
@@ -271,3 +286,28 @@ def decode_any(body: bytes, source: str) -> object:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as error:
         raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
+
+
+class _EnvelopeKeys(msgspec.Struct, frozen=True, gc=False):
+    """Only ``code`` and ``msg`` of a JSON object: msgspec skips every other key without building it."""
+
+    code: Any = msgspec.UNSET
+    msg: Any = msgspec.UNSET
+
+
+_ENVELOPE_KEYS: msgspec.json.Decoder[_EnvelopeKeys] = msgspec.json.Decoder(_EnvelopeKeys)
+
+
+def envelope_keys(body: bytes) -> dict[str, object] | None:
+    """The ``code``/``msg`` keys present in a JSON object ``body``, or None when it is not one.
+
+    For the error-envelope check on raw 2xx bodies that mention ``"msg"``: a successful
+    ``{"code": 0, "msg": "success", "data": [...]}`` is then not decoded into a second full tree
+    before its typed shape reads it."""
+    try:
+        found = _ENVELOPE_KEYS.decode(body)
+    except msgspec.DecodeError:  # ValidationError included: not an object
+        return None
+    return {
+        key: value for key, value in (("code", found.code), ("msg", found.msg)) if value is not msgspec.UNSET
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exchanges.errors import (
     AuthenticationError,
@@ -33,6 +35,7 @@ from exchanges_mexc.errors import (
     SYMBOL_NOT_SUPPORTED_CODES,
     TRADING_DISABLED_CODES,
     MexcErrorClassifier,
+    envelope_in_body,
     is_error_envelope,
 )
 
@@ -204,6 +207,28 @@ def test_envelope_detection() -> None:
     assert not is_error_envelope({"code": 0, "msg": "success", "data": {}})
     assert not is_error_envelope({"symbol": "BTCUSDT"})
     assert not is_error_envelope([{"code": 1}])
+
+
+_ENVELOPE_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 800000) | st.sampled_from(["0", "200", "30002", "x", ""]),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["a", "msg"]), children)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["code", "msg", "data", "symbol"]), _ENVELOPE_VALUES) | _ENVELOPE_VALUES
+)
+def test_envelope_in_raw_body_agrees_with_the_decoded_check(value: object) -> None:
+    """Scanning only ``code``/``msg`` of a raw body finds exactly the envelopes a full decode finds."""
+    body = msgspec.json.encode(value)
+    found = envelope_in_body(body)
+    assert (found is not None) == (b'"msg"' in body and is_error_envelope(value))
+    if found is not None:
+        assert isinstance(value, dict)
+        assert dict(found) == {"code": value["code"], "msg": value["msg"]}
 
 
 def test_retry_after_http_date_and_garbage() -> None:
