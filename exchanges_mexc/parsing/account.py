@@ -31,7 +31,17 @@ from .._proto.PrivateDealsV3Api_pb2 import PrivateDealsV3Api
 from .._proto.PrivateOrdersV3Api_pb2 import PrivateOrdersV3Api
 from . import enums
 from .checks import fail, non_negative_dec, non_negative_time, positive_dec, protocol_error
-from .shapes import AccountInfo, MyTradeRow, OrderRow, TradeFeeRow, convert, decode_any, read
+from .shapes import (
+    AccountInfo,
+    ListenKeyAnswer,
+    ListenKeyList,
+    MyTradeRow,
+    OrderRow,
+    TradeFeeRow,
+    convert,
+    decode_any,
+    read,
+)
 from .values import ZERO, dec, dec_opt, text_opt, to_int, to_int_opt
 
 __all__ = [
@@ -39,6 +49,8 @@ __all__ = [
     "fill_from_pb",
     "order_from_pb",
     "parse_account",
+    "parse_listen_key",
+    "parse_listen_keys",
     "parse_my_trade",
     "parse_my_trades",
     "parse_order_json",
@@ -54,6 +66,8 @@ OPEN_ORDERS: Final = "GET /api/v3/openOrders"
 ACCOUNT: Final = "GET /api/v3/account"
 MY_TRADES: Final = "GET /api/v3/myTrades"
 TRADE_FEE: Final = "GET /api/v3/tradeFee"
+LISTEN_KEY_NEW: Final = "POST /api/v3/userDataStream"
+LISTEN_KEYS: Final = "GET /api/v3/userDataStream"
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, ArithmeticError)
 """What a builder can raise on a bad value (InvalidField is a ValueError); always re-raised typed."""
 
@@ -364,3 +378,20 @@ def balance_update_from_pb(body: PrivateAccountV3Api, ts: int) -> BalanceUpdate:
         )
     except _PARSE_ERRORS as error:
         raise protocol_error("privateAccount", error) from None
+
+
+def _listen_key(key: str) -> str:
+    if key.strip():
+        return key
+    fail("listenKey", "empty listen key")
+
+
+def parse_listen_key(body: bytes) -> str:
+    """POST /api/v3/userDataStream -> the new listen key (an answer without one raises ProtocolError,
+    never a stream opened with ``"None"`` as its key)."""
+    return read(body, ListenKeyAnswer, LISTEN_KEY_NEW, lambda answer: _listen_key(answer.listenKey))
+
+
+def parse_listen_keys(body: bytes) -> list[str]:
+    """GET /api/v3/userDataStream -> every valid listen key of the account."""
+    return read(body, ListenKeyList, LISTEN_KEYS, lambda answer: [_listen_key(k) for k in answer.listenKey])

@@ -39,6 +39,8 @@ from exchanges_mexc.parsing.account import (
     OPEN_ORDERS,
     ORDER_QUERY,
     parse_account,
+    parse_listen_key,
+    parse_listen_keys,
     parse_my_trades,
     parse_order_json,
     parse_orders_json,
@@ -312,8 +314,7 @@ class MexcPrivateSpotRest:
 
     async def create_listen_key(self) -> str:
         """A new listen key, valid 60 minutes unless kept alive."""
-        data = await self.signed.request(c.LISTEN_KEY_CREATE)
-        return str(data["listenKey"])
+        return parse_listen_key(await self.signed.request(c.LISTEN_KEY_CREATE, raw=True))
 
     async def keepalive_listen_key(self, listen_key: str) -> None:
         """Extend ``listen_key`` by 60 minutes (MEXC recommends every 30)."""
@@ -325,9 +326,7 @@ class MexcPrivateSpotRest:
 
     async def get_listen_keys(self) -> list[str]:
         """Every valid listen key of the account."""
-        data = await self.signed.request(c.LISTEN_KEY_LIST)
-        keys = data.get("listenKey") if isinstance(data, dict) else None
-        return [str(k) for k in keys] if isinstance(keys, list) else []
+        return parse_listen_keys(await self.signed.request(c.LISTEN_KEY_LIST, raw=True))
 
     # ------------------------------------------------------------------ wallet (delegates to self.capital)
 

@@ -23,6 +23,8 @@ from exchanges_mexc.parsing import (
     parse_depth_snapshot,
     parse_exchange_info,
     parse_klines,
+    parse_listen_key,
+    parse_listen_keys,
     parse_my_trades,
     parse_order_json,
     parse_orders_json,
@@ -69,6 +71,8 @@ REST_PARSERS: dict[str, Callable[[bytes], object]] = {
     "depositAddresses": parse_deposit_addresses,
     "coinConfig": parse_coin_config,
     "transfer": parse_transfer_id,
+    "listenKey": parse_listen_key,
+    "listenKeys": parse_listen_keys,
 }
 """Every REST parse function, as ``body bytes -> result``."""
 
@@ -85,6 +89,7 @@ SINGLE_OBJECT = (
     "exchangeInfo",
     "withdraw",
     "transfer",
+    "listenKey",
 )
 """Endpoints answering one object: ``{}`` carries nothing and must raise, never become zeros."""
 

@@ -173,6 +173,18 @@ def test_batch_book_ticker_with_a_bad_version_is_counted_not_published(version: 
     assert decoder.decode(_batch_ticker_with_version("7"))[0].version == 7  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    "body", [b"{}", b'{"listenKey": null}', b'{"listenKey": ""}', b'{"listenKey": 5}', b"[]"]
+)
+def test_unusable_listen_key_answer_raises_protocol_error(body: bytes) -> None:
+    """Never a user stream opened with ``"None"`` or ``""`` as its key."""
+    with pytest.raises(ProtocolError) as caught:
+        REST_PARSERS["listenKey"](body)
+    assert caught.value.source == "POST /api/v3/userDataStream"
+    assert REST_PARSERS["listenKey"](b'{"listenKey": "abc"}') == "abc"
+    assert REST_PARSERS["listenKeys"](b'{"listenKey": ["a", "b"]}') == ["a", "b"]
+
+
 def test_depth_update_may_remove_a_level_with_size_zero() -> None:
     decoder = MexcFrameDecoder(MexcSymbolMapper(), MetricsRegistry())
     w = PushDataV3ApiWrapper(channel="c", symbol="BTCUSDT", sendTime=1)
