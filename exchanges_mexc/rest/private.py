@@ -15,7 +15,7 @@ from typing import Any
 
 from exchanges.capabilities import Amount
 from exchanges.config import Credentials, ExchangeConfig
-from exchanges.errors import OrderOutcomeUnknown
+from exchanges.errors import OrderOutcomeUnknown, ProtocolError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import (
     AssetBalance,
@@ -223,7 +223,8 @@ class MexcPrivateSpotRest:
     async def cancel_order(
         self, symbol: Symbol, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
-        """Cancel by order id or client order id; a lost answer is checked by looking the order up."""
+        """Cancel by order id or client order id; a lost or unusable answer is checked by looking the
+        order up (still open: OrderOutcomeUnknown)."""
         params = [("symbol", self.public.pair(symbol)), *_id_params(order_id, client_order_id)]
         try:
             data = await self.signed.request(
@@ -233,13 +234,22 @@ class MexcPrivateSpotRest:
                 context={"symbol": symbol},
                 raw=True,
             )
-        except OrderOutcomeUnknown:
+            order = parse_order_json(data, symbol, "DELETE /api/v3/order")
+        except (OrderOutcomeUnknown, ProtocolError) as unknown:  # lost or unusable answer: look it up
             order = await self.get_order(symbol, order_id, client_order_id)
             if order.status.is_open:
-                raise
+                if isinstance(unknown, OrderOutcomeUnknown):
+                    raise
+                raise OrderOutcomeUnknown(
+                    f"cancel of {symbol} order {order.order_id}: the answer was unusable "
+                    f"({unknown.message}) and the order is still open",
+                    symbol=symbol,
+                    client_order_id=order.client_order_id,
+                    cause=unknown,
+                    exchange=c.EXCHANGE_NAME,
+                ) from unknown
             logger.info("MEXC cancel reconciled: order_id=%s is %s", order.order_id, order.status.value)
             return order
-        order = parse_order_json(data, symbol, "DELETE /api/v3/order")
         logger.info("MEXC order canceled: %s order_id=%s", symbol, order.order_id)
         return order
 

@@ -1,4 +1,4 @@
-"""A withdrawal whose answer is lost or unusable is looked up by its withdrawOrderId, never re-sent.
+"""A withdrawal (or cancel) whose answer is lost or unusable is looked up, never re-sent.
 
 The simulator books the withdrawal, then answers with a scripted fault (an empty object, garbage, an
 answer without id, a 5xx, half an answer): the client must return the booked withdrawal found in the
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from exchanges.errors import OrderOutcomeUnknown, ProtocolError
-from exchanges.models import AssetName, WithdrawalRequest, WithdrawalStatus
+from exchanges.models import AssetName, OrderStatus, Side, Symbol, WithdrawalRequest, WithdrawalStatus
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 from exchanges_mexc.sim import MexcSimulator
 
@@ -105,3 +105,16 @@ async def test_unusable_transfer_answer_is_an_unknown_outcome_sent_once(
     assert isinstance(caught.value.cause, ProtocolError)
     assert (await private.get_asset_balance("USDT")).free == before - 100  # it happened once
     assert sum(1 for _, path in sim.request_log if path == "/api/v3/capital/transfer") == 1
+
+
+@pytest.mark.parametrize("body", [b"{}", b"[]", b"<html>oops</html>"])
+async def test_unusable_cancel_answer_is_reconciled_by_looking_the_order_up(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, body: bytes
+) -> None:
+    """A cancel whose 2xx answer is not an order: the order is looked up, not a bare ProtocolError."""
+    symbol = Symbol("BTC", "USDT")
+    placed = await private.place_limit_order(symbol, Side.BUY, "0.001", "30000")
+    sim.faults.fail_next("DELETE", "/api/v3/order", "body", body=body)
+    canceled = await private.cancel_order(symbol, order_id=placed.order_id)
+    assert canceled.order_id == placed.order_id
+    assert canceled.status is OrderStatus.CANCELED
