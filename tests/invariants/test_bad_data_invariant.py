@@ -34,6 +34,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from exchanges.testing import wait_for_condition
 from exchanges.testing.chaos import FaultSchedule, HttpFault, WsFault
 from exchanges_mexc._proto.PushDataV3ApiWrapper_pb2 import PushDataV3ApiWrapper
 from exchanges_mexc.parsing import MexcFrameDecoder
@@ -123,7 +124,16 @@ async def test_hostile_answers_and_frames_give_typed_errors_and_valid_records(
                     untyped.append(f"{type(error).__name__}: {error}")
                     continue
                 bad += bad_numbers(result, type(result).__name__)
-            await asyncio.sleep(2.0)  # let the corrupted pushes flow
+            # let the corrupted pushes flow: wait (bounded) until corruption was applied and valid
+            # records of both kinds were published, instead of a fixed sleep a loaded machine can outrun
+            await wait_for_condition(
+                lambda: (
+                    schedule.counts()["ws:corrupt"] >= 3
+                    and any(isinstance(event, Trade) for event in published)
+                    and any(isinstance(event, OrderBook) for event in published)
+                ),
+                60,
+            )
         finally:
             schedule.calm()
             await public.close()
