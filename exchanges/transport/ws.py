@@ -59,6 +59,7 @@ from exchanges.errors import ExchangeConnectionError
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import ConnectionState
 from exchanges.strategies import ConnectionStrategy
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 from exchanges.transport._ws_connection import FrameReader, WsConnection, open_socket
 from exchanges.transport._ws_events import FrameListener, Listeners, WsListener, WsOptions
 from exchanges.transport._ws_liveness import watch_liveness
@@ -262,20 +263,19 @@ class ReconnectingWebSocket:
         if self._closing:
             return
         self._closing = True
-        current = asyncio.current_task()
+        # A caller cancelled meanwhile still gets its sockets closed, then its CancelledError back.
+        await finish_then_reraise(self._close_now(asyncio.current_task()), name=f"ws-{self.name}-close")
+
+    async def _close_now(self, caller: asyncio.Task[object] | None) -> None:
         for task in self._tasks:
-            if task is not current:
+            if task is not caller:  # close() called from our own supervisor/timer task
                 task.cancel()
         for task in self._tasks:
-            if task is not current:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            if task is not caller:
+                await cancel_and_wait(task)
         for conn in list(self._conns):
             await self._discard(conn)
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._dispatcher
+        await cancel_and_wait(self._dispatcher)
         if self._own_session and self._session is not None:
             await self._session.close()
         self._overlap.close()
@@ -347,9 +347,7 @@ class ReconnectingWebSocket:
                 await conn.ws.close()
         reader = conn.reader
         if reader is not None and not reader.done():
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            await cancel_and_wait(reader)
         if conn in self._conns:
             self._conns.remove(conn)
             self._listeners.closed(conn.id, conn.error)

@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +49,7 @@ from exchanges.models import (
 )
 from exchanges.strategies import ReconnectionPolicy
 from exchanges.streams import EventStream, StreamIterator
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 from exchanges.transport.ws import ReconnectingWebSocket, WsOptions
 from exchanges_mexc.parsing import ControlMessage, MexcFrameDecoder
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
@@ -186,13 +186,16 @@ class MexcPrivateSpotWebsocket:
         if self._closed:
             return
         self._closed = True
+        # A caller cancelled meanwhile still gets the socket and listen key released, then its
+        # CancelledError back (never swallowed).
+        await finish_then_reraise(self._close_now(asyncio.current_task()), name="mexc-private-close")
+
+    async def _close_now(self, caller: asyncio.Task[object] | None) -> None:
         if self._failing is not None and not self._failing.done():
             await asyncio.wait([self._failing])  # the iterators end with the terminal error
         for task in (self._keepalive_task, self._reconcile_task, self._renew_task):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            if task is not caller:  # close() called from our own reconcile/renew task
+                await cancel_and_wait(task)
         if self._ws is not None:
             await self._ws.close()
         await self.listen_keys.close()

@@ -576,3 +576,40 @@ async def test_a_silent_server_is_declared_dead_within_the_liveness_timeout(serv
         assert ConnectionState.RECONNECTING in states
         assert isinstance(ws.last_error, ExchangeConnectionError)
         assert "silent" in str(ws.last_error)
+
+
+async def test_close_cancelled_by_its_caller_still_closes_everything_and_reraises(server: Server) -> None:
+    """A caller cancelled during ``close()`` gets its CancelledError (never swallowed), and the
+    sockets are closed anyway. Here the supervisor needs time to stop: it is inside a user
+    ``on_connected`` callback that ignores cancellation until released."""
+    entered, release = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def on_connected() -> None:
+        nonlocal calls
+        calls += 1
+        if calls < 2:
+            return
+        entered.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+
+    ws = make_ws(server.url, [], on_connected=on_connected)
+    await ws.start()
+    await ws.subscribe(["a"])
+    await until(lambda: len(server.conns) == 1 and bool(server.conns[0].channels))
+    await server.conns[0].ws.close()  # the reconnect calls on_connected, which stalls
+    await asyncio.wait_for(entered.wait(), 5)
+    closer = asyncio.create_task(ws.close())
+    await asyncio.sleep(0.05)
+    closer.cancel()  # the caller of close() is cancelled while close() waits for the supervisor
+    await asyncio.sleep(0.05)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(closer, 5)
+    assert ws.state is ConnectionState.CLOSED
+    assert not ws.connected
+    await until(lambda: not server.live())  # the reconnected socket was closed too

@@ -6,6 +6,8 @@ import asyncio
 from collections import Counter
 from decimal import Decimal
 
+import pytest
+
 from exchanges.config import Credentials
 from exchanges.handlers import PrivateStreamHandlers
 from exchanges.metrics import MetricsRegistry
@@ -235,3 +237,51 @@ async def test_orders_opened_and_finished_inside_a_gap_get_their_final_state_exa
         finally:
             await ws.close()
             await rest.close()
+
+
+async def test_a_close_whose_caller_is_cancelled_still_releases_everything_and_reraises() -> None:
+    """A shutdown cancelled while ``close()`` waits for a slow handler: the caller gets its
+    CancelledError back, and the listen key, the socket and every stream are released anyway."""
+    async with MexcSimulator(symbols=("BTCUSDT",), seed=11, market_rate=0.0, book_levels=0) as sim:
+        me = sim.create_account(balances={"USDT": "1000000", "BTC": "0"})
+        config = sim_config(sim)
+        metrics = MetricsRegistry()
+        handling, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_order_handler(order: Order) -> None:
+            handling.set()
+            await release.wait()
+
+        async with MexcPrivateSpotRest(
+            config, Credentials(me.api_key, me.secret_key), metrics=metrics
+        ) as rest:
+            ws = MexcPrivateSpotWebsocket(
+                config,
+                rest=rest,
+                metrics=metrics,
+                handlers=PrivateStreamHandlers(order_handler=slow_order_handler),
+                symbols=[BTC],
+            )
+            await asyncio.wait_for(ws.start(), 10)
+            fills = ws.fills()
+            await rest.place_limit_order(BTC, Side.BUY, "1", PRICE)
+            await asyncio.wait_for(handling.wait(), 5)  # the order handler is busy
+            closer = asyncio.create_task(ws.close())
+            await wait_until(lambda: ws.order_stream.closed, 5)  # close() waits for the handler
+            closer.cancel()
+            await asyncio.sleep(0.05)
+            release.set()
+            try:
+                await asyncio.wait_for(closer, 5)
+            except asyncio.CancelledError:
+                cancelled = True
+            else:
+                cancelled = False
+            assert cancelled, "the caller's cancellation was swallowed by close()"
+            assert not ws.is_connected()
+            assert sim.accounts.listen_keys_of(me.uid) == []
+            assert ws.fill_stream.closed
+            assert ws.balance_stream.closed
+            assert ws.error_stream.closed
+            with pytest.raises(StopAsyncIteration):
+                await asyncio.wait_for(anext(fills), 2)  # the iterators ended
