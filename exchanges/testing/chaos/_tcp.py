@@ -174,6 +174,7 @@ class TcpChaosProxy:
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
         self._tasks: set[asyncio.Task[object]] = set()
+        self._closing = False
 
     async def start(self) -> TcpChaosProxy:
         self._server = await asyncio.start_server(self._accept, self.host, self.port)
@@ -182,6 +183,7 @@ class TcpChaosProxy:
 
     async def close(self) -> None:
         """Stop accepting and abort every relayed connection."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
         for link in list(self._links):
@@ -245,6 +247,11 @@ class TcpChaosProxy:
             await link.run()
         except (OSError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # Cancelled by close(): end quietly. asyncio's server logs an accept task that ends
+            # cancelled as "Exception in callback ...", which would bury real failures in noise.
+            if not self._closing:
+                raise
         finally:
             self._links.discard(link)
             self._tasks.discard(task)
