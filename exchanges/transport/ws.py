@@ -19,10 +19,12 @@ Lifecycle and guarantees:
   the replacement is opened and subscribed while the old one keeps delivering; the replacement
   buffers what it receives. Once it is *ready* (it received as many frames accepted by
   ``ready_check`` as subscribe messages were sent, by default any frame; or after
-  ``rotation_timeout``), delivery switches: the old one stops delivering and is closed, then the
-  replacement's buffer is delivered, then its live frames. No frame is lost, but frames from the
-  overlap window arrive twice (once from each socket): **payload-level de-duplication (book
-  versions, trade ids) is the plugin's job**, helped by the overlap windows below.
+  ``rotation_timeout`` if it heard anything at all: a replacement silent that long is closed and
+  the old socket kept, counted in ``rotation_failures``), delivery switches: the old one stops
+  delivering and is closed, then the replacement's buffer is delivered, then its live frames. No
+  frame is lost, but frames from the overlap window arrive twice (once from each socket):
+  **payload-level de-duplication (book versions, trade ids) is the plugin's job**, helped by the
+  overlap windows below.
   ``on_connected`` is not called after a rotation (nothing was lost), unless the old socket died
   during it.
 * Overlap windows (``on_overlap``, :mod:`exchanges.transport._ws_overlap`): the plugin is told when
@@ -466,7 +468,18 @@ class ReconnectingWebSocket:
                 await new.ready.wait()
         except TimeoutError:
             self._m.rotation_timeouts.inc()
-            logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
+            if new.heard == 0:
+                # Not one message (not even an ack or a PING): the replacement is silent. Promoting
+                # it would swap a delivering socket for a mute one (books frozen until liveness
+                # fires, forever with liveness off), so keep the old one and retry later.
+                logger.warning(
+                    "websocket %s: replacement silent for %gs; keeping the old socket",
+                    self.name,
+                    self._rotation_timeout,
+                )
+                new.finish(ExchangeConnectionError(f"websocket {self.name}: rotation replacement was silent"))
+            else:
+                logger.info("websocket %s: replacement not confirmed in time; switching anyway", self.name)
         if not new.alive:
             self._m.rotation_failures.inc()
             await self._discard(new)

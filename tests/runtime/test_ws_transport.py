@@ -51,6 +51,8 @@ class Server:
         self.conns: list[ServerConn] = []
         self.burst = burst_on_subscribe
         self.answer_pings = True
+        self.mute_new_sockets = False
+        """New sockets accept the upgrade, then never answer anything (a silent rotation replacement)."""
         self.seq = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -79,8 +81,9 @@ class Server:
         await ws.prepare(request)
         conn = ServerConn(ws, request)
         self.conns.append(conn)
+        muted = self.mute_new_sockets
         async for msg in ws:
-            if msg.type is not aiohttp.WSMsgType.TEXT:
+            if msg.type is not aiohttp.WSMsgType.TEXT or muted:
                 continue
             data = json.loads(msg.data)
             conn.messages.append(data)
@@ -613,3 +616,24 @@ async def test_close_cancelled_by_its_caller_still_closes_everything_and_reraise
     assert ws.state is ConnectionState.CLOSED
     assert not ws.connected
     await until(lambda: not server.live())  # the reconnected socket was closed too
+
+
+async def test_a_silent_rotation_replacement_is_not_promoted(server: Server) -> None:
+    """A replacement that says nothing (no ack, no frame) within ``rotation_timeout`` is dropped
+    and the delivering socket kept: promoting it would freeze the stream on a mute socket."""
+    frames: list[bytes | str] = []
+    metrics = MetricsRegistry()
+    async with make_ws(server.url, frames, metrics, rotation_timeout=0.5, liveness_timeout=None) as ws:
+        await ws.subscribe(["a"])
+        await until(lambda: bool(server.conns[0].channels))
+        server.stream(0.005)
+        await until(lambda: len(frames) > 3)
+        server.mute_new_sockets = True
+        with pytest.raises(ExchangeConnectionError):
+            await ws.rotate()
+        assert metrics.value("ws.t.rotation_failures") == 1
+        delivered = len(frames)
+        await until(lambda: len(frames) > delivered + 3)  # the old socket still delivers
+        assert ws.connected
+        await until(lambda: len(server.live()) == 1)  # the silent replacement was closed
+        await server.stop_stream()
