@@ -364,6 +364,10 @@ class ReconnectingWebSocket:
             conn = self._active
             assert conn is not None
             await conn.finished.wait()
+            if self._rotate_lock.locked() and conn is self._active and not self._closing:
+                # The delivering socket died while a rotation holds the lock (it may wait up to
+                # rotation_timeout for its replacement): say so now, so that books go STALE at once.
+                self._set_state(ConnectionState.RECONNECTING)
             async with self._rotate_lock:  # a rotation in progress may already have replaced it
                 if self._closing or conn is not self._active:
                     continue
@@ -451,7 +455,8 @@ class ReconnectingWebSocket:
                 switched, old_lost = await self._switch(old)
             finally:
                 self._overlap.end()
-        if old_lost:
+        if old_lost:  # frames were lost between the old socket's death and the switch
+            self._set_state(ConnectionState.CONNECTED)
             await self._notify_connected()
         return switched
 

@@ -637,3 +637,41 @@ async def test_a_silent_rotation_replacement_is_not_promoted(server: Server) -> 
         assert ws.connected
         await until(lambda: len(server.live()) == 1)  # the silent replacement was closed
         await server.stop_stream()
+
+
+async def test_the_delivering_socket_lost_during_a_rotation_is_reported_at_once(server: Server) -> None:
+    """The old socket dies while the rotation still waits for its replacement: RECONNECTING is
+    reported then (books go STALE), not only when the rotation ends; after the switch the stream
+    is CONNECTED again and ``on_connected`` resyncs (frames were lost in between)."""
+    states: list[ConnectionState] = []
+    resyncs = 0
+    replacement_ready = False
+
+    async def on_connected() -> None:
+        nonlocal resyncs
+        resyncs += 1
+
+    ws = make_ws(
+        server.url,
+        [],
+        on_state=states.append,
+        on_connected=on_connected,
+        rotation_timeout=60.0,
+        ready_check=lambda frame: replacement_ready,
+    )
+    async with ws:
+        await ws.subscribe(["a"])
+        await until(lambda: bool(server.conns[0].channels))
+        rotation = asyncio.create_task(ws.rotate())
+        await until(lambda: len(server.conns) == 2 and bool(server.conns[1].channels))  # staging
+        await server.conns[0].ws.close()  # the delivering socket is lost mid-rotation
+        await until(lambda: ConnectionState.RECONNECTING in states)
+        assert not rotation.done()  # reported while the rotation still waits
+        assert not ws.connected
+        replacement_ready = True
+        server.stream(0.005)  # the replacement's next frame makes it ready: the switch happens
+        await asyncio.wait_for(rotation, 10)
+        await server.stop_stream()
+        assert states[-2:] == [ConnectionState.RECONNECTING, ConnectionState.CONNECTED]
+        assert resyncs == 2  # the first connect, then the resync after the lost frames
+        assert ws.connected
