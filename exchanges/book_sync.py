@@ -114,6 +114,11 @@ class BookSynchronizer:
         if self._closed:
             return
         self._buffer.clear()
+        # A fetch in flight may predate the stream's return: alone (empty buffer) its snapshot
+        # would make the book LIVE on old data. Abandon it; the new fetch starts after now.
+        task, self._fetch_task = self._fetch_task, None
+        if task is not None and not task.done():
+            task.cancel()
         self._resync(reason, count=self.state is BookState.STALE)
         self._ensure_fetch()
 

@@ -466,3 +466,31 @@ async def test_a_snapshot_older_than_the_buffer_with_a_gap_inside_never_goes_liv
     assert_matches(sync, exchange)  # level 2.0 (from the lost update) is there
     assert exchange.fetches == 2  # the old snapshot was not enough: fetched again
     await sync.close()
+
+
+async def test_a_snapshot_fetched_before_invalidate_never_makes_the_book_live() -> None:
+    """``invalidate()`` (the stream is back) while a fetch is in flight: that snapshot may predate
+    the resubscription, so with an empty buffer it would go LIVE alone on pre-reconnect data. The
+    in-flight fetch is abandoned and a new one made."""
+    release = asyncio.Event()
+    fetches = 0
+
+    async def fetch() -> OrderBook:
+        nonlocal fetches
+        fetches += 1
+        if fetches == 1:
+            await release.wait()  # still in flight when invalidate() comes
+            return OrderBook(SYMBOL, (OrderBookEntry(1.0, 1.0),), (), 0, version=10)
+        return OrderBook(SYMBOL, (OrderBookEntry(2.0, 1.0),), (), 0, version=20)
+
+    sync = BookSynchronizer(SYMBOL, fetch, metrics=MetricsRegistry(), retry=NO_WAIT)
+    sync.invalidate("start")
+    await asyncio.sleep(0.01)
+    assert fetches == 1
+    sync.invalidate("reconnected")
+    release.set()
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert sync.book.version == 20
+    assert fetches == 2
+    await sync.close()
