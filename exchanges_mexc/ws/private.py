@@ -196,6 +196,8 @@ class MexcPrivateSpotWebsocket:
         for task in (self._keepalive_task, self._reconcile_task, self._renew_task):
             if task is not caller:  # close() called from our own reconcile/renew task
                 await cancel_and_wait(task)
+        if self._holding:  # pushes held for a reconciliation that will not finish: deliver them now
+            self._release_held(force=False)
         if self._ws is not None:
             await self._ws.close()
         await self.listen_keys.close()

@@ -285,3 +285,32 @@ async def test_a_close_whose_caller_is_cancelled_still_releases_everything_and_r
             assert ws.error_stream.closed
             with pytest.raises(StopAsyncIteration):
                 await asyncio.wait_for(anext(fills), 2)  # the iterators ended
+
+
+async def test_pushes_held_during_a_reconciliation_are_delivered_when_the_stream_closes() -> None:
+    """Pushes that arrive while a reconciliation runs are held (to be de-duplicated against it);
+    a close() during that reconciliation still delivers them: a fill is never lost to a close."""
+    async with MexcSimulator(symbols=("BTCUSDT",), seed=13, market_rate=0.0, book_levels=0) as sim:
+        me = sim.create_account(balances={"USDT": "1000000", "BTC": "0"})
+        other = sim.create_account(balances={"BTC": "100"})
+        config = sim_config(sim)
+        metrics = MetricsRegistry()
+        seen = Recorder()
+        async with MexcPrivateSpotRest(
+            config, Credentials(me.api_key, me.secret_key), metrics=metrics
+        ) as rest:
+            ws = MexcPrivateSpotWebsocket(
+                config, rest=rest, metrics=metrics, handlers=seen.handlers(), symbols=[BTC]
+            )
+            await asyncio.wait_for(ws.start(), 10)
+            order = await rest.place_limit_order(BTC, Side.BUY, "2", PRICE)
+            await wait_until(lambda: seen.states(order.order_id), 5)
+            sim.faults.slow_next(50, 2.0)  # the reconciliation's REST calls take a while
+            sim.faults.drop_connections()
+            await wait_until(lambda: ws.reconciling and ws.is_connected(), 10)
+            sell_into(sim, other.uid, "0.5")  # pushed while the reconciliation runs: held
+            await wait_until(lambda: bool(ws._held), 10)
+            sim.faults.slow_next(0, 0.0)
+            await asyncio.wait_for(ws.close(), 10)
+        assert [fill.quantity for fill in seen.fills] == [Decimal("0.5")]
+        assert seen.fills[0].order_id == order.order_id
