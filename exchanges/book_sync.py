@@ -42,7 +42,6 @@ LIVE -> SYNCING on a gap, -> STALE, STALE -> SYNCING); it is never called on the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -52,6 +51,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookState, BookStateChange, BookUpdate, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
 from exchanges.strategies import ReconnectionPolicy
+from exchanges.tasks import cancel_and_wait
 
 __all__ = [
     "BookSynchronizer",
@@ -147,10 +147,7 @@ class BookSynchronizer:
             self._set_state(BookState.STALE, "stopped")
         self._closed = True
         task, self._fetch_task = self._fetch_task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)  # the caller's own cancellation is re-raised, never swallowed
 
     # ------------------------------------------------------------------ internals
 

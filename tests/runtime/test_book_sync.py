@@ -494,3 +494,30 @@ async def test_a_snapshot_fetched_before_invalidate_never_makes_the_book_live() 
     assert sync.book.version == 20
     assert fetches == 2
     await sync.close()
+
+
+async def test_close_reraises_its_callers_cancellation() -> None:
+    """A caller cancelled while close() waits for a fetch that takes time to stop gets its
+    CancelledError back (it used to be swallowed with the fetch task's own)."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_to_stop() -> OrderBook:
+        started.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+        raise asyncio.CancelledError
+
+    sync = BookSynchronizer(SYMBOL, slow_to_stop, metrics=MetricsRegistry(), retry=NO_WAIT)
+    sync.invalidate("start")
+    await asyncio.wait_for(started.wait(), 2)
+    closer = asyncio.create_task(sync.close())
+    await asyncio.sleep(0.01)
+    closer.cancel()
+    await asyncio.sleep(0.01)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(closer, 2)
+    assert sync.state is BookState.STALE
