@@ -455,7 +455,9 @@ class ReconnectingWebSocket:
                 switched, old_lost = await self._switch(old)
             finally:
                 self._overlap.end()
-        if old_lost:  # frames were lost between the old socket's death and the switch
+        # The old socket died during the rotation (frames lost, or the supervisor already said
+        # RECONNECTING and books went STALE): connected again, and the owner resyncs.
+        if switched and (old_lost or self.state is ConnectionState.RECONNECTING):
             self._set_state(ConnectionState.CONNECTED)
             await self._notify_connected()
         return switched
