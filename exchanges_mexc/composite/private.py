@@ -415,5 +415,6 @@ class MexcCompositePrivateExchange(PrivateExchange):
 
     async def health_check(self) -> dict[str, bool]:
         """The spec's health fields: REST, WebSocket, authentication, protobuf parsing and ``overall``."""
+        self._require_open()  # a closed exchange never reopens a session, not even to check health
         stream = self._user_stream.client
         return await private_health(self.rest, None if stream is None else stream.is_connected())

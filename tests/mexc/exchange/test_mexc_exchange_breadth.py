@@ -220,9 +220,25 @@ async def test_private_closed_raises(private: PrivateExchange) -> None:
         exchange.place_limit_order(BTC, Side.BUY, "0.001", "30000"),
         exchange.get_trading_fees(BTC),
         exchange.start_user_stream(),
+        exchange.health_check(),
+        exchange.get_withdrawal_networks("USDT"),
+        exchange.get_withdrawal_history("USDT"),
+        exchange.get_deposit_history("USDT"),
     ):
         with pytest.raises(ExchangeClosedError):
             await call
+    with pytest.raises(ExchangeClosedError):
+        exchange.iter_my_trades(BTC)
+
+
+async def test_a_closed_private_exchange_sends_nothing(private: PrivateExchange, sim: MexcSimulator) -> None:
+    """health_check() after close() used to ping and sign an account request on a reopened session."""
+    exchange = priv(private)
+    await exchange.close()
+    before = len(sim.request_log)
+    with pytest.raises(ExchangeClosedError):
+        await exchange.health_check()
+    assert sim.request_log[before:] == []
 
 
 def test_classify_error_returns_the_class() -> None:
