@@ -154,6 +154,33 @@ async def check_safe_withdrawal(exchange: SupportsSafeWithdrawal, asset: AssetNa
     else:
         raise AssertionError("an unknown network must be refused with WithdrawalRefused")
     assert rule == "unknown_network", f"refused for {rule!r}, expected unknown_network"
+    usable = [n for n in networks if n.withdraw_enabled and not n.memo_required]
+    if usable:
+        await _check_plan_arithmetic(exchange, usable[0])
+
+
+def _smallest_allowed(net: NetworkInfo) -> Decimal:
+    """The smallest amount every rule of ``net`` allows: at least the minimum, above the fee, on the step."""
+    step = net.withdraw_multiple if net.withdraw_multiple is not None and net.withdraw_multiple > 0 else None
+    amount = max(net.withdraw_min, net.withdraw_fee + (step or Decimal(1)))
+    if step is not None and amount % step:
+        amount = (amount // step + 1) * step
+    return amount
+
+
+async def _check_plan_arithmetic(exchange: SupportsSafeWithdrawal, net: NetworkInfo) -> None:
+    """The smallest allowed amount plans with the network's id, its fee and ``amount - fee`` received."""
+    amount = _smallest_allowed(net)
+    if net.withdraw_max is not None and 0 < net.withdraw_max < amount:
+        return  # no amount satisfies this network's rules
+    request = WithdrawalRequest(asset=net.asset, amount=amount, address="conformance", network=net.network)
+    plan = await exchange.plan_withdrawal(request)
+    assert plan.network == net.network, f"planned on {plan.network}, asked for {net.network}"
+    assert plan.amount == amount, f"planned amount {plan.amount}, asked for {amount}"
+    assert plan.fee == net.withdraw_fee, f"planned fee {plan.fee}, the network lists {net.withdraw_fee}"
+    assert plan.receive_amount == amount - net.withdraw_fee, (
+        f"receive_amount {plan.receive_amount} must be amount - fee = {amount - net.withdraw_fee}"
+    )
 
 
 async def check_transfer(exchange: SupportsTransfer, asset: AssetName, amount: Decimal) -> None:
