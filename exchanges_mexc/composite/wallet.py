@@ -34,6 +34,7 @@ from exchanges.models import (
     Withdrawal,
     WithdrawalPlan,
     WithdrawalRequest,
+    to_amount,
 )
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
@@ -245,17 +246,26 @@ class MexcWallet:
     async def transfer(
         self, asset: AssetName | str, amount: Amount, from_account: AccountType, to_account: AccountType
     ) -> Transfer:
-        """SPOT <-> FUTURES; any other pair, or a non-positive amount, is refused before sending."""
-        if (from_account, to_account) not in SUPPORTED_TRANSFERS:
+        """SPOT <-> FUTURES; any other pair, or an amount that is not a finite positive number, is
+        refused before sending (accounts may also be given as ``"SPOT"`` / ``"FUTURES"``)."""
+        source, target = _account(from_account), _account(to_account)
+        if (source, target) not in SUPPORTED_TRANSFERS:
             raise InvalidOrder(
-                f"MEXC transfers only SPOT <-> FUTURES, not {from_account.value} -> {to_account.value}",
+                f"MEXC transfers only SPOT <-> FUTURES, not {source.value} -> {target.value}",
                 exchange=EXCHANGE_NAME,
             )
-        value = Decimal(str(amount))
-        if not value.is_finite() or value <= 0:
-            raise InvalidOrder(f"transfer amount must be positive, got {amount!r}", exchange=EXCHANGE_NAME)
+        value = to_amount(amount, "transfer amount")
         name = AssetName(str(asset).strip().upper())
-        tran_id = await self.rest.capital.transfer(
-            name, plain_decimal(value), from_account.value, to_account.value
-        )
-        return Transfer(tran_id, name, value, from_account, to_account, self.rest.signed.clock.now_ms())
+        tran_id = await self.rest.capital.transfer(name, plain_decimal(value), source.value, target.value)
+        return Transfer(tran_id, name, value, source, target, self.rest.signed.clock.now_ms())
+
+
+def _account(value: AccountType | str) -> AccountType:
+    """``AccountType.SPOT`` or its name (``"spot"``); anything else is refused as InvalidOrder."""
+    if isinstance(value, AccountType):
+        return value
+    try:
+        return AccountType(str(value).strip().upper())
+    except ValueError:
+        names = ", ".join(a.value for a in AccountType)
+        raise InvalidOrder(f"unknown account {value!r}: one of {names}", exchange=EXCHANGE_NAME) from None

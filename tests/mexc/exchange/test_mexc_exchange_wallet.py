@@ -187,8 +187,17 @@ async def test_transfer_spot_futures_roundtrip(private: PrivateExchange, sim: Me
         await exchange.transfer("USDT", "1", AccountType.SPOT, AccountType.SPOT)
     with pytest.raises(InvalidOrder):
         await exchange.transfer("USDT", "-1", AccountType.SPOT, AccountType.FUTURES)
+    for amount in ("abc", "NaN", "0"):  # typed refusals, never a raw decimal.InvalidOperation
+        with pytest.raises(InvalidOrder, match="transfer amount"):
+            await exchange.transfer("USDT", amount, AccountType.SPOT, AccountType.FUTURES)
+    with pytest.raises(TypeError):
+        await exchange.transfer("USDT", True, AccountType.SPOT, AccountType.FUTURES)  # type: ignore[arg-type]
+    with pytest.raises(InvalidOrder, match="unknown account 'MARGIN'"):
+        await exchange.transfer("USDT", "1", "MARGIN", AccountType.SPOT)  # type: ignore[arg-type]
     transfers = [p for _, p in sim.request_log if p == "/api/v3/capital/transfer"]
     assert len(transfers) == 2
+    back = await exchange.transfer("USDT", "10", "futures", "spot")  # type: ignore[arg-type]
+    assert (back.from_account, back.to_account) == (AccountType.FUTURES, AccountType.SPOT)
 
 
 async def test_transfer_refusals_from_mexc(private: PrivateExchange, sim: MexcSimulator) -> None:
