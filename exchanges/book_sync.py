@@ -122,6 +122,12 @@ class BookSynchronizer:
         self._resync(reason, count=self.state is BookState.STALE)
         self._ensure_fetch()
 
+    def subscribed(self) -> None:
+        """The update stream is subscribed (confirmed): fetch the first snapshot now instead of
+        waiting for an update, so a quiet symbol goes LIVE (step 4) rather than staying SYNCING
+        until something trades. Nothing happens unless the book is SYNCING without a fetch."""
+        self._ensure_fetch()
+
     def mark_stale(self, reason: str = "connection lost") -> None:
         """The stream feeding this book is gone: leave LIVE now, stop fetching, ignore updates until
         :meth:`invalidate` (call it once the stream is back)."""

@@ -75,7 +75,8 @@ class LocalBooks:
         return symbol in self.books
 
     def add(self, symbol: Symbol) -> BookSynchronizer:
-        """Create the book for ``symbol`` (idempotent); it syncs on the first depth push."""
+        """Create the book for ``symbol`` (idempotent); it syncs on the first depth push or on
+        :meth:`subscribed`, whichever comes first."""
         sync = self.books.get(symbol)
         if sync is not None:
             return sync
@@ -117,6 +118,14 @@ class LocalBooks:
                 continue
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
             sync.invalidate("reconnected")
+
+    def subscribed(self, symbols: Iterable[Symbol]) -> None:
+        """These books' depth channels are confirmed subscribed: each SYNCING one fetches its
+        snapshot now (a quiet symbol would otherwise wait for its first push)."""
+        for symbol in symbols:
+            sync = self.books.get(symbol)
+            if sync is not None:
+                sync.subscribed()
 
     def mark_stale(self, symbols: Iterable[Symbol], reason: str) -> None:
         """These books' connection is lost or silent: they leave LIVE now (see BookSynchronizer)."""

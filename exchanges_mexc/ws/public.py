@@ -416,6 +416,7 @@ class MexcPublicSpotWebsocket:
                 if channel not in self._pool.subscriptions:
                     await self.books.remove(symbol)
             raise
+        self.books.subscribed(symbols)  # acknowledged: a quiet symbol must not wait for a push
 
     async def unsubscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
         iv = interval or self._interval
@@ -535,6 +536,7 @@ class MexcPublicSpotWebsocket:
             parsed = ch.parse_channel(channel)
             if parsed.kind is ch.ChannelKind.AGGRE_DEPTH and parsed.pair:
                 self.books.add(self.symbol_mapper.to_symbol(parsed.pair))
+        self.books.subscribed(list(self.books.books))  # ask as live did: the feed hands it over
         self._update_trade_dedupe(recorded)
         sink = MexcReplaySink(
             on_frame=self._router.on_frame,

@@ -171,6 +171,9 @@ async def test_metrics_and_health(public: PublicExchange) -> None:
     await public.start_orderbook_stream([BTC])
     assert await wait_for_condition(lambda: public.orderbook_state(BTC) is BookState.LIVE, 10)
     assert (await public.health_check())["websocket_connectivity"] is True
+    # LIVE can come from the snapshot alone (subscription confirmed, nothing buffered): wait for a push
+    pushed = lambda: public.get_performance_metrics()["protobuf_messages_processed"] > 0  # noqa: E731
+    assert await wait_for_condition(pushed, 10)
     metrics = public.get_performance_metrics()
     assert set(metrics) >= SPEC_METRIC_KEYS
     assert metrics["ws_connections_established"] >= 1

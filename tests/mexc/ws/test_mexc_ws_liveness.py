@@ -206,3 +206,58 @@ async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: 
         (conn,) = ws.connections
         assert conn.state is ConnectionState.FAILED
         assert all(task.done() for task in conn._tasks)
+
+
+async def test_quiet_books_are_live_again_soon_after_a_silent_socket_reconnects(
+    sim: MexcSimulator, relay: TcpChaosProxy
+) -> None:
+    """A quiet market (no depth push at all) must not keep a book out of LIVE after a reconnect:
+    with the subscription confirmed and nothing buffered, the new snapshot stands (book_sync's rule)."""
+    overrides = {
+        "rest_url": sim.rest_url,
+        "ws_url": ws_url(relay, sim),
+        "ws_liveness_timeout": LIVENESS,
+        "connect_timeout": 1.0,
+    }
+    factory = FullExchangeFactory(config={}, env={})
+    exchange = await factory.create_public_exchange(
+        "mexc_spot", SYMBOLS, environment="sim", overrides=overrides
+    )
+    assert isinstance(exchange, MexcCompositePublicExchange)
+    try:
+        await exchange.start_orderbook_stream(SYMBOLS)
+        await exchange.wait_orderbook_ready(SYMBOLS, timeout=20)
+        ws = exchange.ws
+        sim.market.pause()  # from here on no depth push: the market is quiet
+        go_silent(relay)
+        await wait_until(lambda: all(exchange.orderbook_state(s) is BookState.STALE for s in SYMBOLS), 30)
+        sim.market.run_events(3)  # the book moves once while the client is away, then stays quiet
+        heal(relay)
+        await exchange.wait_orderbook_ready(SYMBOLS, timeout=8)  # a quiet market used to take 20 s+
+        await assert_books_match(sim, ws, SYMBOLS)
+    finally:
+        sim.market.resume()
+        await exchange.close()
+
+
+async def test_a_book_subscribed_on_a_quiet_market_goes_live_without_waiting_for_a_push(
+    sim: MexcSimulator, relay: TcpChaosProxy
+) -> None:
+    """Subscribed (confirmed) while nothing trades: the snapshot stands at once, and the book then
+    follows the market exactly (the next push is checked against the snapshot's version)."""
+    config = sim_config(sim, ws_url=ws_url(relay, sim), ws_liveness_timeout=LIVENESS)
+    rest = MexcPublicSpotRest(config)
+    ws = MexcPublicSpotWebsocket(config, rest=rest)
+    sim.market.pause()
+    try:
+        await ws.start()
+        await ws.subscribe_orderbook(SYMBOLS)
+        async with asyncio.timeout(8):  # a quiet symbol used to stay SYNCING until its next push
+            for symbol in SYMBOLS:
+                await ws.books.books[symbol].wait_live()
+        sim.market.run_events(20)
+        await assert_books_match(sim, ws, SYMBOLS)
+    finally:
+        sim.market.resume()
+        await ws.close()
+        await rest.close()
