@@ -94,11 +94,13 @@ async def _record(args: argparse.Namespace, target: Target) -> int:
     deadline = None if args.duration is None else started + args.duration
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         with contextlib.suppress(asyncio.CancelledError):
-            while deadline is None or time.monotonic() < deadline:
+            while recorder.error is None and (deadline is None or time.monotonic() < deadline):
                 live.update(status_line(recorder, _details(exchange), time.monotonic() - started))
                 await asyncio.sleep(0.25)
         live.update(status_line(recorder, _details(exchange), time.monotonic() - started))
     await exchange.close()
+    if recorder.error is not None:  # a failing disk stops the recording, never silently
+        raise RecordingError(f"recording into {args.out} stopped: {recorder.error}")
     print(f"recorded {recorder.writer.stats.frames} frames into {args.out}")
     return 0
 

@@ -166,3 +166,27 @@ def test_replay_speed_paces_records_by_their_recorded_times(recording: Path) -> 
     assert result.ok
     assert replayed.trades
     assert elapsed >= span / speed * 0.95  # never ahead of the recorded clock (a lower bound only)
+
+
+def test_record_exits_non_zero_when_the_disk_fails(tmp_path: Path) -> None:
+    """A recorder whose writes fail (here: a 64 KiB file-size limit, EFBIG) stops and says so in one
+    line with exit 1, instead of reporting a recording it did not make."""
+    import resource
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    out = tmp_path / "rec"
+    command = [sys.executable, "-m", "exchanges.cli", "record", "mexc_spot", "BTC/USDT", "ETH/USDT"]
+    result = subprocess.run(
+        [*command, "--sim", "--out", str(out), "--duration", "120"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=limit_file_size,
+        env={**os.environ, "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "recording into" in result.stderr
+    assert "stopped" in result.stderr
+    assert "recorded" not in result.stdout
