@@ -12,6 +12,11 @@ It feeds the same pipeline a WebSocket client feeds, from JetStream instead of a
   A version gap (a gateway died, a publish failed) makes the book SYNCING and it resyncs from the
   bucket's next snapshot. While the NATS connection is down every book is SYNCING (nothing proves
   it current); it resyncs when the connection is back.
+* a book is LIVE only while its feed is heard: every gateway sends, each ``liveness_interval``, the
+  symbols it publishes now (core NATS ``mdlive.<ex>``). A LIVE book that has heard neither a delta
+  nor such a message for ``liveness_timeout`` seconds (its gateway died, or holds the symbol but
+  does not publish it) is marked STALE (``bus.books.silent``); the next delta or liveness message
+  for it resyncs it from the bus snapshot.
 * trades are delivered once each: the stream stored each trade id once (two gateways during a
   hand-over), and the ordered consumer never repeats. A gap marker (a gateway started publishing a
   symbol that was not handed over live, or failed to publish trades) is counted in
@@ -34,6 +39,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import msgspec
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
@@ -49,10 +55,13 @@ from exchanges.strategies import ReconnectionPolicy
 from exchanges.streams import EventStream
 
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus, redact_url
-from ._subjects import Subjects, symbol_token
+from ._subjects import Subjects, parse_symbol_token, symbol_token
 from .parsing import _events as codec
+from .parsing._control import Liveness
 
 logger = logging.getLogger("exchanges.bus.consumer")
+
+_LIVENESS = msgspec.json.Decoder(Liveness)
 
 T = TypeVar("T")
 
@@ -81,7 +90,15 @@ class BusMarketData:
         connect: BusConnectOptions | None = None,
         publish_depth: int | None = 20,
         idle_heartbeat: float = 1.0,
+        liveness_timeout: float = 10.0,
     ) -> None:
+        if not (isinstance(liveness_timeout, int | float) and math.isfinite(liveness_timeout)):
+            raise ValueError(f"liveness_timeout must be a finite number of seconds, got {liveness_timeout!r}")
+        if liveness_timeout <= 0:
+            raise ValueError(f"liveness_timeout must be above 0, got {liveness_timeout!r}")
+        self._liveness_timeout = float(liveness_timeout)
+        self._heard: dict[Symbol, float] = {}  # last delta or liveness message, monotonic
+        self._watchdog: asyncio.Task[None] | None = None
         self.url = url
         self.subjects = Subjects(exchange)
         self.metrics = metrics
@@ -116,6 +133,7 @@ class BusMarketData:
         self._m_disconnects = m.counter("bus.disconnects")
         self._m_unrouted = m.counter("bus.unrouted")
         self._m_lag = m.histogram("bus.consume.lag")
+        self._m_silent = m.counter("bus.books.silent")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -131,7 +149,11 @@ class BusMarketData:
                 on_reconnect=self._on_reconnect,
             )
             self._objects = await declare_bus(conn.js, self.subjects)
+            await conn.nc.subscribe(self.subjects.liveness, cb=self._on_liveness)
             self._conn = conn
+            self._watchdog = asyncio.get_running_loop().create_task(
+                self._watch_liveness(), name="bus-liveness"
+            )
         return self._conn
 
     async def close(self) -> None:
@@ -139,6 +161,10 @@ class BusMarketData:
         if self._closed:
             return
         self._closed = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()
@@ -174,7 +200,9 @@ class BusMarketData:
     # ------------------------------------------------------------------ subscriptions
 
     async def subscribe_orderbook(self, symbols: Sequence[Symbol]) -> None:
+        now = time.monotonic()
         for symbol in symbols:
+            self._heard.setdefault(symbol, now)  # the deadline starts at the subscription
             if symbol not in self.books:
                 self.books[symbol] = BookSynchronizer(
                     symbol,
@@ -212,6 +240,7 @@ class BusMarketData:
         await self._change("book", symbols, add=False)
         for symbol in symbols:
             sync = self.books.pop(symbol, None)
+            self._heard.pop(symbol, None)
             if sync is not None:
                 await sync.close()
 
@@ -306,6 +335,7 @@ class BusMarketData:
                 self._m_unrouted.inc()
                 return
             self._had_delta.add(symbol)
+            self._heard[symbol] = time.monotonic()
             if sync.state is BookState.STALE:
                 # the bus is back and this delta may arrive before the reconnect callback: resync
                 # now, so it is buffered (a STALE book would drop it) and the book cannot skip it
@@ -331,6 +361,41 @@ class BusMarketData:
                 logger.warning(
                     "%s: trades before now may be missing (%s, gateway %s)", symbol, gap.reason, gap.g
                 )
+
+    async def _on_liveness(self, msg: Msg) -> None:
+        """A gateway serves these symbols now: their books are heard; a STALE one resyncs."""
+        try:
+            liveness = _LIVENESS.decode(msg.data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            self._m_malformed.inc()
+            return
+        now = time.monotonic()
+        for token in liveness.v:
+            try:
+                symbol = parse_symbol_token(token)
+            except ValueError:
+                self._m_malformed.inc()
+                continue
+            sync = self.books.get(symbol)
+            if sync is None:
+                continue
+            self._heard[symbol] = now
+            if sync.state is BookState.STALE and self.is_connected():
+                sync.invalidate("feed heard again")  # a quiet symbol has no delta to wake it
+
+    async def _watch_liveness(self) -> None:
+        """Mark STALE every LIVE book not heard for ``liveness_timeout`` (the guarantee)."""
+        timeout = self._liveness_timeout
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = time.monotonic()
+            for symbol, sync in list(self.books.items()):
+                heard = self._heard.get(symbol, now)
+                if sync.state is BookState.LIVE and now - heard > timeout:
+                    self._m_silent.inc()
+                    self.metrics.counter(f"bus.books.{symbol}.silent").inc()
+                    logger.warning("%s: no delta or gateway liveness for %gs: book STALE", symbol, timeout)
+                    sync.mark_stale(f"feed silent for {timeout:g}s")
 
     def _publish_book(self, book: LocalOrderBook) -> None:
         stream = self.orderbook_stream
@@ -414,6 +479,7 @@ class BusMarketData:
             "reconnects": self._m_reconnects.value,
             "disconnects": self._m_disconnects.value,
             "lag_ms": lag.snapshot_ms() if lag.count else {},
+            "silent_books": self._m_silent.value,
             "last_sequence": self._last_seq,
             "books": {str(s): sync.state.value for s, sync in self.books.items()},
         }

@@ -11,7 +11,14 @@ holds publishes (:class:`~.publisher.BusPublisher`):
 * the full local book to the snapshot bucket when it becomes LIVE and then every
   ``snapshot_interval`` while it changes, so a new or resyncing consumer always finds a snapshot,
 * a gap marker when it starts publishing a symbol that was not handed over to it live (first
-  start, or taking over from a dead gateway): trades before it may be missing.
+  start, or taking over from a dead gateway): trades before it may be missing,
+* every ``liveness_interval`` a liveness message (``mdlive.<ex>``, core NATS) naming the symbols whose
+  book is LIVE and published, with their last published version: a consumer that hears neither a
+  delta nor this for a symbol marks its book STALE (a quiet market is not a silent feed).
+
+Self-check: a held symbol that is not LIVE and published for ``stuck_after`` seconds (a subscription
+that never took, a book that never synced) is unsubscribed and its lease given back, so this or
+another gateway takes it afresh; it is counted in ``bus.gateway.stuck_given_back``.
 
 Subscription caps (MEXC: 30 channels per connection) are the plugin's business: its WebSocket pool
 opens as many connections as the gateway's symbols need.
@@ -30,6 +37,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+import msgspec
 
 from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
 from exchanges.interfaces import PublicExchange
@@ -40,7 +48,7 @@ from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_b
 from ._leases import LeaseManager, LeaseSettings
 from ._publisher import BusPublisher
 from ._subjects import Subjects, parse_symbol_token, symbol_token
-from .parsing._control import MemberInfo
+from .parsing._control import Liveness, MemberInfo
 
 logger = logging.getLogger("exchanges.bus.gateway")
 
@@ -72,6 +80,10 @@ class GatewaySettings:
     ready_timeout: float = 3.0
     """How long a hand-over waits for our books to be LIVE (below the TTL: the offer expires with it)."""
     channels: tuple[str, ...] = ("book", "trade", "ticker")
+    liveness_interval: float = 1.0
+    """Seconds between liveness messages (keep it well below the consumers' liveness timeout)."""
+    stuck_after: float = 15.0
+    """Seconds a held symbol may stay not LIVE or unpublished before its lease is given back."""
 
 
 def new_gateway_id() -> str:
@@ -114,6 +126,9 @@ class MarketDataGateway:
         self.leases: LeaseManager | None = None
         self.owned: set[Symbol] = set()  # symbols we publish (held leases, or warming for a hand-over)
         self._snapshotted: dict[Symbol, tuple[int | None, float]] = {}
+        self._published: dict[Symbol, int] = {}  # last book version published (delta or snapshot)
+        self._unhealthy_since: dict[Symbol, float] = {}
+        self._m_stuck = self.metrics.counter("bus.gateway.stuck_given_back")
         self._tasks: list[asyncio.Task[None]] = []
         self._started = time.time()
         self._rates: dict[str, float] = {}
@@ -136,8 +151,9 @@ class MarketDataGateway:
         channels = self.settings.channels
         if "book" in channels:
             self._tasks.append(
-                loop.create_task(self._pump(self.exchange.iter_book_updates(), self.publisher.book_delta))
+                loop.create_task(self._pump(self.exchange.iter_book_updates(), self._publish_delta))
             )
+            self._tasks.append(loop.create_task(self._liveness_loop(), name="gateway-liveness"))
             self._tasks.append(loop.create_task(self._snapshot_loop(), name="gateway-snapshots"))
         if "trade" in channels:
             self._tasks.append(
@@ -262,6 +278,7 @@ class MarketDataGateway:
         self.owned.difference_update(symbols)
         for symbol in symbols:
             self._snapshotted.pop(symbol, None)
+            self._published.pop(symbol, None)
         if not symbols:
             return
         ex = self.exchange
@@ -283,6 +300,11 @@ class MarketDataGateway:
                         "gateway %s: publishing %s failed: %r", self.gateway_id, type(event).__name__, exc
                     )
 
+    async def _publish_delta(self, update: BookUpdate) -> None:
+        assert self.publisher is not None
+        await self.publisher.book_delta(update)
+        self._published[update.symbol] = update.last_version
+
     async def _put_snapshot(self, symbol: Symbol) -> None:
         if self.publisher is None or symbol not in self.owned:
             return  # released meanwhile: the new holder's snapshot must not be overwritten
@@ -290,6 +312,8 @@ class MarketDataGateway:
             book = self.exchange.get_local_orderbook(symbol, None)
             await self.publisher.snapshot(book)
             self._snapshotted[symbol] = (book.version, time.monotonic())
+            if book.version is not None:
+                self._published[symbol] = max(book.version, self._published.get(symbol, 0))
         except Exception as exc:
             logger.debug("snapshot of %s skipped: %r", symbol, exc)
 
@@ -309,13 +333,76 @@ class MarketDataGateway:
                 if last is None or (last[0] != version and now - last[1] >= interval):
                     await self._put_snapshot(symbol)
 
+    def _serving(self, symbol: Symbol) -> bool:
+        """We publish ``symbol`` now: owned, its book LIVE, and something of it published."""
+        if symbol not in self.owned or symbol not in self._published:
+            return False
+        try:
+            return self.exchange.orderbook_state(symbol) is BookState.LIVE
+        except KeyError:
+            return False
+
+    async def _liveness_loop(self) -> None:
+        """Tell consumers which symbols we serve, also when the market is quiet."""
+        encode = msgspec.json.Encoder().encode
+        while True:
+            await asyncio.sleep(self.settings.liveness_interval)
+            if self._conn is None:
+                continue
+            served = {symbol_token(s): self._published[s] for s in list(self.owned) if self._serving(s)}
+            try:
+                await self._conn.nc.publish(self.subjects.liveness, encode(Liveness(self.gateway_id, served)))
+            except Exception as exc:  # NATS down: consumers go STALE, which is the truth
+                logger.debug("liveness publish failed: %r", exc)
+
+    async def _check_stuck(self) -> None:
+        """Give back held symbols we have not served for ``stuck_after`` seconds (see module doc)."""
+        leases = self.leases
+        if leases is None or "book" not in self.settings.channels:
+            return
+        now = time.monotonic()
+        held = {
+            self.universe[t]
+            for t, h in list(leases.held.items())
+            if t in self.universe and h.offered_at is None
+        }
+        for symbol in list(self._unhealthy_since):
+            if symbol not in held or self._serving(symbol):
+                del self._unhealthy_since[symbol]
+        stuck: list[Symbol] = []
+        for symbol in held:
+            if self._serving(symbol):
+                continue
+            since = self._unhealthy_since.setdefault(symbol, now)
+            if now - since >= self.settings.stuck_after:
+                stuck.append(symbol)
+        if not stuck:
+            return
+        for symbol in stuck:
+            self._unhealthy_since.pop(symbol, None)
+        self._m_stuck.inc(len(stuck))
+        logger.warning(
+            "gateway %s: %d held symbols not LIVE and published for %gs (%s): resubscribing elsewhere",
+            self.gateway_id,
+            len(stuck),
+            self.settings.stuck_after,
+            ", ".join(str(s) for s in sorted(stuck, key=str)[:5]),
+        )
+        async with self._streams_lock:
+            await self._unsubscribe(stuck)  # fresh streams when it is taken again, here or elsewhere
+        await leases.give_back([symbol_token(s) for s in stuck])
+
     async def _maintenance(self) -> None:
-        """Gap markers after publish failures, and publish rates for the status view."""
+        """Gap markers after publish failures, the stuck-symbol self-check, publish rates."""
         while True:
             await asyncio.sleep(1.0)
             if self.publisher is not None:
                 with contextlib.suppress(Exception):
                     await self.publisher.flush_gap_markers()
+            try:
+                await self._check_stuck()
+            except Exception as exc:  # the self-check must never stop maintenance
+                logger.warning("gateway %s: self-check failed: %r", self.gateway_id, exc)
             self._update_rates()
 
     def _update_rates(self) -> None:

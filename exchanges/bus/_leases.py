@@ -414,6 +414,10 @@ class LeaseManager:
                 raise
             return await self._leases.update(token, self._lease_bytes(since), last=current.revision)
 
+    async def give_back(self, tokens: list[str]) -> None:
+        """Delete our leases of ``tokens`` (we cannot serve them) so any gateway can take them."""
+        await self._give_back(tokens)
+
     async def _give_back(self, tokens: list[str]) -> None:
         """Leases we took but could not serve: delete them so another gateway can."""
         for token in tokens:

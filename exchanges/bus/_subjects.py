@@ -9,6 +9,8 @@ Everything on the bus is named by exchange, channel and symbol (docs/bus.md)::
     KV md_<exchange>_books   key <BASE-QUOTE>         latest full book snapshot
     KV md_<exchange>_<group>_leases  key <BASE-QUOTE> which gateway publishes the symbol
     KV md_<exchange>_<group>_members key <gateway id> gateway heartbeats (status, fair share)
+    mdlive.<exchange>                    per-gateway liveness of its published symbols (core NATS,
+                                         not stored: outside the stream on purpose)
 
 A symbol token is ``BASE-QUOTE``: NATS separates subject tokens with dots and uses ``*``/``>`` as
 wildcards, so those characters are refused in asset names (no listed asset uses them).
@@ -84,6 +86,11 @@ class Subjects:
     @property
     def members_bucket(self) -> str:
         return f"md_{self.exchange}_{self.group}_members"
+
+    @property
+    def liveness(self) -> str:
+        """Core NATS subject of gateway liveness messages (not under ``md.``: never stored)."""
+        return f"mdlive.{self.exchange}"
 
     def subject(self, channel: str, symbol: Symbol) -> str:
         return f"{self.prefix}{channel}.{symbol_token(symbol)}"

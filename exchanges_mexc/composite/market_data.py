@@ -53,4 +53,5 @@ def bus_source(config: ExchangeConfig, metrics: MetricsRegistry) -> BusMarketDat
         connect=connect,
         maxsize=config.ws_max_queue_size,
         policy=config.ws_overflow_policy,
+        liveness_timeout=config.ws_liveness_timeout,
     )

@@ -140,6 +140,7 @@ async def test_gateways_shard_fail_over_and_survive_a_nats_restart(
                             f"{len(missed)} missed {n} trades not counted"
                         )
             FIGURES["missed_trades_after_kill"] = missed_total
+            FIGURES["books_marked_silent_after_kill"] = sum(d["bus"]["silent_books"] for d in dumps)
 
             # ---- phase 3: nats-server restarts mid-run; nobody intervenes
             seen = [{n: set(_ids(d, n)) for n in names} for d in dumps]

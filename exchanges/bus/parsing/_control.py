@@ -24,3 +24,13 @@ class MemberInfo(msgspec.Struct):
     lag_ms: float = 0.0
     publish_errors: int = 0
     sent_at: float = 0.0
+
+
+class Liveness(msgspec.Struct, frozen=True):
+    """A gateway's per-interval proof of life for the symbols it publishes right now (core NATS, not
+    stored): ``v`` maps each symbol token whose book is LIVE and published to its last published
+    version. A consumer that hears neither a delta nor this for a symbol within its deadline marks
+    the book STALE."""
+
+    g: str
+    v: dict[str, int] = msgspec.field(default_factory=dict)
