@@ -390,7 +390,8 @@ class MarketDataGateway:
         )
         async with self._streams_lock:
             await self._unsubscribe(stuck)  # fresh streams when it is taken again, here or elsewhere
-        await leases.give_back([symbol_token(s) for s in stuck])
+        # another gateway should try first (the fault may be our connection); we retry after 2 TTLs
+        await leases.give_back([symbol_token(s) for s in stuck], avoid_for=2 * leases.settings.ttl)
 
     async def _maintenance(self) -> None:
         """Gap markers after publish failures, the stuck-symbol self-check, publish rates."""

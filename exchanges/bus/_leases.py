@@ -138,6 +138,7 @@ class LeaseManager:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._started_at = time.monotonic()
+        self._avoid: dict[str, float] = {}  # token -> monotonic time before which we do not take it
         self.rounds = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -369,7 +370,12 @@ class LeaseManager:
     async def _take_free(self, wanted: int) -> None:
         alive = set(self.live_members())
         now = time.monotonic()
-        free = [t for t in self.universe if t not in self.held and self._is_free(t, alive, now)]
+        self._avoid = {t: until for t, until in self._avoid.items() if until > now}
+        free = [
+            t
+            for t in self.universe
+            if t not in self.held and t not in self._avoid and self._is_free(t, alive, now)
+        ]
         random.Random(self.gateway_id).shuffle(free)  # gateways starting together contend less
         chosen: list[tuple[str, bool]] = []
         while free and len(chosen) < wanted:
@@ -414,8 +420,13 @@ class LeaseManager:
                 raise
             return await self._leases.update(token, self._lease_bytes(since), last=current.revision)
 
-    async def give_back(self, tokens: list[str]) -> None:
-        """Delete our leases of ``tokens`` (we cannot serve them) so any gateway can take them."""
+    async def give_back(self, tokens: list[str], *, avoid_for: float = 0.0) -> None:
+        """Delete our leases of ``tokens`` (we cannot serve them) so another gateway can take them;
+        we take none of them back for ``avoid_for`` seconds (a fault local to us is not retried here
+        first), after which we may if nobody else did."""
+        until = time.monotonic() + avoid_for
+        for token in tokens:
+            self._avoid[token] = until
         await self._give_back(tokens)
 
     async def _give_back(self, tokens: list[str]) -> None:

@@ -70,7 +70,8 @@ async def start_gateway(
     nats_url: str, sim: MexcSimulator, symbols: list[str], group: str = "t"
 ) -> tuple[Proc, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "exchanges.cli", "gateway", "mexc_spot", "--nats", nats_url,
+        sys.executable, "-m", "exchanges.cli", "--log-level", "WARNING",
+        "gateway", "mexc_spot", "--nats", nats_url,
         "--symbols", *symbols, "--group", group, "--env", "sim", "--lease-ttl", str(LEASE_TTL),
         "--set", f"rest_url={sim.rest_url}", "--set", f"ws_url={sim.ws_url}",
         stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL, env=_env(),
