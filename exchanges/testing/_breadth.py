@@ -97,12 +97,15 @@ async def check_test_order(
     if isinstance(exchange, SupportsTrading):
         after = await exchange.get_open_orders(symbol)
         assert {o.order_id for o in after} == {o.order_id for o in before}, "test_order placed an order"
+    # A valid record (a zero quantity would be refused by OrderRequest itself, before the exchange is
+    # ever asked) whose quantity is below any exchange's step: the exchange's own checks must refuse it.
+    below_step = OrderRequest(symbol, Side.BUY, OrderType.LIMIT, Decimal("1e-30"), price)
     try:
-        await exchange.test_order(OrderRequest(symbol, Side.BUY, OrderType.LIMIT, Decimal(0), price))
+        await exchange.test_order(below_step)
     except ExchangeError:
         pass
     else:
-        raise AssertionError("test_order accepted a zero quantity")
+        raise AssertionError("test_order accepted a quantity of 1e-30, below any exchange's step")
 
 
 async def check_trading_fees(exchange: SupportsTradingFees, symbol: Symbol) -> None:
