@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from bench import frames as market
+from bench import scale_server
 
 WAIT_SNAPSHOT_SECONDS = 10.0
 SETTLE_SECONDS = 0.2
@@ -64,6 +65,8 @@ class Scenario:
     trade_time_base: int = field(default_factory=lambda: int(time.time() * 1000))
     """Blast deals frame ``i`` has trade time ``trade_time_base + i`` (ms): how a client knows its index."""
     snapshot_served: asyncio.Event = field(default_factory=asyncio.Event)
+    scale: scale_server.ScaleScenario | None = None
+    """Set by a ``symbols`` spec: the raw multi-symbol blast of :mod:`bench.scale_server`."""
 
 
 class BenchServer:
@@ -80,6 +83,8 @@ class BenchServer:
     # ------------------------------------------------------------------ control
     async def set_scenario(self, request: web.Request) -> web.Response:
         spec = await request.json()
+        if "symbols" in spec:
+            return self._set_scale_scenario(spec)
         sc = Scenario(
             kind=str(spec.get("kind", "deals")),
             mode=str(spec.get("mode", "blast")),
@@ -116,6 +121,20 @@ class BenchServer:
             }
         )
 
+    def _set_scale_scenario(self, spec: dict[str, Any]) -> web.Response:
+        scale = scale_server.ScaleScenario(
+            kind=str(spec.get("kind", "depth")),
+            symbols=int(spec["symbols"]),
+            frames=int(spec.get("frames", 1000)),
+            base_version=self.next_base,
+            updates_per_frame=int(spec.get("updates_per_frame", 20)),
+            trades_per_frame=int(spec.get("trades_per_frame", 10)),
+        )
+        scale.prepare()
+        self.next_base += 10_000_000
+        self.scenario = Scenario(kind=scale.kind, frames=scale.frames, raw=True, scale=scale)
+        return web.json_response(scale.info())
+
     # --------------------------------------------------------------------- REST
     async def ping(self, request: web.Request) -> web.Response:
         return web.Response(body=b"{}", content_type="application/json")
@@ -125,6 +144,10 @@ class BenchServer:
         return web.Response(body=body, content_type="application/json")
 
     async def exchange_info(self, request: web.Request) -> web.Response:
+        scale = self.scenario.scale
+        if scale is not None and scale.symbols > 1:
+            body = msgspec.json.encode(_exchange_info(scale_server.exchange_info_symbols(scale.symbols)))
+            return web.Response(body=body, content_type="application/json")
         return web.Response(body=self._exchange_info, content_type="application/json")
 
     async def default_symbols(self, request: web.Request) -> web.Response:
@@ -132,6 +155,12 @@ class BenchServer:
 
     async def depth(self, request: web.Request) -> web.Response:
         limit = min(int(request.query.get("limit", "100")), market.LEVELS)
+        scale = self.scenario.scale
+        if scale is not None:
+            snap = scale.snapshot(request.query.get("symbol", market.SYMBOL), limit)
+            if snap is None:
+                return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
+            return web.Response(body=msgspec.json.encode(snap), content_type="application/json")
         ds = self.scenario.depth_stream
         key = (ds.current_version, limit)
         body = self._depth_cache.get(key)
@@ -187,6 +216,7 @@ class BenchServer:
         ws = web.WebSocketResponse(compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
         tasks: set[asyncio.Task[None]] = set()
+        scale_symbols: list[int] = []  # this connection's symbols in a scale scenario
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -202,7 +232,14 @@ class BenchServer:
                 elif method in ("SUBSCRIPTION", "UNSUBSCRIPTION"):
                     params = [str(p) for p in req.get("params", [])]
                     await ws.send_str(json.dumps({"id": rid, "code": 0, "msg": ",".join(params)}))
-                    if method == "SUBSCRIPTION":
+                    scale = self.scenario.scale
+                    if method == "SUBSCRIPTION" and scale is not None:
+                        if not scale_symbols:
+                            task = asyncio.create_task(scale.blast(ws, scale_symbols))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                        await scale.on_subscribe(ws, params, scale_symbols)
+                    elif method == "SUBSCRIPTION":
                         for channel in params:
                             task = asyncio.create_task(self._push(ws, channel))
                             tasks.add(task)
@@ -309,8 +346,8 @@ def _binary_frame(payload: bytes) -> bytes:
     return header + payload
 
 
-def _exchange_info() -> dict[str, Any]:
-    """A realistic exchangeInfo (API.md §3.1 + §14 keys) for BTCUSDT and ETHUSDT."""
+def _exchange_info(more: Sequence[tuple[str, int, int, str]] = ()) -> dict[str, Any]:
+    """A realistic exchangeInfo (API.md §3.1 + §14 keys) for BTCUSDT and ETHUSDT (and ``more`` symbols)."""
 
     def sym(base: str, base_prec: int, quote_prec: int, step: str) -> dict[str, Any]:
         return {
@@ -333,7 +370,8 @@ def _exchange_info() -> dict[str, Any]:
         "serverTime": int(time.time() * 1000),
         "rateLimits": [],
         "exchangeFilters": [],
-        "symbols": [sym("BTC", 6, 2, "0.000001"), sym("ETH", 5, 2, "0.00001")],
+        "symbols": [sym("BTC", 6, 2, "0.000001"), sym("ETH", 5, 2, "0.00001")]
+        + [sym(*args) for args in more],
     }
 
 
