@@ -6,7 +6,7 @@ Modules, split by concern:
 * :mod:`.checks`    the wire validation rules (finite, non-negative, non-zero where zero is meaningless)
 * :mod:`.values`    tolerant scalars (``""``/``null``, int-or-string numbers, Decimal from strings)
 * :mod:`.enums`     MEXC names/ints <-> model enums, kline interval spellings
-* :mod:`.market`    books, trades, candles, tickers (float NamedTuples)
+* :mod:`.market`    books, trades, candles, tickers (float NamedTuples; one module each)
 * :mod:`.account`   orders, fills, balances (Decimal attrs records)
 * :mod:`.capital`   withdrawals, deposits, deposit addresses, networks
 * :mod:`.reference` exchangeInfo -> SymbolInfo, defaultSymbols

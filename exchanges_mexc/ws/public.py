@@ -28,6 +28,10 @@ snapshot (the transport has already re-sent the channels), then LIVE. Every book
 (state FAILED) calls ``error_handler`` once with the error.
 Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
 
+Parts: :class:`.public_subscriptions.PublicSubscriptions` (channels, acks, chunking, trade
+de-duplication switch), :class:`.public_connections.PublicConnections` (the pool, loss and reconnect
+handling), :class:`.dispatch.PublicRouter` (frames -> books and streams); this class owns the streams.
+
 Metrics (``mexc.ws.*`` plus the transport's ``ws.mexc_public_<n>.*`` and the decoder's
 ``mexc.ws.frames.*``): ``frames``, ``reconnects``, ``trades.duplicates``, ``book_tickers.stale``,
 per-stream ``<stream>.published`` / ``dropped`` / ``handler_errors``, book states and resyncs.
@@ -36,7 +40,6 @@ per-stream ``<stream>.published`` / ``dropped`` / ``handler_errors``, book state
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -53,7 +56,6 @@ from exchanges.models import (
     BookStateChange,
     BookTicker,
     BookUpdate,
-    ConnectionState,
     ConnectionStateChange,
     Kline,
     KlineInterval,
@@ -64,7 +66,7 @@ from exchanges.models import (
 )
 from exchanges.recording import Recorder, ReplaySource
 from exchanges.streams import EventStream, StreamIterator
-from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
+from exchanges.transport.ws import ReconnectingWebSocket, WsListener
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.settings import mexc_settings
@@ -72,12 +74,10 @@ from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
-from exchanges_mexc.ws.codec import MAX_PARAMS_PER_REQUEST, MexcSubscriptionCodec, is_ack_frame
-from exchanges_mexc.ws.connection_events import ConnectionWatcher
 from exchanges_mexc.ws.dispatch import PublicRouter
-from exchanges_mexc.ws.recording import MexcReplaySink, checkpoints, decode_snapshot, encode_snapshot
-from exchanges_mexc.ws.replay import ReplayPool
-from exchanges_mexc.ws.strategy import MexcConnectionStrategy
+from exchanges_mexc.ws.public_connections import PublicConnections
+from exchanges_mexc.ws.public_subscriptions import PublicSubscriptions
+from exchanges_mexc.ws.recording import checkpoints, decode_snapshot, encode_snapshot
 
 logger = logging.getLogger("exchanges.mexc.ws.public")
 
@@ -111,37 +111,27 @@ class MexcPublicSpotWebsocket:
         self.metrics = metrics if metrics is not None else MetricsRegistry()
         self._rest = rest
         self.symbol_mapper = symbol_mapper if symbol_mapper is not None else rest.symbol_mapper
-        self._session = session
-        self._ack_timeout = ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0)
         settings = mexc_settings(config)
         self._interval = settings.ws_stream_interval
         ch.validate_interval(self._interval)
-        self._strategy = MexcConnectionStrategy(config, name="mexc_public")
         self._decoder = MexcFrameDecoder(self.symbol_mapper, self.metrics)
-        self._acks = AckTracker(self.metrics, prefix="mexc.ws", on_rejected=self._on_rejected)
-        self._pool: WebSocketPool[ReconnectingWebSocket] | ReplayPool = (
-            WebSocketPool(self._new_connection, settings.ws_max_subscriptions)
-            if replay is None
-            else ReplayPool(replay, self._start_replay)
+        self._acks = AckTracker(
+            self.metrics,
+            prefix="mexc.ws",
+            on_rejected=lambda channel, error: self._subscriptions.on_rejected(channel, error),
         )
-        self._conn_numbers = itertools.count(1)
         size, policy = config.ws_max_queue_size, config.ws_overflow_policy
         m = self.metrics
-        self.trade_stream: EventStream[Trade] = EventStream(
-            "trades", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
-        self.orderbook_stream: EventStream[OrderBook] = EventStream(
-            "orderbooks", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
-        self.book_ticker_stream: EventStream[BookTicker] = EventStream(
-            "book_tickers", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
-        self.ticker_stream: EventStream[Ticker] = EventStream(
-            "tickers", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
-        self.kline_stream: EventStream[Kline] = EventStream(
-            "klines", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
+
+        def bounded(name: str) -> EventStream[Any]:
+            return EventStream(name, m, maxsize=size, policy=policy, prefix="mexc.ws")
+
+        self.trade_stream: EventStream[Trade] = bounded("trades")
+        self.orderbook_stream: EventStream[OrderBook] = bounded("orderbooks")
+        self.book_ticker_stream: EventStream[BookTicker] = bounded("book_tickers")
+        self.ticker_stream: EventStream[Ticker] = bounded("tickers")
+        self.kline_stream: EventStream[Kline] = bounded("klines")
+        self.book_update_stream: EventStream[BookUpdate] = bounded("book_updates")
         # state changes are rare and must all arrive: unbounded
         self.book_state_stream: EventStream[BookStateChange] = EventStream(
             "book_states", m, maxsize=0, prefix="mexc.ws"
@@ -150,9 +140,6 @@ class MexcPublicSpotWebsocket:
             "connection_states", m, maxsize=0, prefix="mexc.ws"
         )
         self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0, prefix="mexc.ws")
-        self.book_update_stream: EventStream[BookUpdate] = EventStream(
-            "book_updates", m, maxsize=size, policy=policy, prefix="mexc.ws"
-        )
         self.books = LocalBooks(
             self._fetch_snapshot,
             metrics=m,
@@ -172,14 +159,31 @@ class MexcPublicSpotWebsocket:
             tickers=self.ticker_stream,
             klines=self.kline_stream,
         )
-        self._m_reconnects = m.counter("mexc.ws.reconnects")
-        self._m_trade_gaps = m.counter("mexc.ws.trades.possible_gaps")
-        self._m_conn_changes = m.counter("mexc.ws.connection_states")
-        self._listeners: list[WsListener] = []
-        self._pending_unsubscribes: set[asyncio.Task[None]] = set()
-        self._failing: asyncio.Task[None] | None = None
-        self.error: BaseException | None = None
-        """Why a connection gave up for good (None while every connection is running)."""
+        self._connections = PublicConnections(
+            config,
+            max_subscriptions=settings.ws_max_subscriptions,
+            metrics=m,
+            router=self._router,
+            books=self.books,
+            symbol_mapper=self.symbol_mapper,
+            connection_state_stream=self.connection_state_stream,
+            error_stream=self.error_stream,
+            end_streams=self._end_streams,
+            end_replay=self._end_replay_streams,
+            session=session,
+            recorder=recorder,
+            replay=replay,
+        )
+        self._pool = self._connections.pool
+        self._subscriptions = PublicSubscriptions(
+            self._pool,
+            acks=self._acks,
+            router=self._router,
+            symbol_mapper=self.symbol_mapper,
+            ack_timeout=ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0),
+            recorder=recorder,
+            replay=replay,
+        )
         self._closed = False
         if recorder is not None:
             recorder.add_checkpoint_source(lambda: checkpoints(self.books))
@@ -197,11 +201,8 @@ class MexcPublicSpotWebsocket:
         if self._closed:
             return
         self._closed = True
-        for task in list(self._pending_unsubscribes):
-            task.cancel()
-        if self._failing is not None and not self._failing.done():
-            await asyncio.wait([self._failing])
-        await self._pool.close()
+        self._subscriptions.close()
+        await self._connections.close()
         await self.books.close()
         self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
         for stream in self._streams():
@@ -273,66 +274,16 @@ class MexcPublicSpotWebsocket:
 
         Unknown or outdated names (not ``...v3.api.pb``) are refused locally with ValueError.
         """
-        for channel in channels:
-            ch.parse_channel(channel)
-        new = [channel for channel in dict.fromkeys(channels) if channel not in self._pool.subscriptions]
-        if not new:
-            return
-        for channel in new:
-            pair = ch.parse_channel(channel).pair
-            if pair is not None and not self.symbol_mapper.is_known(pair):
-                self.symbol_mapper.to_symbol(pair)  # raises SymbolNotSupported for unsplittable pairs
-        if self._replay is not None:
-            await self._pool.subscribe(new)  # no acks to wait for: they are in the recording
-            return
-        if self._recorder is not None:
-            self._recorder.note_channels(new)
-        futures = self._acks.expect(new)
-        self._update_trade_dedupe(new)  # before the first frame of a new channel can arrive
-        try:
-            await self._pool.subscribe(new)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            self._update_trade_dedupe()
-            raise
-        await self._acks.wait(new, futures, within=self._ack_timeout)
+        await self._subscriptions.subscribe(channels)
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
-        try:
-            await self._pool.unsubscribe(
-                [channel for channel in channels if channel in self._pool.subscriptions]
-            )
-        finally:
-            self._update_trade_dedupe()
-
-    def _update_trade_dedupe(self, adding: Sequence[str] = ()) -> None:
-        """De-duplicate every trade while some symbol's trades are subscribed on two channels."""
-        pairs = [
-            parsed.pair
-            for channel in (*self._pool.subscriptions, *adding)
-            if (parsed := ch.parse_channel(channel)).kind is ch.ChannelKind.AGGRE_DEALS
-        ]
-        self._router.dedupe_always = len(pairs) != len(set(pairs))
-
-    def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
-        """A refused channel is forgotten, so it is not re-sent after every reconnect."""
-        if self._closed or channel not in self._pool.subscriptions:
-            return
-        task = asyncio.get_running_loop().create_task(self.unsubscribe([channel]))
-        self._pending_unsubscribes.add(task)
-        task.add_done_callback(self._pending_unsubscribes.discard)
+        await self._subscriptions.unsubscribe(channels)
 
     def _pairs(self, symbols: Iterable[Symbol]) -> list[str]:
-        symbols = list(symbols)
-        if self._recorder is not None:
-            self._recorder.note_symbols(str(symbol) for symbol in symbols)
-        pairs = []
-        for symbol in symbols:
-            pair = self.symbol_mapper.to_pair(symbol)
-            self.symbol_mapper.register(symbol, pair)
-            pairs.append(pair)
-        return pairs
+        return self._subscriptions.pairs(symbols)
+
+    async def _subscribe_chunked(self, channels: list[str]) -> None:
+        await self._subscriptions.subscribe_chunked(channels)
 
     # ------------------------------------------------------------------ typed subscriptions
 
@@ -424,17 +375,6 @@ class MexcPublicSpotWebsocket:
         for symbol in symbols:
             await self.books.remove(symbol)
 
-    async def _subscribe_chunked(self, channels: list[str]) -> None:
-        """Subscribe in chunks of at most one request's worth; every chunk is tried, first error raised."""
-        errors: list[BaseException] = []
-        for start in range(0, len(channels), MAX_PARAMS_PER_REQUEST):
-            try:
-                await self.subscribe(channels[start : start + MAX_PARAMS_PER_REQUEST])
-            except SubscriptionError as error:
-                errors.append(error)
-        if errors:
-            raise errors[0]
-
     # ------------------------------------------------------------------ reading
 
     def trades(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Trade]:
@@ -525,141 +465,22 @@ class MexcPublicSpotWebsocket:
             recorder.record_snapshot(str(symbol), encode_snapshot(book))
         return book
 
-    def _start_replay(self) -> None:
-        """Feed the recording (every recorded depth channel gets its book first, see ReplayPool)."""
-        assert self._replay is not None
-        assert isinstance(self._pool, ReplayPool)
-        if self._replay.started:
-            return
-        recorded = sorted(self._pool.recorded_channels)
-        for channel in recorded:
-            parsed = ch.parse_channel(channel)
-            if parsed.kind is ch.ChannelKind.AGGRE_DEPTH and parsed.pair:
-                self.books.add(self.symbol_mapper.to_symbol(parsed.pair))
-        self.books.subscribed(list(self.books.books))  # ask as live did: the feed hands it over
-        self._update_trade_dedupe(recorded)
-        sink = MexcReplaySink(
-            on_frame=self._router.on_frame,
-            on_overlap=self._router.overlap,
-            on_reconnected=self._after_reconnect,
-            on_lost=self._books_lost,
-            books=self.books,
-            on_end=self._end_replay_streams,
-        )
-        self._replay.start(sink)
+    @property
+    def error(self) -> BaseException | None:
+        """Why a connection gave up for good (None while every connection is running)."""
+        return self._connections.error
+
+    def add_listener(self, listener: WsListener) -> None:
+        """Attach ``listener`` (e.g. a recorder's frame tap) to every connection, now and future."""
+        self._connections.add_listener(listener)
 
     async def _end_replay_streams(self) -> None:
         """The replay is over: handlers deliver what they hold, then every iterator ends."""
         for stream in self._streams():
             await stream.close(drain_timeout=60.0)
 
-    def _new_connection(self) -> ReconnectingWebSocket:
-        number = next(self._conn_numbers)
-        conn: ReconnectingWebSocket
-
-        async def on_connected() -> None:
-            await self._on_connected(conn)
-
-        options = WsOptions(
-            max_queue_size=self.config.ws_max_queue_size,
-            overflow_policy=self.config.ws_overflow_policy,
-            max_channels_per_message=MAX_PARAMS_PER_REQUEST,
-            ready_check=is_ack_frame,
-            liveness_timeout=self.config.ws_liveness_timeout,
-        )
-        name = f"mexc_public_{number}"
-        on_frame = self._router.on_frame
-        on_overlap: Callable[[bool], None] = self._router.overlap
-        tap = None
-        if self._recorder is not None:  # the recording tap: this connection's listener
-            tap = self._recorder.connection(name, lambda: conn.subscriptions)
-            on_frame = tap.wrap(on_frame)
-            route_overlap = on_overlap
-
-            def tapped_overlap(active: bool) -> None:
-                tap_ = tap
-                assert tap_ is not None
-                tap_.on_overlap(active)
-                route_overlap(active)
-
-            on_overlap = tapped_overlap
-        conn = ReconnectingWebSocket(
-            self.config.ws_url,
-            name=name,
-            on_frame=on_frame,
-            codec=MexcSubscriptionCodec(),
-            strategy=self._strategy,
-            metrics=self.metrics,
-            options=options,
-            on_connected=on_connected,
-            on_overlap=on_overlap,
-            session=self._session,
-        )
-        ConnectionWatcher(self.connection_state_stream, self._m_conn_changes, self._on_lost).attach(conn)
-        for listener in self._listeners:
-            conn.add_listener(listener)
-        if tap is not None:
-            conn.add_listener(tap)  # after the watcher: its record follows the books' state change
-        return conn
-
-    def add_listener(self, listener: WsListener) -> None:
-        """Attach ``listener`` (e.g. a recorder's frame tap) to every connection, now and future."""
-        self._listeners.append(listener)
-        for conn in self._pool.connections:
-            conn.add_listener(listener)
-
-    def _depth_symbols(self, channels: Iterable[str]) -> list[Symbol]:
-        """The symbols whose local book is fed by ``channels`` (one connection's), in channel order
-        (not set order: a replay must touch them in the same order as live)."""
-        parsed = [ch.parse_channel(channel) for channel in sorted(channels)]
-        pairs = [c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH and c.pair]
-        return [symbol for symbol in map(self.symbol_mapper.to_symbol, pairs) if symbol in self.books]
-
-    def _on_lost(self, conn: ReconnectingWebSocket, state: ConnectionState) -> None:
-        """A connection was lost, went silent or gave up: its books leave LIVE now."""
-        reason = "connection failed" if state is ConnectionState.FAILED else "connection lost"
-        self._books_lost(conn.subscriptions, reason)
-        if state is ConnectionState.FAILED and conn.error is not None and self._failing is None:
-            logger.error("%s gave up: %s", conn.name, conn.error)
-            self.error = conn.error
-            self.error_stream.publish(conn.error)
-            self._failing = asyncio.get_running_loop().create_task(
-                self._end_streams(conn.error), name="mexc-public-failed"
-            )
-
     async def _end_streams(self, error: BaseException) -> None:
         """A connection gave up: every data iterator raises ``error`` after its buffered events."""
         for stream in self._streams():
             if stream not in (self.error_stream, self.connection_state_stream, self.book_state_stream):
                 await stream.close(error=error)
-
-    def _books_lost(self, channels: Iterable[str], reason: str) -> None:
-        """The connection carrying ``channels`` is lost: its books leave LIVE (also run by a replay)."""
-        self.books.mark_stale(self._depth_symbols(channels), reason)
-
-    async def _on_connected(self, conn: ReconnectingWebSocket) -> None:
-        """After a reconnect: resync the books this connection carries, and say which trade streams
-        may have a hole (MEXC does not replay pushes, and REST trades carry no id to back-fill by)."""
-        if not conn.subscriptions:
-            return  # a new connection: nothing was subscribed on it before
-        self._after_reconnect(conn.subscriptions, conn.name)
-
-    def _after_reconnect(self, channels: frozenset[str], name: str = "replayed connection") -> None:
-        """Frames of ``channels`` were lost: resync their LIVE books, count possible trade gaps."""
-        self._m_reconnects.inc()
-        parsed = [ch.parse_channel(channel) for channel in channels]
-        traded = sorted({c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEALS and c.pair})
-        if traded:
-            self._m_trade_gaps.inc(len(traded))
-            logger.warning(
-                "%s reconnected: trades of %s pushed while it was down may be missing",
-                name,
-                ", ".join(traded),
-            )
-        stale = [
-            symbol
-            for symbol in self._depth_symbols(channels)
-            if self.books.books[symbol].state is not BookState.SYNCING
-        ]
-        logger.debug("%s reconnected; resyncing %d local books", name, len(stale))
-        self.books.invalidate(stale)

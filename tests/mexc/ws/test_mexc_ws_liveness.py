@@ -187,7 +187,7 @@ async def test_a_stream_that_gives_up_tells_the_user(sim: MexcSimulator, relay: 
             config, rest=rest, handlers=PublicStreamHandlers(error_handler=errors.append)
         ) as ws,
     ):
-        ws._strategy = MexcConnectionStrategy(  # a policy that gives up after two attempts
+        ws._connections.strategy = MexcConnectionStrategy(  # a policy that gives up after two attempts
             config, policy=ReconnectionPolicy(max_attempts=2, initial_delay=0.05, max_delay=0.1)
         )
         await ws.subscribe_orderbook(SYMBOLS[:2])

@@ -1,0 +1,137 @@
+"""Order books, wire -> models: :func:`_order_book` (REST depth, WS limit depth) and
+:func:`_book_update` (WS aggre and increase depths) are the one builder of each concept.
+
+Snapshot sides become OrderBookEntry records with one C-level ``map(tuple.__new__, repeat(Record),
+rows)``; a side is validated by one chained comparison per value in a plain loop (see :mod:`..checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import repeat
+
+from exchanges.models import BookUpdate, OrderBook, OrderBookEntry, Symbol
+
+from ..._proto.PublicAggreDepthsV3Api_pb2 import PublicAggreDepthsV3Api
+from ..._proto.PublicIncreaseDepthsV3Api_pb2 import PublicIncreaseDepthsV3Api
+from ..._proto.PublicLimitDepthsV3Api_pb2 import PublicLimitDepthsV3Api
+from ..checks import check_levels, check_update_levels, fail, non_negative_time, protocol_error
+from ..shapes import DepthSnapshot, read
+from .base import DEPTH, required_version, version_or_none
+from .base import new_record as _new
+from .base import now_ms as _now_ms
+
+__all__ = [
+    "book_update_from_increase_pb",
+    "book_update_from_pb",
+    "order_book_from_pb",
+    "parse_depth_snapshot",
+]
+
+Pairs = Sequence[tuple[float, float]]
+"""Book levels as ``(price, size)`` float pairs."""
+
+
+def _entries(side: str, pairs: Pairs) -> tuple[OrderBookEntry, ...]:
+    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C;
+    a side msgspec already decoded into records is checked and kept as it is)."""
+    check_levels(side, pairs)
+    if type(pairs) is tuple and (not pairs or type(pairs[0]) is OrderBookEntry):
+        return pairs  # msgspec decoded the REST body straight into records (shapes.DepthSnapshot)
+    return tuple(map(_new, repeat(OrderBookEntry), pairs))
+
+
+def _order_book(symbol: Symbol, bids: Pairs, asks: Pairs, ts: int, version: int | None) -> OrderBook:
+    """The one OrderBook builder (REST depth and WS limit depth): every level finite, > 0."""
+    if version is not None and version < 0:
+        fail("version", f"expected a version >= 0, got {version}")
+    non_negative_time(ts, "timestamp")
+    return _new(OrderBook, (symbol, _entries("bids", bids), _entries("asks", asks), ts, version))
+
+
+def _book_update(
+    symbol: Symbol,
+    bids: list[tuple[float, float]],
+    asks: list[tuple[float, float]],
+    first: int,
+    last: int,
+    ts: int,
+) -> BookUpdate:
+    """The one BookUpdate builder (WS aggre depths, increase depths and their batch): prices > 0, sizes
+    >= 0 (0 removes the level), ``first <= last``."""
+    check_update_levels("bids", bids)
+    check_update_levels("asks", asks)
+    if not (0 <= first <= last and ts >= 0):
+        non_negative_time(ts, "timestamp")
+        fail("fromVersion", f"expected 0 <= fromVersion <= toVersion, got {first}..{last}")
+    return _new(BookUpdate, (symbol, bids, asks, first, last, ts))
+
+
+def parse_depth_snapshot(symbol: Symbol, body: bytes) -> OrderBook:
+    """GET /api/v3/depth -> OrderBook with ``version`` = ``lastUpdateId`` (int or string on the wire).
+
+    ``timestamp`` is the response's ``timestamp`` when present, else the local clock. ``{}`` (no
+    ``lastUpdateId``) raises ProtocolError, never an empty unversioned book.
+    """
+    return read(
+        body,
+        DepthSnapshot,
+        DEPTH,
+        lambda data: _order_book(
+            symbol,
+            data.bids,
+            data.asks,
+            _now_ms() if data.timestamp is None else data.timestamp,
+            data.lastUpdateId,
+        ),
+    )
+
+
+def book_update_from_pb(symbol: Symbol, body: PublicAggreDepthsV3Api, ts: int) -> BookUpdate:
+    """publicAggreDepths (313): absolute quantities, versions fromVersion..toVersion as ints."""
+    try:
+        try:
+            first, last = int(body.fromVersion), int(body.toVersion)
+        except ValueError:  # slow path: name the field
+            first = required_version(body.fromVersion, "fromVersion")
+            last = required_version(body.toVersion, "toVersion")
+        return _book_update(
+            symbol,
+            [(float(level.price), float(level.quantity)) for level in body.bids],
+            [(float(level.price), float(level.quantity)) for level in body.asks],
+            first,
+            last,
+            ts or body.lastOrderCreateTime,
+        )
+    except ValueError as error:
+        raise protocol_error("publicAggreDepths", error) from None
+
+
+def book_update_from_increase_pb(symbol: Symbol, body: PublicIncreaseDepthsV3Api, ts: int) -> BookUpdate:
+    """publicIncreaseDepths (302, legacy) or one item of its batch (312): a single ``version``."""
+    try:
+        version = required_version(body.version, "version")
+        return _book_update(
+            symbol,
+            [(float(level.price), float(level.quantity)) for level in body.bids],
+            [(float(level.price), float(level.quantity)) for level in body.asks],
+            version,
+            version,
+            ts,
+        )
+    except ValueError as error:
+        raise protocol_error("publicIncreaseDepths", error) from None
+
+
+def order_book_from_pb(symbol: Symbol, body: PublicLimitDepthsV3Api, ts: int) -> OrderBook:
+    """publicLimitDepths (303): a 5/10/20-level snapshot with its ``version`` (empty -> None)."""
+    try:
+        return _order_book(
+            symbol,
+            [(float(lv.price), float(lv.quantity)) for lv in body.bids],
+            [(float(lv.price), float(lv.quantity)) for lv in body.asks],
+            ts or body.lastOrderCreateTime,
+            version_or_none(body.version, "version"),
+        )
+    except ValueError as error:
+        raise protocol_error("publicLimitDepths", error) from None
