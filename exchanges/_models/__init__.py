@@ -1,0 +1,2 @@
+"""The records behind :mod:`exchanges.models`, one module per family (private: import them from
+``exchanges.models``)."""
