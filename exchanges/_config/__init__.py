@@ -1,0 +1,1 @@
+"""The parts behind :mod:`exchanges.config` (private: import from ``exchanges.config``)."""
