@@ -32,6 +32,7 @@ from exchanges_mexc._proto import (
 )
 from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
+from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 
 logger = logging.getLogger("exchanges.mexc.health")
@@ -154,6 +155,25 @@ async def probe_websocket(url: str, within: float) -> bool:
     except (aiohttp.ClientError, OSError) as error:
         logger.warning("MEXC WebSocket probe: cannot connect to %s: %s", url, type(error).__name__)
     return False
+
+
+async def public_health(rest: MexcPublicSpotRest, stream_connected: bool | None) -> dict[str, bool]:
+    """The public composite's health fields; ``stream_connected`` None: no stream is open, so probe."""
+    config = rest.config
+    health: dict[str, bool] = {}
+    health["rest_connectivity"] = await rest.ping()
+    if stream_connected is not None:
+        health["websocket_connectivity"] = stream_connected
+    else:
+        health["websocket_connectivity"] = await probe_websocket(
+            config.ws_url, max(config.connect_timeout, 1.0)
+        )
+    health["protobuf_parsing"] = check_public_parsing()
+    health["overall"] = all(health.values())
+    if not health["overall"]:
+        failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
+        logger.error("MEXC health check failed: %s", failed)
+    return health
 
 
 async def private_health(rest: MexcPrivateSpotRest, stream_connected: bool | None) -> dict[str, bool]:

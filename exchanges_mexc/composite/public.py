@@ -18,13 +18,11 @@ Capabilities (checked with ``isinstance``): ``SupportsOrderBookStream``, ``Suppo
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import attrs
-
 from exchanges.config import ExchangeConfig
-from exchanges.errors import ConfigurationError, ExchangeClosedError, SymbolNotSupported
+from exchanges.errors import ExchangeClosedError, SymbolNotSupported
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
@@ -43,19 +41,18 @@ from exchanges.models import (
     Trade,
 )
 from exchanges.recording import RECORDABLE_CHANNELS, Recorder, ReplaySource
-from exchanges_mexc.composite.health import check_public_parsing, probe_websocket
-from exchanges_mexc.composite.market_data import MarketDataSource, bus_source
+from exchanges_mexc.composite.health import public_health
+from exchanges_mexc.composite.market_data import MarketDataSource
 from exchanges_mexc.composite.metrics import spec_metrics
 from exchanges_mexc.composite.paging import iter_klines_paged
+from exchanges_mexc.composite.recording import open_replay
+from exchanges_mexc.composite.streams import PublicStreams
 from exchanges_mexc.constants import EXCHANGE_NAME, MAX_KLINES_LIMIT
 from exchanges_mexc.rest.public import MexcPublicSpotRest
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws.public import MexcPublicSpotWebsocket
-from exchanges_mexc.ws.recording import schema_hash
 
 logger = logging.getLogger("exchanges.mexc.exchange.public")
-
-HANDLER_FIELDS = tuple(field.name for field in attrs.fields(PublicStreamHandlers))
 
 
 def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
@@ -68,38 +65,6 @@ def unknown_symbols_error(symbols: Sequence[Symbol]) -> SymbolNotSupported:
     )
 
 
-def open_replay(config: ExchangeConfig) -> ReplaySource | None:
-    """The recording to replay when ``environment="replay"`` (ConfigurationError when unusable)."""
-    if config.environment != "replay" and not config.replay_path:
-        return None
-    if not config.replay_path:
-        raise ConfigurationError("environment 'replay' needs replay_path (a recording directory)")
-    source = ReplaySource(
-        config.replay_path, speed=config.replay_speed, skip_corrupt=config.replay_skip_corrupt
-    )
-    if source.manifest.exchange != config.name:
-        raise ConfigurationError(
-            f"{config.replay_path} is a recording of {source.manifest.exchange!r}, not {config.name!r}"
-        )
-    if source.manifest.schema_hash != schema_hash():
-        logger.warning("%s was recorded with other protobuf definitions than ours", config.replay_path)
-    return source
-
-
-def start_recorder(config: ExchangeConfig, symbols: Sequence[Symbol]) -> Recorder:
-    """Start recording the public streams into ``config.record_path`` (must run on the event loop)."""
-    recorder = Recorder.create(
-        config.record_path,
-        exchange=config.name,
-        environment=config.environment,
-        symbols=[str(symbol) for symbol in symbols],
-        schema_hash=schema_hash(),
-    )
-    recorder.start()
-    logger.info("recording %s public streams into %s", config.name, config.record_path)
-    return recorder
-
-
 class MexcCompositePublicExchange(PublicExchange):
     """MEXC spot market data: REST snapshots plus lazily started WebSocket streams (see module doc)."""
 
@@ -110,21 +75,20 @@ class MexcCompositePublicExchange(PublicExchange):
         self.metrics = MetricsRegistry()
         self.symbol_mapper = MexcSymbolMapper()
         self.rest = MexcPublicSpotRest(config, metrics=self.metrics, symbol_mapper=self.symbol_mapper)
-        self._ws: MexcPublicSpotWebsocket | None = None
-        self._source: MarketDataSource | None = None  # the WebSocket client, or the bus (market_data_url)
-        self._handlers = PublicStreamHandlers()
-        self._book_symbols: set[Symbol] = set()
-        self._trade_symbols: set[Symbol] = set()
-        self._ticker_symbols: set[Symbol] = set()
-        self._book_ticker_symbols: set[Symbol] = set()
-        self._kline_symbols: dict[Symbol, KlineInterval] = {}
         self._known: frozenset[Symbol] | None = None
         self._initialized = False
         self._closed = False
-        self._recorder: Recorder | None = None
         self.replay: ReplaySource | None = open_replay(config)
         if self.replay is not None:
             self._known = frozenset(Symbol.parse(name) for name in self.replay.manifest.symbols)
+        self.streams = PublicStreams(
+            config,
+            rest=self.rest,
+            metrics=self.metrics,
+            symbols=self.symbols,
+            replay=self.replay,
+            require_open=self._require_open,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -154,24 +118,10 @@ class MexcCompositePublicExchange(PublicExchange):
         if self._closed:
             return
         self._closed = True
-        ws, self._ws = self._ws, None
-        source, self._source = self._source, None
         try:
-            if ws is not None:
-                await ws.close()
-            if source is not None and source is not ws:
-                await source.close()
+            await self.streams.close()
         finally:
-            try:
-                if self._recorder is not None:
-                    await self._recorder.close()
-            finally:
-                await self.rest.close()
-        self._book_symbols.clear()
-        self._trade_symbols.clear()
-        self._ticker_symbols.clear()
-        self._book_ticker_symbols.clear()
-        self._kline_symbols.clear()
+            await self.rest.close()
         logger.debug("MEXC public exchange closed")
 
     @property
@@ -211,38 +161,13 @@ class MexcCompositePublicExchange(PublicExchange):
     @property
     def ws(self) -> MexcPublicSpotWebsocket:
         """The WebSocket client, created on first use (connections open with the first subscription)."""
-        self._require_open()
-        if self._ws is None:
-            if self.config.record_path and self.replay is None:
-                self._recorder = start_recorder(self.config, self.symbols)
-            ws = MexcPublicSpotWebsocket(
-                self.config,
-                rest=self.rest,
-                metrics=self.metrics,
-                recorder=self._recorder,
-                replay=self.replay,
-            )
-            self._ws = ws
-            logger.debug("MEXC public WebSocket client created for %s", self.config.ws_url)
-        return self._ws
+        return self.streams.ws
 
     @property
     def market_data(self) -> MarketDataSource:
         """Where streams and local books come from: the WebSocket client, or the bus when
         ``config.market_data_url`` is set (docs/bus.md). Created on first use."""
-        self._require_open()
-        if self._source is None:
-            self._source = bus_source(self.config, self.metrics) if self.config.market_data_url else self.ws
-        return self._source
-
-    def _merge_handlers(self, handlers: PublicStreamHandlers | None) -> None:
-        if handlers is None:
-            return
-        for field in HANDLER_FIELDS:
-            handler = getattr(handlers, field)
-            if handler is not None:
-                setattr(self._handlers, field, handler)
-        self.market_data.set_handlers(self._handlers)
+        return self.streams.market_data
 
     # ------------------------------------------------------------------ REST market data
 
@@ -326,47 +251,21 @@ class MexcCompositePublicExchange(PublicExchange):
         self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
     ) -> None:
         """Keep a local book per symbol (SYNCING until snapshot and stream line up, then LIVE)."""
-        wanted = await self._check_symbols(symbols)
-        self._merge_handlers(handlers)
-        await self.market_data.subscribe_orderbook(wanted)
-        self._book_symbols.update(wanted)
-        logger.debug("MEXC order book stream started for %s", ", ".join(map(str, wanted)))
-
-    async def _stop_stream(
-        self,
-        streamed: set[Symbol],
-        symbols: Sequence[Symbol] | None,
-        unsubscribe: Callable[[list[Symbol]], Awaitable[None]],
-    ) -> None:
-        """Unsubscribe the ``streamed`` ones among ``symbols`` (None: all); others are ignored."""
-        chosen = [s for s in (streamed if symbols is None else symbols) if s in streamed]
-        if chosen:
-            await unsubscribe(chosen)
-        streamed.difference_update(chosen)
-
-    def _streamed_book(self, symbol: Symbol) -> MarketDataSource:
-        """The source holding ``symbol``'s local book; KeyError naming the fix otherwise."""
-        if self._source is None or symbol not in self._book_symbols:
-            raise KeyError(
-                f"{symbol} has no local order book: call start_orderbook_stream([{symbol!r}]) first"
-            )
-        return self._source
+        await self.streams.start_orderbook(await self._check_symbols(symbols), handlers)
 
     async def stop_orderbook_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         """Stop the books of ``symbols`` (None: all). Stopping a book that is not streamed is harmless."""
-        await self._stop_stream(
-            self._book_symbols, symbols, lambda s: self.market_data.unsubscribe_orderbook(s)
-        )
+        await self.streams.stop_orderbook(symbols)
 
     def get_local_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book now; raises KeyError naming the fix when ``symbol`` is not streamed."""
         self._require_open()
-        return self._streamed_book(symbol).get_orderbook(symbol, depth)
+        return self.streams.get_local_orderbook(symbol, depth)
 
     def orderbook_state(self, symbol: Symbol) -> BookState:
         """SYNCING / LIVE / STALE of the local book; KeyError when ``symbol`` is not streamed."""
         self._require_open()
-        return self._streamed_book(symbol).orderbook_state(symbol)
+        return self.streams.orderbook_state(symbol)
 
     def iter_orderbooks(self) -> AsyncIterator[OrderBook]:
         """Each local book (top 20 levels) after every applied update, through a bounded queue."""
@@ -375,55 +274,40 @@ class MexcCompositePublicExchange(PublicExchange):
     async def wait_orderbook_ready(self, symbols: Sequence[Symbol], timeout: float) -> None:  # noqa: ASYNC109
         """Wait until the local books of ``symbols`` are all LIVE; ``TimeoutError`` naming the
         books still SYNCING/STALE after ``timeout`` seconds; KeyError for a symbol not streamed."""
-        for symbol in symbols:
-            self._streamed_book(symbol)
-        await self.market_data.wait_orderbook_ready(symbols, timeout)
+        await self.streams.wait_orderbook_ready(symbols, timeout)
 
     def iter_book_states(self) -> AsyncIterator[BookStateChange]:
         """Every local book's state changes (LIVE / STALE / SYNCING, with the reason), unbounded."""
-        return self.ws.book_states()
+        return self.streams.iter_book_states()
 
     def iter_connection_states(self) -> AsyncIterator[ConnectionStateChange]:
         """Every stream connection's state changes (RECONNECTING the moment one is lost or silent)."""
-        return self.ws.connection_states()
+        return self.streams.iter_connection_states()
 
     def stream_status(self) -> dict[str, Any]:
         """What a display shows: ``{"books": {symbol: state}, "connections": {name: state}}``.
 
         A connection is ``RECONNECTING`` from the moment it is lost or silent until it is back.
         """
-        source = self._source
-        books = (
-            {str(symbol): source.orderbook_state(symbol).value for symbol in self._book_symbols}
-            if source
-            else {}
-        )
-        connections = self._ws.connection_summary() if self._ws is not None else {}
-        return {"books": books, "connections": connections}
+        return self.streams.status()
 
     # ------------------------------------------------------------------ trade stream
 
     async def start_trades_stream(
         self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
     ) -> None:
-        wanted = await self._check_symbols(symbols)
-        self._merge_handlers(handlers)
-        await self.market_data.subscribe_trades(wanted)
-        self._trade_symbols.update(wanted)
-        logger.debug("MEXC trade stream started for %s", ", ".join(map(str, wanted)))
+        await self.streams.start_trades(await self._check_symbols(symbols), handlers)
 
     async def stop_trades_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        await self._stop_stream(
-            self._trade_symbols, symbols, lambda s: self.market_data.unsubscribe_trades(s)
-        )
+        await self.streams.stop_trades(symbols)
 
     def iter_book_updates(self) -> AsyncIterator[BookUpdate]:
         """The raw versioned depth deltas of the streamed books (what a bus gateway republishes)."""
-        return self.ws.book_updates()
+        return self.streams.iter_book_updates()
 
     def iter_trades(self) -> AsyncIterator[Trade]:
         """Public trades (de-duplicated across reconnects), through a bounded queue."""
-        return self.market_data.trades()
+        return self.streams.iter_trades()
 
     # ------------------------------------------------------------------ ticker stream
 
@@ -431,19 +315,13 @@ class MexcCompositePublicExchange(PublicExchange):
         self, symbols: Sequence[Symbol], handlers: PublicStreamHandlers | None = None
     ) -> None:
         """24 h statistics per symbol (MEXC ``miniTicker``, pushed about every 3 s)."""
-        wanted = await self._check_symbols(symbols)
-        self._merge_handlers(handlers)
-        await self.market_data.subscribe_tickers(wanted)
-        self._ticker_symbols.update(wanted)
-        logger.debug("MEXC ticker stream started for %s", ", ".join(map(str, wanted)))
+        await self.streams.start_tickers(await self._check_symbols(symbols), handlers)
 
     async def stop_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        await self._stop_stream(
-            self._ticker_symbols, symbols, lambda s: self.market_data.unsubscribe_tickers(s)
-        )
+        await self.streams.stop_tickers(symbols)
 
     def iter_tickers(self) -> AsyncIterator[Ticker]:
-        return self.market_data.tickers()
+        return self.streams.iter_tickers()
 
     # ------------------------------------------------------------------ book ticker stream
 
@@ -452,19 +330,14 @@ class MexcCompositePublicExchange(PublicExchange):
     ) -> None:
         """Best bid/ask per symbol (MEXC ``aggre.bookTicker``), to ``book_ticker_handler`` and
         :meth:`iter_book_tickers`."""
-        wanted = await self._check_symbols(symbols)
-        self._merge_handlers(handlers)
-        await self.ws.subscribe_book_ticker(wanted)
-        self._book_ticker_symbols.update(wanted)
+        await self.streams.start_book_tickers(await self._check_symbols(symbols), handlers)
 
     async def stop_book_ticker_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
-        await self._stop_stream(
-            self._book_ticker_symbols, symbols, lambda s: self.ws.unsubscribe_book_ticker(s)
-        )
+        await self.streams.stop_book_tickers(symbols)
 
     def iter_book_tickers(self) -> AsyncIterator[BookTicker]:
         """Book tickers from now on, through a bounded queue."""
-        return self.ws.book_tickers()
+        return self.streams.iter_book_tickers()
 
     # ------------------------------------------------------------------ kline stream
 
@@ -476,28 +349,15 @@ class MexcCompositePublicExchange(PublicExchange):
     ) -> None:
         """The forming candle of each symbol at ``interval``, pushed as it changes (MEXC ``kline``).
         One interval per symbol: starting a symbol again with another interval switches it."""
-        wanted = await self._check_symbols(symbols)
-        self._merge_handlers(handlers)
-        switching = [s for s in wanted if self._kline_symbols.get(s, interval) != interval]
-        for symbol in switching:
-            await self.ws.unsubscribe_klines([symbol], self._kline_symbols.pop(symbol))
-        await self.ws.subscribe_klines(wanted, interval)
-        for symbol in wanted:
-            self._kline_symbols[symbol] = interval
+        await self.streams.start_klines(await self._check_symbols(symbols), interval, handlers)
 
     async def stop_kline_stream(self, symbols: Sequence[Symbol] | None = None) -> None:
         """Stop the candles of ``symbols`` (None: all)."""
-        chosen = [
-            s for s in (list(self._kline_symbols) if symbols is None else symbols) if s in self._kline_symbols
-        ]
-        for symbol in chosen:
-            interval = self._kline_symbols.pop(symbol)
-            if self._ws is not None:
-                await self._ws.unsubscribe_klines([symbol], interval)
+        await self.streams.stop_klines(symbols)
 
     def iter_klines(self) -> AsyncIterator[Kline]:
         """Candle pushes from now on, through a bounded queue."""
-        return self.ws.klines()
+        return self.streams.iter_klines()
 
     # ------------------------------------------------------------------ recording and replay
 
@@ -521,60 +381,33 @@ class MexcCompositePublicExchange(PublicExchange):
 
     async def start_replay(self, handlers: PublicStreamHandlers | None = None) -> ReplaySource:
         """Replay every recorded channel now (environment "replay" only); returns the running source."""
-        source = self.replay
-        if source is None:
-            raise RuntimeError("start_replay() needs environment='replay' and replay_path")
-        self._merge_handlers(handlers)
-        await self.ws.subscribe(list(source.manifest.channels))
-        symbols = [Symbol.parse(name) for name in source.manifest.symbols]
-        self._book_symbols.update(symbol for symbol in symbols if symbol in self.ws.books)
-        return source
+        return await self.streams.start_replay(handlers)
 
     @property
     def recorder(self) -> Recorder | None:
         """The recording being written (``record_path`` set and a stream started), else None."""
-        return self._recorder
+        return self.streams.recorder
 
     # ------------------------------------------------------------------ observability
 
     @property
     def streaming(self) -> bool:
         """True while at least one stream is subscribed."""
-        return bool(
-            self._book_symbols
-            or self._trade_symbols
-            or self._ticker_symbols
-            or self._book_ticker_symbols
-            or self._kline_symbols
-        )
+        return self.streams.streaming
 
     def get_performance_metrics(self) -> dict[str, Any]:
         """The spec's metric keys (see :mod:`exchanges_mexc.composite.metrics`) plus ``details``."""
         data = spec_metrics(self.metrics, symbol_cache_hit_rate=self.symbol_mapper.cache_hit_rate)
-        books: dict[str, str] = {}
-        if self._source is not None:
-            books = {str(symbol): self._source.orderbook_state(symbol).value for symbol in self._book_symbols}
-        data["orderbooks"] = books
-        stats = getattr(self._source, "stats", None)
-        if self._source is not self._ws and stats is not None:
-            data["bus"] = stats()
+        data["orderbooks"] = self.streams.book_states()
+        bus = self.streams.bus_stats()
+        if bus is not None:
+            data["bus"] = bus
         data["details"] = self.metrics.snapshot()
         return data
 
     async def health_check(self) -> dict[str, bool]:
         """``rest_connectivity``, ``websocket_connectivity``, ``protobuf_parsing`` and ``overall``."""
         self._require_open()
-        health: dict[str, bool] = {}
-        health["rest_connectivity"] = await self.rest.ping()
-        if self._ws is not None and self._ws.connections:
-            health["websocket_connectivity"] = self._ws.is_connected()
-        else:
-            health["websocket_connectivity"] = await probe_websocket(
-                self.config.ws_url, max(self.config.connect_timeout, 1.0)
-            )
-        health["protobuf_parsing"] = check_public_parsing()
-        health["overall"] = all(health.values())
-        if not health["overall"]:
-            failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")
-            logger.error("MEXC health check failed: %s", failed)
-        return health
+        ws = self.streams.created_ws
+        connected = ws.is_connected() if ws is not None and ws.connections else None
+        return await public_health(self.rest, connected)

@@ -119,7 +119,7 @@ async def test_unreachable_server(factory: FullExchangeFactory) -> None:
 async def test_orderbook_stream(public: PublicExchange) -> None:
     assert isinstance(public, SupportsOrderBookStream)
     assert isinstance(public, MexcCompositePublicExchange)
-    assert public._ws is None, "the WebSocket is created lazily, by the first stream"
+    assert public.streams.created_ws is None, "the WebSocket is created lazily, by the first stream"
     with pytest.raises(KeyError, match="start_orderbook_stream"):
         public.get_local_orderbook(BTC)
     seen: list[Any] = []
