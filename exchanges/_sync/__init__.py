@@ -1,0 +1,1 @@
+"""The parts behind :mod:`exchanges.sync` (private: import from ``exchanges.sync``)."""
