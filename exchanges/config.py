@@ -23,6 +23,7 @@ come from ``<PREFIX>_API_KEY``/``<PREFIX>_SECRET_KEY`` or a TOML file named by
 
 from __future__ import annotations
 
+from exchanges._config.allowlist import WithdrawalAllowlist
 from exchanges._config.credentials import Credentials, load_credentials, mask_key
 from exchanges._config.loading import (
     CONFIG_ENV_VAR,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_CONFIG_FILE",
     "Credentials",
     "ExchangeConfig",
+    "WithdrawalAllowlist",
     "env_prefix",
     "load_credentials",
     "load_exchange_config",

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from exchanges._config.allowlist import WithdrawalAllowlist, to_allowlist
 from exchanges._config.convert import convert_value
 from exchanges.errors import ConfigurationError
 from exchanges.transport._ws_queue import OVERFLOW_POLICIES
@@ -80,6 +81,11 @@ class ExchangeConfig:
     """Empty: market data from the exchange itself. ``nats://host:port`` (comma-separated for a
     cluster): streams and local books come from market-data gateways over NATS JetStream
     (docs/bus.md); REST still goes to the exchange."""
+    withdrawal_allowlist: WithdrawalAllowlist | None = attrs.field(
+        default=None, converter=to_allowlist, hash=False
+    )
+    """The only addresses withdrawals may go to (a list for every asset, or a table asset -> list;
+    see :class:`WithdrawalAllowlist`). None: no allowlist. A bad entry raises ConfigurationError."""
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     """Untyped plugin knobs; prefer typed ``settings`` for anything a user is meant to set."""
     settings: object = None
@@ -117,6 +123,12 @@ class ExchangeConfig:
             raise ConfigurationError(
                 f"order_reserved_connections must be below connection_pool_size "
                 f"({self.connection_pool_size}), got {self.order_reserved_connections!r}"
+            )
+        if "withdrawal_allowlist" in self.extra:  # read from ``extra`` before it was typed: never ignore it
+            raise ConfigurationError(
+                "withdrawal_allowlist in 'extra' is no longer read: set it as a key of its own "
+                f"([{self.name}] withdrawal_allowlist = [...], "
+                "or overrides={'withdrawal_allowlist': [...]})"
             )
         if self.settings is not None and not attrs.has(type(self.settings)):
             raise ConfigurationError(

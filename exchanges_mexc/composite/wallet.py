@@ -9,8 +9,8 @@ exactly one network of the asset in the coin configuration (``/api/v3/capital/co
 withdrawals enabled, memo present where the network needs one, min/max, amount above the fee, amount a
 multiple of the network's step, destination in the optional allowlist) and returns the
 :class:`~exchanges.models.WithdrawalPlan` that would be sent. Each refusal is a ``WithdrawalRefused``
-naming the rule and the numbers; no withdraw request is sent. The allowlist is
-``config.extra["withdrawal_allowlist"]``: a list of addresses, or a mapping ``asset -> addresses``.
+naming the rule and the numbers; no withdraw request is sent. The allowlist is the core setting
+``config.withdrawal_allowlist`` (:class:`~exchanges.config.WithdrawalAllowlist`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 import attrs
 
+from exchanges.config import WithdrawalAllowlist
 from exchanges.errors import InvalidOrder, WithdrawalRefused
 from exchanges.models import (
     AccountType,
@@ -103,19 +104,6 @@ def resolve_network(asset: str, networks: Sequence[NetworkInfo], wanted: str | N
     raise _refuse("unknown_network", f"{asset} has no network {wanted!r}; MEXC lists: {names}")
 
 
-def _allowed_addresses(extra: Mapping[str, object], asset: str) -> frozenset[str] | None:
-    raw = extra.get("withdrawal_allowlist")
-    if raw is None:
-        return None
-    if isinstance(raw, Mapping):
-        raw = raw.get(asset, raw.get(asset.lower(), ()))
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, (list, tuple, set, frozenset)):
-        raise InvalidOrder("withdrawal_allowlist must be a list of addresses or a mapping asset -> list")
-    return frozenset(str(a) for a in raw)
-
-
 MULTIPLE_CHECK_DIGITS = 100
 """Significant digits the multiple check works with; an amount needing more is refused as unchecked."""
 
@@ -135,7 +123,7 @@ def _is_multiple(amount: Decimal, step: Decimal) -> bool:
 
 
 def check_withdrawal(
-    request: WithdrawalRequest, net: NetworkInfo, allowlist: frozenset[str] | None
+    request: WithdrawalRequest, net: NetworkInfo, allowlist: WithdrawalAllowlist | None
 ) -> WithdrawalPlan:
     """Every pre-send rule for ``request`` on ``net``; the plan when all pass, else WithdrawalRefused."""
     asset, amount = request.asset, request.amount
@@ -164,7 +152,7 @@ def check_withdrawal(
         raise _refuse(
             "amount_multiple", f"{plain_decimal(amount)} {where} is not a multiple of {plain_decimal(step)}"
         )
-    if allowlist is not None and request.address not in allowlist:
+    if allowlist is not None and not allowlist.allows(asset, request.address):
         raise _refuse(
             "address_not_allowed", f"address {request.address} is not in the withdrawal allowlist for {asset}"
         )
@@ -216,8 +204,7 @@ class MexcWallet:
         """Resolve the network and run every pre-send check (fresh coin config: rules change)."""
         networks = (await self.networks(force=True)).get(request.asset, [])
         net = resolve_network(request.asset, networks, request.network)
-        allowlist = _allowed_addresses(self.rest.config.extra, request.asset)
-        return check_withdrawal(request, net, allowlist)
+        return check_withdrawal(request, net, self.rest.config.withdrawal_allowlist)
 
     async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
         """Plan (every check), then send with MEXC's network id; refusals are logged at ERROR."""

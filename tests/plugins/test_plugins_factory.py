@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from toy_exchange import ToyExchange, ToyPrivateExchange
 from toy_exchange import plugin as toy_plugin
+from toy_exchange.settings import ToySettings
 
 from exchanges import FullExchangeFactory
 from exchanges.capabilities import (
@@ -119,7 +120,9 @@ class Recording:
             ExchangeSpec(
                 name="recording",
                 title="Recording",
-                default_config=ExchangeConfig(name="recording", rest_url="m://", ws_url="m://"),
+                default_config=ExchangeConfig(
+                    name="recording", rest_url="m://", ws_url="m://", settings=ToySettings()
+                ),
                 create_public=create_public,
                 create_private=create_private,
                 credential_env_prefix="TOY",
@@ -131,7 +134,7 @@ async def test_failed_initialize_closes_and_reraises() -> None:
     plugin = Recording()
     f = FullExchangeFactory({}, ExchangesPluginManager(load_entry_points=False, plugins=[plugin]), env={})
     with pytest.raises(RuntimeError, match="on purpose"):
-        await f.create_public_exchange("recording", overrides={"extra": {"fail_initialize": True}})
+        await f.create_public_exchange("recording", overrides={"fail_initialize": True})
     assert plugin.created[0].closed == 1
 
 

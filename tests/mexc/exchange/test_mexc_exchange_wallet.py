@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from exchanges.capabilities import SupportsDeposits, SupportsSafeWithdrawal, SupportsTransfer
-from exchanges.errors import InsufficientBalance, InvalidOrder, WithdrawalRefused
+from exchanges.config import Credentials
+from exchanges.errors import ConfigurationError, InsufficientBalance, InvalidOrder, WithdrawalRefused
+from exchanges.factory import FullExchangeFactory
 from exchanges.interfaces import PrivateExchange
 from exchanges.models import AccountType, AssetName, WithdrawalPlan, WithdrawalRequest
 from exchanges_mexc.exchange import MexcCompositePrivateExchange
@@ -124,16 +126,81 @@ async def test_fee_rule(private: PrivateExchange, sim: MexcSimulator) -> None:
     assert withdraw_requests(sim) == []
 
 
-async def test_allowlist(private: PrivateExchange, sim: MexcSimulator) -> None:
-    exchange = composite(private)
-    object.__setattr__(exchange.rest.config, "extra", {"withdrawal_allowlist": {"USDT": ["TGood"]}})
-    with pytest.raises(WithdrawalRefused) as caught:
-        await exchange.withdraw(usdt("50", "TRC20", address="TBad"))
-    assert caught.value.rule == "address_not_allowed"
-    assert "TBad" in str(caught.value)
+async def allowlisted(
+    factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str], allowlist: object
+) -> MexcCompositePrivateExchange:
+    """A private exchange whose config carries ``withdrawal_allowlist`` (through the override layer)."""
+    overrides = {**sim_overrides, "withdrawal_allowlist": allowlist}
+    exchange = await factory.create_private_exchange(
+        "mexc_spot", credentials, environment="sim", overrides=overrides
+    )
+    return composite(exchange)
+
+
+async def test_allowlist_per_asset(
+    factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str], sim: MexcSimulator
+) -> None:
+    """Breaks when check_withdrawal stops asking the allowlist (the address goes out unchecked)."""
+    async with await allowlisted(factory, credentials, sim_overrides, {"usdt": ["TGood"]}) as exchange:
+        with pytest.raises(WithdrawalRefused) as caught:
+            await exchange.withdraw(usdt("50", "TRC20", address="TBad"))
+        assert caught.value.rule == "address_not_allowed"
+        assert "TBad" in str(caught.value)
+        assert withdraw_requests(sim) == []
+        plan = await exchange.withdraw(usdt("50", "TRC20", address="TGood"), dry_run=True)
+        assert plan.address == "TGood"
+        withdrawal = await exchange.withdraw(usdt("50", "TRC20", address="TGood"))
+        assert withdrawal.address == "TGood"
+        assert len(withdraw_requests(sim)) == 1
+
+
+async def test_allowlist_for_every_asset_and_an_asset_it_does_not_name(
+    factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str], sim: MexcSimulator
+) -> None:
+    async with await allowlisted(factory, credentials, sim_overrides, "TGood, TOther") as exchange:
+        assert (await exchange.plan_withdrawal(usdt("50", "TRC20", address="TOther"))).address == "TOther"
+        with pytest.raises(WithdrawalRefused, match="TBad"):
+            await exchange.plan_withdrawal(usdt("50", "TRC20", address="TBad"))
+    # A per-asset table that does not name USDT: no USDT withdrawal at all.
+    async with await allowlisted(factory, credentials, sim_overrides, {"BTC": "bc1qgood"}) as exchange:
+        with pytest.raises(WithdrawalRefused) as caught:
+            await exchange.withdraw(usdt("50", "TRC20", address="TGood"))
+        assert caught.value.rule == "address_not_allowed"
     assert withdraw_requests(sim) == []
-    plan = await exchange.withdraw(usdt("50", "TRC20", address="TGood"), dry_run=True)
-    assert plan.address == "TGood"
+
+
+@pytest.mark.parametrize(
+    ("allowlist", "problem"),
+    [
+        (42, "got int 42"),
+        (["TGood", ""], "must not be empty"),
+        (["TGood TOther"], "must not contain spaces"),
+        ({"US DT": ["TGood"]}, "an asset must be a name"),
+        ({"USDT": 7}, "addresses must be a string or a list"),
+        ("", "empty text"),
+        ('["TGood"', "not valid JSON"),
+    ],
+)
+async def test_a_bad_allowlist_is_refused_before_anything_connects(
+    factory: FullExchangeFactory,
+    credentials: Credentials,
+    sim_overrides: dict[str, str],
+    allowlist: object,
+    problem: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="withdrawal_allowlist") as caught:
+        await allowlisted(factory, credentials, sim_overrides, allowlist)
+    assert problem in str(caught.value)
+
+
+async def test_the_old_extra_allowlist_is_refused_not_ignored(
+    factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str]
+) -> None:
+    overrides = {**sim_overrides, "extra": {"withdrawal_allowlist": ["TGood"]}}
+    with pytest.raises(ConfigurationError, match="withdrawal_allowlist in 'extra' is no longer read"):
+        await factory.create_private_exchange(
+            "mexc_spot", credentials, environment="sim", overrides=overrides
+        )
 
 
 async def test_memo_passes_through(private: PrivateExchange, sim: MexcSimulator, account: SimAccount) -> None:

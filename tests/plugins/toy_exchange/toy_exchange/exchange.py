@@ -34,6 +34,7 @@ from exchanges.models import (
     Ticker,
     Trade,
 )
+from toy_exchange.settings import ToySettings
 
 LISTED = (Symbol("BTC", "USDT"), Symbol("ETH", "USDT"))
 MID = {LISTED[0]: 50000.0, LISTED[1]: 3000.0}
@@ -68,7 +69,7 @@ class ToyExchange(PublicExchange):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def initialize(self) -> None:
-        if self.config.extra.get("fail_initialize"):
+        if self.config.settings_of(ToySettings).fail_initialize:
             raise RuntimeError("toy initialize failed on purpose")
         self.initialized = True
 

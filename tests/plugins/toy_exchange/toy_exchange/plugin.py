@@ -10,6 +10,7 @@ from exchanges.hookspecs import hookimpl
 from exchanges.interfaces import PrivateExchange, PublicExchange
 from exchanges.models import Symbol
 from exchanges.registry import ExchangeRegistry, ExchangeSpec
+from toy_exchange.settings import ToySettings
 
 
 def create_public(config: ExchangeConfig, symbols: Sequence[Symbol]) -> PublicExchange:
@@ -27,7 +28,9 @@ def create_private(config: ExchangeConfig, credentials: Credentials) -> PrivateE
 SPEC = ExchangeSpec(
     name="toy",
     title="Toy Exchange",
-    default_config=ExchangeConfig(name="toy", rest_url="memory://toy", ws_url="memory://toy/ws"),
+    default_config=ExchangeConfig(
+        name="toy", rest_url="memory://toy", ws_url="memory://toy/ws", settings=ToySettings()
+    ),
     create_public=create_public,
     create_private=create_private,
     public_capabilities=("orderbook_stream", "trade_stream", "ticker_stream"),
