@@ -7,8 +7,10 @@ Three tables:
    ``record_path``, alternating, median of the runs. Client CPU per frame is this process's CPU time
    between the first and the last frame (the server runs in another process).
 2. **Replay at speed 0 vs live.** Each recording made in (1) is replayed through the same pipeline
-   (``environment="replay"``, ``replay_speed=0``) with the same handler: frames per second from the
-   start of the replay to its end (handlers drained), against the live rate of the same run.
+   (``environment="replay"``, ``replay_speed=0``) with the same handler, right after the live runs
+   of the same run: frames per second from ``start_replay()`` to the end of the feed (handlers
+   drained; so setup and drain count against replay, unlike live, which is timed from the first
+   to the last event), divided by the live rate of that run (paired), median of the runs.
 3. **Size on disk per channel.** The simulator's moving market, 10 symbols, every public channel,
    recorded for ``--seconds``: per channel, frames, payload bytes per frame, record bytes per frame
    before compression, and bytes per frame when that channel's records alone are compressed the way
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -103,10 +106,12 @@ def overhead(server: ServerProcess, runs: int, n: int, workdir: Path) -> list[Ta
         note="median of runs ±half-IQR; each run pair alternates which goes first; "
         "cost = median over run pairs of 1 - with/without",
     )
+    load_before = _load()
     speed = Table(
         "Replay at speed 0 vs the live end-to-end rate (the recordings made above, same handler)",
-        ["stream", "live frames/s", "replay frames/s", "replay/live", "replay CPU/frame"],
-        note="median of runs; replay timed from start_replay() to the end of the feed (handlers drained)",
+        ["stream", "live frames/s", "replay frames/s", "replay/live", "CPU/frame live", "CPU/frame replay"],
+        note="median of runs ±half-IQR; replay/live = median over runs of replay rate / live rate of the "
+        "same run; replay timed from start_replay() to the end of the feed (handlers drained)",
     )
     for kind, label in KINDS.items():
         plain: list[dict[str, Any]] = []
@@ -133,16 +138,27 @@ def overhead(server: ServerProcess, runs: int, n: int, workdir: Path) -> list[Ta
             _us(summarize(p["cpu_per_frame"] for p in plain).median),
             _us(summarize(r["cpu_per_frame"] for r in recorded).median),
         )
-        live = summarize(p["fps"] for p in plain).median
-        replayed = summarize(r["fps"] for r in replays).median
+        ratios = [r["fps"] / p["fps"] for p, r in zip(plain, replays, strict=True)]
         speed.add_row(
             label,
-            fmt_rate(live),
+            fmt_summary(summarize(p["fps"] for p in plain), fmt_rate),
             fmt_summary(summarize(r["fps"] for r in replays), fmt_rate),
-            f"{replayed / live:.2f}x",
+            fmt_summary(summarize(ratios), lambda ratio: f"{ratio:.2f}x"),
+            _us(summarize(p["cpu_per_frame"] for p in plain).median),
             _us(summarize(r["cpu_per_frame"] for r in replays).median),
         )
+    loads = f"load average {load_before} before, {_load()} after"
+    cost.note = f"{cost.note}; {loads}"
+    speed.note = f"{speed.note}; {loads}"
     return [cost, speed]
+
+
+def _load() -> str:
+    """The 1-minute load average now (what else ran on the machine while measuring)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "n/a"
 
 
 async def record_simulator(directory: Path, seconds: float) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from exchanges.recording import (
 )
 from exchanges.recording.collect import collect
 from exchanges.recording.tap import Recorder
+from exchanges.tasks import finish_then_reraise
 
 EXIT_ERROR = 1
 
@@ -92,17 +95,38 @@ async def _record(args: argparse.Namespace, target: Target) -> int:
     console = Console(stderr=True)
     started = time.monotonic()
     deadline = None if args.duration is None else started + args.duration
-    with Live(console=console, refresh_per_second=4, transient=False) as live:
-        with contextlib.suppress(asyncio.CancelledError):
-            while recorder.error is None and (deadline is None or time.monotonic() < deadline):
+    stop = asyncio.Event()
+    try:
+        with _interrupt_sets(stop), Live(console=console, refresh_per_second=4, transient=False) as live:
+            while recorder.error is None and not stop.is_set():
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 live.update(status_line(recorder, _details(exchange), time.monotonic() - started))
                 await asyncio.sleep(0.25)
-        live.update(status_line(recorder, _details(exchange), time.monotonic() - started))
-    await exchange.close()
+            live.update(status_line(recorder, _details(exchange), time.monotonic() - started))
+    finally:  # a cancelled command still closes the recording cleanly, then stays cancelled
+        await finish_then_reraise(exchange.close(), name="record-close")
     if recorder.error is not None:  # a failing disk stops the recording, never silently
         raise RecordingError(f"recording into {args.out} stopped: {recorder.error}")
     print(f"recorded {recorder.writer.stats.frames} frames into {args.out}")
     return 0
+
+
+@contextlib.contextmanager
+def _interrupt_sets(stop: asyncio.Event) -> Iterator[None]:
+    """While inside, Ctrl-C (SIGINT) sets ``stop`` instead of interrupting: "record until Ctrl-C"
+    then ends like ``--duration`` does. Where the loop cannot take signals (not the main thread,
+    Windows) Ctrl-C interrupts as usual, and the recording is still closed on the way out."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+    except (NotImplementedError, RuntimeError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 def _details(exchange: Any) -> dict[str, Any]:

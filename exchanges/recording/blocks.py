@@ -120,8 +120,8 @@ def next_block_candidate(
 
 def iter_blocks(
     path: str, data: bytes, *, skip_corrupt: bool, skipped: list[tuple[int, int, str]]
-) -> Iterator[tuple[int, bytes]]:
-    """(file offset, raw bytes) of each block of one segment.
+) -> Iterator[tuple[int, int, bytes]]:
+    """(file offset, size on disk, raw bytes) of each block of one segment.
 
     A damaged block raises :class:`RecordingCorrupt` (or ``RecordingTruncated``) naming the file and
     offset, unless ``skip_corrupt``: then ``(offset, bytes skipped, reason)`` is appended to
@@ -141,5 +141,5 @@ def iter_blocks(
             skipped.append((offset, resume - offset, exc.detail))
             offset = resume
             continue
-        yield offset, raw
+        yield offset, following - offset, raw
         offset = following

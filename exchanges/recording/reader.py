@@ -21,7 +21,7 @@ import attrs
 from exchanges.recording.blocks import iter_blocks
 from exchanges.recording.errors import RecordingCorrupt, RecordingError, RecordingTruncated
 from exchanges.recording.manifest import Manifest, read_manifest, segment_paths
-from exchanges.recording.records import Record, RecordDecodeError, decode_records
+from exchanges.recording.records import BlockItem, FrameRun, Record, RecordDecodeError, decode_block
 
 __all__ = ["RecordingReader", "SkippedSpan"]
 
@@ -59,20 +59,33 @@ class RecordingReader:
 
     def records(self) -> Iterator[Record]:
         """Every record of every segment, in order (resets the skip counters)."""
+        for items in self.decoded_blocks():
+            for item in items:
+                if isinstance(item, FrameRun):
+                    yield from item.records()
+                else:
+                    yield item
+
+    def decoded_blocks(self) -> Iterator[list[BlockItem]]:
+        """The records of each valid block, frames in runs (:func:`~.records.decode_block`), in order.
+
+        What the replay reads: one list per block, so damage is skipped a whole block at a time
+        (a block is delivered whole or not at all). Resets the skip counters.
+        """
         self.skipped = []
         self.truncated_tail = None
         last = len(self.segments) - 1
         for index, path in enumerate(self.segments):
-            yield from self._segment_records(path, tail_may_be_cut=index == last and not self.finished)
+            yield from self._segment_blocks(path, tail_may_be_cut=index == last and not self.finished)
 
     def blocks(self) -> Iterator[tuple[str, int, bytes]]:
         """(segment path, block offset, decompressed bytes) of every block, for statistics."""
         for path in self.segments:
             spans: list[tuple[int, int, str]] = []
-            for offset, raw in iter_blocks(str(path), path.read_bytes(), skip_corrupt=True, skipped=spans):
+            for offset, _, raw in iter_blocks(str(path), path.read_bytes(), skip_corrupt=True, skipped=spans):
                 yield str(path), offset, raw
 
-    def _segment_records(self, path: Path, *, tail_may_be_cut: bool) -> Iterator[Record]:
+    def _segment_blocks(self, path: Path, *, tail_may_be_cut: bool) -> Iterator[list[BlockItem]]:
         name = str(path)
         data = path.read_bytes()
         spans: list[tuple[int, int, str]] = []
@@ -89,15 +102,15 @@ class RecordingReader:
                 self._note_skipped(name, spans)
             if item is None:
                 return
-            offset, raw = item
+            offset, size, raw = item
             try:
-                records = decode_records(raw)
+                items = decode_block(raw)
             except RecordDecodeError as exc:
                 if not self.skip_corrupt:
                     raise RecordingCorrupt(name, offset, str(exc)) from None
-                self.skipped.append(SkippedSpan(name, offset, 0, str(exc)))
+                self.skipped.append(SkippedSpan(name, offset, size, str(exc)))  # the whole block
                 continue
-            yield from records
+            yield items
 
     def _note_skipped(self, name: str, spans: list[tuple[int, int, str]]) -> None:
         self.skipped.extend(SkippedSpan(name, offset, length, reason) for offset, length, reason in spans)

@@ -30,15 +30,19 @@ __all__ = [
     "FRAME_FIXED",
     "FRAME_HEADER",
     "LENGTH_PREFIX",
+    "BlockItem",
     "CheckpointRecord",
     "ConnectionEventKind",
     "ConnectionRecord",
     "FrameRecord",
+    "FrameRun",
+    "NonFrameRecord",
     "Record",
     "RecordDecodeError",
     "RecordType",
     "SnapshotFailedRecord",
     "SnapshotRecord",
+    "decode_block",
     "decode_records",
     "encode_frame",
     "encode_record",
@@ -187,33 +191,114 @@ class RecordDecodeError(ValueError):
     """A record inside a valid block could not be decoded (the reader adds file and offset)."""
 
 
+@attrs.define(slots=True, eq=True)
+class FrameRun:
+    """Consecutive frame records of one connection inside a block, column by column.
+
+    The replay's hot path takes frames in runs: no object per frame, one handler lookup per run.
+    ``payloads[i]`` was received at ``received_ns[i]``; :meth:`records` gives the same frames as
+    :class:`FrameRecord` objects.
+    """
+
+    conn: int
+    payloads: list[bytes | str] = attrs.field(factory=list)
+    received_ns: list[int] = attrs.field(factory=list)
+
+    def records(self) -> list[FrameRecord]:
+        conn = self.conn
+        return [
+            FrameRecord(conn, at, payload)
+            for payload, at in zip(self.payloads, self.received_ns, strict=True)
+        ]
+
+
+NonFrameRecord = ConnectionRecord | SnapshotRecord | SnapshotFailedRecord | CheckpointRecord
+BlockItem = FrameRun | NonFrameRecord
+"""What :func:`decode_block` gives: runs of frames, and every other record as itself."""
+
+_FRAME_HEADER_SIZE: Final = FRAME_HEADER.size
+_LENGTH_FIELD: Final = LENGTH_PREFIX - 1
+"""The u32 length counts what follows it (type byte included)."""
+
+
+def decode_block(block: bytes) -> list[BlockItem]:
+    """All records of one decompressed block, in order, frames grouped in runs (:class:`FrameRun`).
+
+    The one record parser (:func:`decode_records` expands its runs). The whole block is decoded
+    before anything is returned, so a block is delivered whole or not at all: any malformed record
+    raises :class:`RecordDecodeError` (never another exception) naming its byte in the block.
+    """
+    items: list[BlockItem] = []
+    unpack_frame = FRAME_HEADER.unpack_from
+    header, frame_type, frame_fixed = _FRAME_HEADER_SIZE, _FRAME_TYPE, FRAME_FIXED
+    run_conn = -1  # connection of the open run; -1 (no u32 connection number) when none is open
+    placeholder = FrameRun(run_conn)  # never filled: no frame's conn is -1
+    add_payload, add_time = placeholder.payloads.append, placeholder.received_ns.append
+    pos, end = 0, len(block)
+    while pos < end:
+        try:
+            length, kind, conn, received_ns, text = unpack_frame(block, pos)
+        except struct.error:  # fewer bytes left than a frame header: not a frame
+            kind = -1
+        if kind == frame_type:  # the hot path: one unpack, one slice, two appends per frame
+            stop = pos + _LENGTH_FIELD + length
+            if length < frame_fixed or stop > end:
+                raise RecordDecodeError(
+                    f"frame record length {length} at block byte {pos} runs past the block"
+                )
+            data = block[pos + header : stop]
+            if conn != run_conn:
+                run = FrameRun(conn)
+                items.append(run)
+                add_payload, add_time, run_conn = run.payloads.append, run.received_ns.append, conn
+            add_payload(_text_payload(data, text, pos) if text else data)
+            add_time(received_ns)
+        else:
+            record, stop = _decode_other(block, pos)
+            items.append(record)
+            run_conn = -1
+        pos = stop
+    return items
+
+
+def _text_payload(payload: bytes, kind: int, pos: int) -> str:
+    if kind != 1:
+        raise RecordDecodeError(f"record type {_FRAME_TYPE} at block byte {pos}: frame kind {kind}")
+    try:
+        return payload.decode()
+    except UnicodeDecodeError as exc:
+        raise RecordDecodeError(f"record type {_FRAME_TYPE} at block byte {pos}: {exc}") from None
+
+
+def _decode_other(block: bytes, pos: int) -> tuple[NonFrameRecord, int]:
+    """The record at ``pos`` that is not a well-formed frame: (record, where the next one starts)."""
+    end = len(block)
+    if end - pos < _LEN.size:
+        raise RecordDecodeError(f"record header cut at block byte {pos}")
+    length, kind = _LEN.unpack_from(block, pos)
+    body_start, body_end = pos + _LEN.size, pos + _LENGTH_FIELD + length
+    if length < 1 or body_end > end:
+        raise RecordDecodeError(f"record length {length} at block byte {pos} runs past the block")
+    if kind == _FRAME_TYPE:  # a well-formed frame took the hot path
+        raise RecordDecodeError(f"frame record at block byte {pos} is shorter than its header")
+    try:
+        return _decode_body(kind, memoryview(block)[body_start:body_end]), body_end
+    except (struct.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise RecordDecodeError(f"record type {kind} at block byte {pos}: {exc}") from None
+
+
 def decode_records(block: bytes) -> list[Record]:
     """All records of one decompressed block, in order; RecordDecodeError on any malformed one."""
     records: list[Record] = []
-    view = memoryview(block)
-    pos, end = 0, len(block)
-    while pos < end:
-        if end - pos < _LEN.size:
-            raise RecordDecodeError(f"record header cut at block byte {pos}")
-        length, kind = _LEN.unpack_from(view, pos)
-        body_start, body_end = pos + _LEN.size, pos + LENGTH_PREFIX - 1 + length
-        if length < 1 or body_end > end:
-            raise RecordDecodeError(f"record length {length} at block byte {pos} runs past the block")
-        try:
-            records.append(_decode_body(kind, view[body_start:body_end]))
-        except (struct.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise RecordDecodeError(f"record type {kind} at block byte {pos}: {exc}") from None
-        pos = body_end
+    for item in decode_block(block):
+        if isinstance(item, FrameRun):
+            records.extend(item.records())
+        else:
+            records.append(item)
     return records
 
 
-def _decode_body(kind: int, body: memoryview) -> Record:
-    if kind == _FRAME_TYPE:
-        conn, received_ns, text = _FRAME.unpack_from(body)
-        data = bytes(body[_FRAME.size :])
-        if text not in (0, 1):
-            raise ValueError(f"frame kind {text}")
-        return FrameRecord(conn, received_ns, data.decode() if text else data)
+def _decode_body(kind: int, body: memoryview) -> NonFrameRecord:
     if kind == RecordType.CONNECTION:
         conn, at_ns = _CONN.unpack_from(body)
         detail = json.loads(bytes(body[_CONN.size :]))

@@ -12,18 +12,23 @@ the synchroniser, which aligns in the same step). So every book sees its snapsho
 the same frames as it did live. At a checkpoint record the feed asks the sink for the replayed
 book's version and checksum and compares (:attr:`ReplayResult.mismatches`).
 
-At speed 0 the feed still yields to the event loop every ``yield_every`` records, so handlers and
-iterators drain their buffers as they would live.
+Speed. The reader hands over one decoded block at a time, its frames in runs of one connection
+(:class:`~exchanges.recording.records.FrameRun`: no object per frame). At speed 0 a run goes to the
+connection's frame handler in a plain loop and the feed yields to the event loop once every
+``yield_every`` frames, so handlers and iterators drain their buffers as they would live (where the
+transport delivers everything queued in one wake-up). At speed > 0 every record waits for its
+recorded time. Either way the order is the recorded one, and snapshots and checkpoints are handled
+at their recorded positions: batching changes when other tasks run, never what the books see.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
 
 import attrs
@@ -34,25 +39,40 @@ from exchanges.recording.reader import RecordingReader, SkippedSpan
 from exchanges.recording.records import (
     CheckpointRecord,
     ConnectionRecord,
-    FrameRecord,
+    FrameRun,
+    NonFrameRecord,
     SnapshotFailedRecord,
     SnapshotRecord,
-    record_time_ns,
 )
 from exchanges.recording.tap import BookCheckpoint
+from exchanges.tasks import cancel_and_wait
 
-__all__ = ["DEFAULT_SNAPSHOT_WAIT", "CheckpointMismatch", "ReplayResult", "ReplaySink", "ReplaySource"]
+__all__ = [
+    "DEFAULT_SNAPSHOT_WAIT",
+    "DEFAULT_YIELD_EVERY",
+    "CheckpointMismatch",
+    "ReplayResult",
+    "ReplaySink",
+    "ReplaySource",
+]
 
 logger = logging.getLogger("exchanges.recording.replay")
 
 DEFAULT_SNAPSHOT_WAIT = 10.0
 """Seconds the feed waits for a book to ask for a recorded snapshot before it moves on."""
+DEFAULT_YIELD_EVERY = 64
+"""Frames the feed delivers between two yields to the event loop when it is ahead of time."""
+
+FrameHandler = Callable[[bytes | str], None]
 
 
 class ReplaySink(Protocol):
     """What a plugin gives the replay: where frames and connection events go, how to probe a book."""
 
-    def on_frame(self, conn: int, frame: bytes | str) -> None: ...
+    def frame_handler(self, conn: int) -> FrameHandler:
+        """Where connection ``conn``'s frames go (asked once per connection, called once per frame:
+        the live transport's frame callback, so replayed frames take the live path)."""
+        ...
 
     def on_connection(self, record: ConnectionRecord) -> None: ...
 
@@ -101,7 +121,7 @@ class ReplaySource:
         speed: float = 1.0,
         skip_corrupt: bool = False,
         snapshot_wait: float = DEFAULT_SNAPSHOT_WAIT,
-        yield_every: int = 64,
+        yield_every: int = DEFAULT_YIELD_EVERY,
     ) -> None:
         if not speed >= 0 or speed == float("inf"):
             raise RecordingError(f"replay_speed must be a finite number >= 0, got {speed!r}")
@@ -112,12 +132,27 @@ class ReplaySource:
         self.speed = speed
         self.result = ReplayResult()
         self._snapshot_wait = snapshot_wait
-        self._yield_every = max(1, yield_every)
+        self._yield_every = 1
+        self.yield_every = yield_every
         self._waiters: dict[str, asyncio.Future[bytes]] = {}
         self._asked: dict[str, asyncio.Event] = {}
         self._applied: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
+        self._budget = 0  # frames left before the next yield
+        self._clock: tuple[float, int] | None = None  # (monotonic, recorded ns) of the first record
+
+    @property
+    def yield_every(self) -> int:
+        """Frames delivered between two yields to the event loop while the feed is ahead of time
+        (every speed; read when the feed starts and at each yield)."""
+        return self._yield_every
+
+    @yield_every.setter
+    def yield_every(self, frames: int) -> None:
+        if not isinstance(frames, int) or frames < 1:
+            raise RecordingError(f"yield_every must be a whole number of frames >= 1, got {frames!r}")
+        self._yield_every = frames
 
     @property
     def started(self) -> bool:
@@ -138,14 +173,14 @@ class ReplaySource:
         return self.result
 
     async def close(self) -> None:
+        """Stop the feed (the caller's own cancellation is re-raised once it has stopped)."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for waiter in self._waiters.values():
-            waiter.cancel()
-        self._done.set()
+        try:
+            await cancel_and_wait(task)
+        finally:
+            for waiter in self._waiters.values():
+                waiter.cancel()
+            self._done.set()
 
     async def fetch_snapshot(self, key: str) -> bytes:
         """The next recorded snapshot of book ``key``, delivered when the feed reaches it.
@@ -171,35 +206,19 @@ class ReplaySource:
 
     async def _feed(self, sink: ReplaySink) -> None:
         result = self.result
-        speed = self.speed
-        first_ns: int | None = None
-        started = time.monotonic()
-        every = self._yield_every
+        deliver = self._deliver_paced if self.speed > 0 else self._deliver_now
+        handlers: dict[int, FrameHandler] = {}
+        self._budget = self._yield_every
         try:
-            for record in self.reader:
-                result.records += 1
-                if speed > 0:
-                    at = record_time_ns(record)
-                    if first_ns is None:
-                        first_ns = at
-                    due = started + (at - first_ns) / 1e9 / speed
-                    wait = due - time.monotonic()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                elif result.records % every == 0:
-                    await asyncio.sleep(0)
-                if isinstance(record, FrameRecord):
-                    result.frames += 1
-                    result.frames_by_conn[record.conn] += 1
-                    sink.on_frame(record.conn, record.payload)
-                elif isinstance(record, SnapshotRecord):
-                    await self._serve(record.key, record.payload, None)
-                elif isinstance(record, SnapshotFailedRecord):
-                    await self._serve(record.key, b"", ExchangeConnectionError(record.message))
-                elif isinstance(record, CheckpointRecord):
-                    self._check(sink, record)
-                else:
-                    sink.on_connection(record)
+            for items in self.reader.decoded_blocks():
+                for item in items:
+                    if isinstance(item, FrameRun):
+                        handler = handlers.get(item.conn)
+                        if handler is None:
+                            handler = handlers[item.conn] = sink.frame_handler(item.conn)
+                        await deliver(item, handler)
+                    else:
+                        await self._apply(sink, item)
             result.finished = True
             result.skipped = list(self.reader.skipped)
             logger.info(
@@ -212,6 +231,66 @@ class ReplaySource:
             await sink.on_end()
         finally:
             self._done.set()
+
+    async def _deliver_now(self, run: FrameRun, handler: FrameHandler) -> None:
+        """Speed 0: the run's frames in a plain loop, a yield to the loop every ``yield_every``."""
+        payloads = run.payloads
+        count = len(payloads)
+        result = self.result
+        done = 0
+        while done < count:
+            take = min(count - done, self._budget)
+            for frame in payloads if take == count else payloads[done : done + take]:
+                handler(frame)
+            done += take
+            result.records += take
+            result.frames += take
+            result.frames_by_conn[run.conn] += take
+            self._budget -= take
+            if not self._budget:
+                self._budget = self._yield_every
+                await asyncio.sleep(0)
+
+    async def _deliver_paced(self, run: FrameRun, handler: FrameHandler) -> None:
+        """Speed > 0: each frame at its recorded time (divided by the speed)."""
+        result = self.result
+        by_conn = result.frames_by_conn
+        conn = run.conn
+        for frame, at in zip(run.payloads, run.received_ns, strict=True):
+            await self._wait_until(at)
+            handler(frame)
+            result.records += 1
+            result.frames += 1
+            by_conn[conn] += 1
+
+    async def _wait_until(self, at_ns: int) -> None:
+        """Wait for the record made at ``at_ns`` to be due; when behind, still yield now and then."""
+        if self._clock is None:
+            self._clock = (time.monotonic(), at_ns)
+        started, first_ns = self._clock
+        wait = started + (at_ns - first_ns) / 1e9 / self.speed - time.monotonic()
+        if wait > 0:
+            self._budget = self._yield_every
+            await asyncio.sleep(wait)
+            return
+        self._budget -= 1
+        if self._budget <= 0:
+            self._budget = self._yield_every
+            await asyncio.sleep(0)
+
+    async def _apply(self, sink: ReplaySink, record: NonFrameRecord) -> None:
+        """A record other than a frame, at its position in the stream."""
+        self.result.records += 1
+        if self.speed > 0:
+            await self._wait_until(record.at_ns)
+        if isinstance(record, SnapshotRecord):
+            await self._serve(record.key, record.payload, None)
+        elif isinstance(record, SnapshotFailedRecord):
+            await self._serve(record.key, b"", ExchangeConnectionError(record.message))
+        elif isinstance(record, CheckpointRecord):
+            self._check(sink, record)
+        else:
+            sink.on_connection(record)
 
     async def _serve(self, key: str, payload: bytes, error: BaseException | None) -> None:
         """Hand a recorded snapshot (or failure) to the book ``key`` once it asks, then let it apply."""

@@ -21,7 +21,6 @@ frame; compression happens once per block (at most ``flush_interval`` apart).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -40,6 +39,7 @@ from exchanges.recording.records import (
     SnapshotRecord,
 )
 from exchanges.recording.writer import RecordingWriter, WriterLimits
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 
 __all__ = [
     "DEFAULT_CHECKPOINT_INTERVAL",
@@ -251,15 +251,19 @@ class Recorder:
         )
 
     async def close(self) -> None:
-        """Stop the timers, write a last checkpoint, close the recording. Idempotent."""
+        """Stop the timers, write a last checkpoint, close the recording. Idempotent.
+
+        Runs to its end even if the caller is cancelled meanwhile (the recording is then still
+        closed cleanly), and re-raises that cancellation afterwards.
+        """
         if self._closed:
             return
         self._closed = True
+        await finish_then_reraise(self._close(), name="recording-close")
+
+    async def _close(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self.checkpoint_now()
         self.recording = False
         try:

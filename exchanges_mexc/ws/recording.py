@@ -128,8 +128,9 @@ class MexcReplaySink:
         self._books = books
         self._end = on_end
 
-    def on_frame(self, conn: int, frame: bytes | str) -> None:
-        self._on_frame(frame)
+    def frame_handler(self, conn: int) -> Callable[[bytes | str], None]:
+        """Every replayed connection feeds the router, like every live one."""
+        return self._on_frame
 
     def on_connection(self, record: ConnectionRecord) -> None:
         event = record.event

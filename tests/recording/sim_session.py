@@ -112,13 +112,25 @@ async def record_sim(
     return delivered, exchange.metrics.snapshot()
 
 
-async def replay(directory: Path, *, speed: float = 0.0) -> tuple[Delivered, ReplayResult]:
+async def replay(
+    directory: Path, *, speed: float = 0.0, yield_every: int | None = None, skip_corrupt: bool = False
+) -> tuple[Delivered, ReplayResult]:
+    """Replay ``directory`` into a :class:`Delivered` (``yield_every``: frames between two yields)."""
     delivered = Delivered()
     exchange = await factory().create_public_exchange(
-        "mexc_spot", environment="replay", overrides={"replay_path": str(directory), "replay_speed": speed}
+        "mexc_spot",
+        environment="replay",
+        overrides={
+            "replay_path": str(directory),
+            "replay_speed": speed,
+            "replay_skip_corrupt": skip_corrupt,
+        },
     )
     assert isinstance(exchange, MexcCompositePublicExchange)
     try:
+        if yield_every is not None:
+            assert exchange.replay is not None
+            exchange.replay.yield_every = yield_every
         exchange.ws.set_handlers(delivered.handlers())
         source = await exchange.start_replay()
         async with asyncio.timeout(300):

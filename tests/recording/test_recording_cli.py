@@ -190,3 +190,29 @@ def test_record_exits_non_zero_when_the_disk_fails(tmp_path: Path) -> None:
     assert "recording into" in result.stderr
     assert "stopped" in result.stderr
     assert "recorded" not in result.stdout
+
+
+def test_ctrl_c_ends_a_recording_cleanly(tmp_path: Path) -> None:
+    """``record`` without ``--duration`` runs until Ctrl-C, which ends it like a duration does: the
+    recording is closed (manifest finished), the summary printed, exit 0."""
+    out = tmp_path / "rec"
+    command = [sys.executable, "-m", "exchanges.cli", "record", "mexc_spot", "BTC/USDT", "ETH/USDT"]
+    process = subprocess.Popen(
+        [*command, "--sim", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        _wait_for_blocks(out / "seg-000001.xrec", process, 600)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert b"recorded" in stdout
+    reader = RecordingReader(out)
+    assert reader.finished
+    assert sum(1 for _ in reader) > 0

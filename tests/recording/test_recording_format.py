@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
+import struct
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,13 @@ from exchanges.recording import (
     WriterLimits,
 )
 from exchanges.recording.blocks import SEGMENT_HEADER
+from exchanges.recording.records import (
+    FrameRun,
+    RecordDecodeError,
+    decode_block,
+    decode_records,
+    encode_record,
+)
 
 ints32 = st.integers(0, 2**32 - 1)
 ns = st.integers(-(2**63), 2**63 - 1)
@@ -255,3 +265,53 @@ async def test_a_failing_disk_stops_the_recording_never_the_pipeline(tmp_path: P
     assert len(seen) == index + 3
     await recorder.close()  # does not raise: the failure was reported when it happened
     assert not any(thread.name.startswith("recording-writer") for thread in threading.enumerate())
+
+
+def _encoded(items: Sequence[object]) -> bytes:
+    out = bytearray()
+    for item in items:
+        assert isinstance(
+            item, FrameRecord | ConnectionRecord | SnapshotRecord | SnapshotFailedRecord | CheckpointRecord
+        )
+        encode_record(out, item)
+    return bytes(out)
+
+
+@given(st.lists(records, max_size=60))
+def test_decode_block_groups_consecutive_frames_of_one_connection_and_keeps_the_order(
+    items: list[object],
+) -> None:
+    decoded = decode_block(_encoded(items))
+    assert decode_records(_encoded(items)) == items
+    expanded: list[object] = []
+    for item in decoded:
+        expanded.extend(item.records() if isinstance(item, FrameRun) else [item])
+    assert expanded == items
+    for before, after in itertools.pairwise(decoded):  # runs are as long as they can be
+        if isinstance(before, FrameRun) and isinstance(after, FrameRun):
+            assert before.conn != after.conn
+    assert all(item.payloads for item in decoded if isinstance(item, FrameRun))
+
+
+@given(st.lists(records, min_size=1, max_size=20), st.data())
+def test_a_damaged_block_is_a_record_decode_error_or_records_never_another_exception(
+    items: list[object], data: st.DataObject
+) -> None:
+    raw = bytearray(_encoded(items))
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, len(raw) - 1))
+        raw[position] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(raw)))
+    error: RecordDecodeError | None = None
+    try:
+        decode_block(bytes(raw[:cut]))
+    except RecordDecodeError as exc:
+        error = exc
+    assert error is None or "block byte" in str(error)
+
+
+def test_a_bad_record_in_the_middle_of_a_block_rejects_the_whole_block() -> None:
+    good = [FrameRecord(1, i, b"x" * 10) for i in range(5)]
+    raw = _encoded(good[:2]) + struct.pack("<IB", 4, 9) + b"abc" + _encoded(good[2:])
+    with pytest.raises(RecordDecodeError, match="unknown record type 9"):
+        decode_block(raw)
