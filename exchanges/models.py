@@ -42,7 +42,16 @@ from exchanges._models.enums import (
     TimeInForce,
     WithdrawalStatus,
 )
-from exchanges._models.market import BookTicker, BookUpdate, Kline, OrderBook, OrderBookEntry, Ticker, Trade
+from exchanges._models.market import (
+    BookTicker,
+    BookUpdate,
+    Kline,
+    OrderBook,
+    OrderBookEntry,
+    Ticker,
+    Trade,
+    TradeGap,
+)
 from exchanges._models.orders import Amount, Fill, Order, OrderRequest, SymbolInfo, to_amount
 from exchanges._models.status import BookStateChange, ConnectionStateChange
 from exchanges._models.symbol import AssetName, OrderId, Symbol
@@ -80,6 +89,7 @@ __all__ = [
     "TimeInForce",
     "Trade",
     "TradeFee",
+    "TradeGap",
     "Transfer",
     "Withdrawal",
     "WithdrawalPlan",

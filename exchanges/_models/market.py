@@ -61,6 +61,17 @@ class Trade(NamedTuple):
     trade_id: str | None = None
 
 
+class TradeGap(NamedTuple):
+    """Public trades of ``symbol`` may be missing before ``timestamp`` (ms since the epoch, on the
+    clock of whoever noticed: this process, or the bus gateway that published the marker): the stream
+    carrying them was lost and resubscribed, or its publisher changed, and exchanges do not replay
+    trade pushes. ``reason`` says which, in a few words."""
+
+    symbol: Symbol
+    timestamp: int
+    reason: str
+
+
 class BookTicker(NamedTuple):
     """Best bid and ask."""
 

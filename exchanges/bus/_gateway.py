@@ -7,11 +7,13 @@ holds publishes (:class:`~.publisher.BusPublisher`):
 
 * every book delta the exchange sends (``md.<ex>.book.<sym>``, id = the version range),
 * every trade (``md.<ex>.trade.<sym>``, id = the exchange's trade id),
-* tickers (``md.<ex>.ticker.<sym>``),
+* tickers (``md.<ex>.ticker.<sym>``), book tickers (``md.<ex>.book_ticker.<sym>``) and candles of
+  one width (``md.<ex>.kline_<interval>.<sym>``), see :mod:`._gateway_feeds`,
 * the full local book to the snapshot bucket when it becomes LIVE and then every
   ``snapshot_interval`` while it changes, so a new or resyncing consumer always finds a snapshot,
 * a gap marker when it starts publishing a symbol that was not handed over to it live (first
-  start, or taking over from a dead gateway): trades before it may be missing,
+  start, or taking over from a dead gateway), and one for each held symbol whose exchange trade
+  stream reconnected (``iter_trade_gaps()``): trades before it may be missing,
 * every ``liveness_interval`` a liveness message (``mdlive.<ex>``, core NATS) naming the symbols whose
   book is LIVE and published, with their last published version: a consumer that hears neither a
   delta nor this for a symbol marks its book STALE (a quiet market is not a silent feed).
@@ -42,12 +44,13 @@ import msgspec
 from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookState, BookUpdate, Symbol
+from exchanges.models import BookState, BookUpdate, KlineInterval, Symbol, TradeGap
 
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus
+from ._gateway_feeds import Feed, SupportsTradeGaps, check_channels, extra_feeds
 from ._leases import LeaseManager, LeaseSettings
-from ._publisher import BusPublisher
-from ._subjects import Subjects, parse_symbol_token, symbol_token
+from ._publisher import PUBLISHED, BusPublisher
+from ._subjects import Subjects, kline_channel, parse_symbol_token, symbol_token
 from .parsing._control import Liveness, MemberInfo
 
 logger = logging.getLogger("exchanges.bus.gateway")
@@ -79,7 +82,9 @@ class GatewaySettings:
     """Seconds between snapshots of a changing book (a resyncing consumer waits at most this long)."""
     ready_timeout: float = 3.0
     """How long a hand-over waits for our books to be LIVE (below the TTL: the offer expires with it)."""
-    channels: tuple[str, ...] = ("book", "trade", "ticker")
+    channels: tuple[str, ...] = ("book", "trade", "ticker", "book_ticker", "kline")
+    kline_interval: KlineInterval = KlineInterval.MINUTE_1
+    """The one candle width published (MEXC streams one width per symbol and subscription)."""
     liveness_interval: float = 1.0
     """Seconds between liveness messages (keep it well below the consumers' liveness timeout)."""
     stuck_after: float = 15.0
@@ -114,6 +119,8 @@ class MarketDataGateway:
         self.exchange: GatewayExchange = exchange
         self.public: PublicExchange = exchange
         self.settings = settings or GatewaySettings()
+        check_channels(exchange, self.settings.channels)
+        self._feeds: list[Feed] = []
         self.subjects = Subjects(exchange_name, self.settings.group)
         self.nats_url = nats_url
         self.gateway_id = gateway_id or new_gateway_id()
@@ -163,6 +170,14 @@ class MarketDataGateway:
             self._tasks.append(
                 loop.create_task(self._pump(self.exchange.iter_tickers(), self.publisher.ticker))
             )
+        self._feeds = extra_feeds(self.exchange, channels, self.settings.kline_interval, self.publisher)
+        for feed in self._feeds:
+            self._tasks.append(
+                loop.create_task(self._pump(feed.events(), feed.publish), name=f"gw-{feed.name}")
+            )
+        if "trade" in channels and isinstance(self.exchange, SupportsTradeGaps):
+            gaps = self.exchange.iter_trade_gaps()
+            self._tasks.append(loop.create_task(self._pump(gaps, self._publish_trade_gap), name="gw-gaps"))
         self._tasks.append(loop.create_task(self._maintenance(), name="gateway-maintenance"))
         self.leases = LeaseManager(
             leases=self._objects.leases,
@@ -230,6 +245,8 @@ class MarketDataGateway:
                 await ex.start_trades_stream(symbols)
             if "ticker" in channels:
                 await ex.start_ticker_stream(symbols)
+            for feed in self._feeds:
+                await feed.start(symbols)
         except Exception as exc:
             logger.warning(
                 "gateway %s: subscribing %d symbols failed: %r", self.gateway_id, len(symbols), exc
@@ -286,6 +303,9 @@ class MarketDataGateway:
             await ex.stop_orderbook_stream(symbols)
             await ex.stop_trades_stream(symbols)
             await ex.stop_ticker_stream(symbols)
+        for feed in self._feeds:
+            with contextlib.suppress(Exception):
+                await feed.stop(symbols)
 
     # ------------------------------------------------------------------ publishing loops
 
@@ -304,6 +324,11 @@ class MarketDataGateway:
         assert self.publisher is not None
         await self.publisher.book_delta(update)
         self._published[update.symbol] = update.last_version
+
+    async def _publish_trade_gap(self, gap: TradeGap) -> None:
+        """Our own exchange stream lost trades of a held symbol: every consumer must count it."""
+        assert self.publisher is not None
+        await self.publisher.gap(gap.symbol, gap.reason)
 
     async def _put_snapshot(self, symbol: Symbol) -> None:
         if self.publisher is None or symbol not in self.owned:
@@ -409,7 +434,7 @@ class MarketDataGateway:
     def _update_rates(self) -> None:
         now = time.monotonic()
         base_time, base = self._rate_base
-        current = {ch: self.metrics.value(f"bus.publish.{ch}") for ch in ("book", "trade", "ticker")}
+        current = {ch: self.metrics.value(f"bus.publish.{ch}") for ch in PUBLISHED}
         elapsed = max(now - base_time, 1e-6)
         self._rates = {ch: round((current[ch] - base.get(ch, 0)) / elapsed, 1) for ch in current}
         self._rate_base = (now, current)
@@ -428,9 +453,16 @@ class MarketDataGateway:
             lag_ms=round(lag.quantile(0.5) * 1000, 1) if lag.count else 0.0,
             publish_errors=self.metrics.value("bus.publish.failed"),
             sent_at=time.time(),
+            channels=self.published_channels(),
+            trade_gaps=self.metrics.value("bus.publish.gap"),
         )
 
     # ------------------------------------------------------------------ observability
+
+    def published_channels(self) -> list[str]:
+        """The channels this gateway publishes, named as in the subjects (``kline_1m``)."""
+        kline = kline_channel(self.settings.kline_interval)
+        return [kline if channel == "kline" else channel for channel in self.settings.channels]
 
     def held_symbols(self) -> list[Symbol]:
         leases = self.leases

@@ -22,15 +22,26 @@ import time
 from nats.js.api import PubAck
 
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookUpdate, OrderBook, Symbol, Ticker, Trade
+from exchanges.models import BookTicker, BookUpdate, Kline, OrderBook, Symbol, Ticker, Trade
 
 from ._connection import BusConnection, BusObjects
-from ._subjects import Subjects, book_msg_id, symbol_token, ticker_msg_id, trade_msg_id
+from ._subjects import (
+    Subjects,
+    book_msg_id,
+    book_ticker_msg_id,
+    kline_channel,
+    kline_msg_id,
+    symbol_token,
+    ticker_msg_id,
+    trade_msg_id,
+)
 from .parsing import _events as codec
 
 logger = logging.getLogger("exchanges.bus.publisher")
 
 MSG_ID = "Nats-Msg-Id"
+PUBLISHED = ("book", "trade", "ticker", "book_ticker", "kline", "gap")
+"""Counted channels (``bus.publish.<channel>``): every candle width counts as ``kline``."""
 
 
 class BusPublisher:
@@ -57,7 +68,7 @@ class BusPublisher:
         self._trade_gaps: set[Symbol] = set()
         self._gap_numbers = 0
         m = metrics
-        self._m_sent = {ch: m.counter(f"bus.publish.{ch}") for ch in ("book", "trade", "ticker", "gap")}
+        self._m_sent = {ch: m.counter(f"bus.publish.{ch}") for ch in PUBLISHED}
         self._m_acked = m.counter("bus.publish.acked")
         self._m_dupes = m.counter("bus.publish.duplicates")
         self._m_failed = m.counter("bus.publish.failed")
@@ -95,6 +106,18 @@ class BusPublisher:
         mid = ticker_msg_id(self.subjects.exchange, ticker.symbol, ticker.timestamp)
         await self._send("ticker", ticker.symbol, data, mid, None)
 
+    async def book_ticker(self, ticker: BookTicker) -> None:
+        data = codec.encode_book_ticker(ticker, self.gateway_id, time.time() * 1000)
+        mid = book_ticker_msg_id(self.subjects.exchange, ticker)
+        await self._send("book_ticker", ticker.symbol, data, mid, None)
+
+    async def kline(self, kline: Kline) -> None:
+        data = codec.encode_kline(kline, self.gateway_id, time.time() * 1000)
+        mid = kline_msg_id(self.subjects.exchange, kline)
+        await self._send(
+            "kline", kline.symbol, data, mid, None, subject_channel=kline_channel(kline.interval)
+        )
+
     async def gap(self, symbol: Symbol, reason: str) -> None:
         """Tell consumers that trades of ``symbol`` before now may be missing."""
         self._gap_numbers += 1
@@ -114,10 +137,17 @@ class BusPublisher:
             raise
 
     async def _send(
-        self, channel: str, symbol: Symbol, data: bytes, msg_id: str, trade_token: str | None
+        self,
+        channel: str,
+        symbol: Symbol,
+        data: bytes,
+        msg_id: str,
+        trade_token: str | None,
+        *,
+        subject_channel: str | None = None,
     ) -> None:
         self._expire()
-        subject = self.subjects.subject(channel, symbol)
+        subject = self.subjects.subject(subject_channel or channel, symbol)
         try:
             future = await self._conn.js.publish_async(
                 subject, data, wait_stall=self._ack_timeout, headers={MSG_ID: msg_id}

@@ -5,6 +5,8 @@ Everything on the bus is named by exchange, channel and symbol (docs/bus.md)::
     md.<exchange>.book.<BASE-QUOTE>      versioned book deltas       (stream MD_<EXCHANGE>)
     md.<exchange>.trade.<BASE-QUOTE>     public trades               (stream MD_<EXCHANGE>)
     md.<exchange>.ticker.<BASE-QUOTE>    24 h tickers                (stream MD_<EXCHANGE>)
+    md.<exchange>.book_ticker.<BASE-QUOTE>  best bid and ask         (stream MD_<EXCHANGE>)
+    md.<exchange>.kline_<interval>.<BASE-QUOTE>  forming candles, e.g. kline_1m (stream MD_<EXCHANGE>)
     md.<exchange>.gap.<BASE-QUOTE>       "trades before this may be missing" markers
     KV md_<exchange>_books   key <BASE-QUOTE>         latest full book snapshot
     KV md_<exchange>_<group>_leases  key <BASE-QUOTE> which gateway publishes the symbol
@@ -16,18 +18,30 @@ A symbol token is ``BASE-QUOTE``: NATS separates subject tokens with dots and us
 wildcards, so those characters are refused in asset names (no listed asset uses them).
 
 De-duplication ids (JetStream ``Nats-Msg-Id``) come from the exchange's own identity of the event
-(trade id, book version range), never from the gateway, so two gateways publishing the same event
-during a hand-over store it once.
+(trade id, book version range, book ticker version, candle state), never from the gateway, so two
+gateways publishing the same event during a hand-over store it once.
 """
 
 from __future__ import annotations
 
 import re
 
-from exchanges.models import Symbol
+from exchanges.models import BookTicker, Kline, KlineInterval, Symbol
 
-CHANNELS = ("book", "trade", "ticker", "gap")
+KLINE_PREFIX = "kline_"
+KLINE_CHANNELS = {f"{KLINE_PREFIX}{interval.value}": interval for interval in KlineInterval}
+"""``kline_1m`` ... ``kline_1M``: one channel per candle width (the interval is part of the subject,
+so a consumer receives exactly the widths it streams)."""
+EVENT_CHANNELS = ("book", "trade", "ticker", "book_ticker", *KLINE_CHANNELS)
+"""Channels of market events (what gateways publish and consumers count)."""
+CHANNELS = (*EVENT_CHANNELS, "gap")
 """Channels carried by the market-data stream."""
+
+
+def kline_channel(interval: KlineInterval) -> str:
+    """``KlineInterval.MINUTE_1`` -> ``kline_1m``."""
+    return f"{KLINE_PREFIX}{interval.value}"
+
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
 _NAME = re.compile(r"^[a-z0-9_]+$")
@@ -117,3 +131,25 @@ def book_msg_id(exchange: str, symbol: Symbol, first_version: int, last_version:
 
 def ticker_msg_id(exchange: str, symbol: Symbol, timestamp: int) -> str:
     return f"{exchange}:k:{symbol_token(symbol)}:{timestamp}"
+
+
+def book_ticker_msg_id(exchange: str, ticker: BookTicker) -> str:
+    """The book version the best prices belong to; without one, the time and the four values."""
+    t = ticker
+    ident = (
+        str(t.version)
+        if t.version is not None
+        else f"k{t.timestamp}:{t.bid_price!r}:{t.bid_quantity!r}:{t.ask_price!r}:{t.ask_quantity!r}"
+    )
+    return f"{exchange}:bt:{symbol_token(t.symbol)}:{ident}"
+
+
+def kline_msg_id(exchange: str, kline: Kline) -> str:
+    """A candle *state*: width, open time and its values. The exchange numbers no candle update, and
+    within one window volume only grows, so equal values are the same state pushed again (a repeat
+    carries nothing new and is stored once); any change of close, high, low or volume is a new id."""
+    k = kline
+    return (
+        f"{exchange}:c:{symbol_token(k.symbol)}:{k.interval.value}:{k.open_time}:"
+        f"{k.close!r}:{k.high!r}:{k.low!r}:{k.volume!r}:{k.quote_volume!r}"
+    )

@@ -27,9 +27,12 @@ from exchanges.cli._command import CliCommand
 from exchanges.cli._common import CliError, Target, add_target_options, run_guarded
 from exchanges.cli._console import format_table
 from exchanges.errors import ExchangeConnectionError
-from exchanges.models import Symbol
+from exchanges.models import KlineInterval, Symbol
 
 STATUS = "status"
+GATEWAY_CHANNELS = ("book", "trade", "ticker", "book_ticker", "kline")
+"""What a gateway can publish (the same names as ``GatewaySettings.channels``; importing them from
+:mod:`exchanges.bus` would need the ``bus`` extra just to print ``--help``)."""
 
 
 def _symbol(text: str) -> Symbol:
@@ -61,6 +64,20 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--snapshot-interval", type=float, default=1.0, help="seconds between book snapshots to the bus"
     )
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        choices=GATEWAY_CHANNELS,
+        default=list(GATEWAY_CHANNELS),
+        help="what to publish (default: all)",
+    )
+    parser.add_argument(
+        "--kline-interval",
+        type=KlineInterval,
+        default=KlineInterval.MINUTE_1,
+        metavar="WIDTH",
+        help="the candle width published: " + ", ".join(i.value for i in KlineInterval) + " (default 1m)",
+    )
     parser.add_argument("--json", action="store_true", help="status: print JSON")
 
 
@@ -90,6 +107,8 @@ async def _run_gateway(target: Target, args: argparse.Namespace) -> int:
             group=args.group,
             leases=LeaseSettings(ttl=args.lease_ttl, max_symbols=args.max_symbols),
             snapshot_interval=args.snapshot_interval,
+            channels=tuple(dict.fromkeys(args.channels)),
+            kline_interval=args.kline_interval,
         )
         gateway = MarketDataGateway(
             exchange, exchange_name=target.exchange, nats_url=args.nats, universe=universe, settings=settings
@@ -175,9 +194,9 @@ async def show_status(url: str, *, as_json: bool) -> int:
             row["id"],
             str(len(row["symbols"])),
             ages(row),
-            " ".join(f"{ch}={rate:g}/s" for ch, rate in row["rates"].items()),
             f"{row['lag_ms']:g} ms",
             str(row["publish_errors"]),
+            str(row.get("trade_gaps", 0)),
             f"{now - row['sent_at']:.1f}s ago",
         )
         for row in rows
@@ -187,14 +206,17 @@ async def show_status(url: str, *, as_json: bool) -> int:
         "GATEWAY",
         "SYMBOLS",
         "LEASE AGES",
-        "PUBLISH RATES",
         "LAG p50",
         "ERRORS",
+        "GAP MARKERS",
         "HEARD",
     )
     print(format_table(headers, table))
-    for row in rows:
-        print(f"{row['id']}: {' '.join(row['symbols'])}")
+    for row in rows:  # rates and symbols do not fit a table row
+        rates = " ".join(f"{ch}={rate:g}/s" for ch, rate in row["rates"].items())
+        print(f"{row['id']} publishes {', '.join(row.get('channels', []))}")
+        print(f"  rates: {rates}")
+        print(f"  symbols: {' '.join(row['symbols'])}")
     return 0
 
 

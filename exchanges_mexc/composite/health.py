@@ -157,8 +157,11 @@ async def probe_websocket(url: str, within: float) -> bool:
     return False
 
 
-async def public_health(rest: MexcPublicSpotRest, stream_connected: bool | None) -> dict[str, bool]:
-    """The public composite's health fields; ``stream_connected`` None: no stream is open, so probe."""
+async def public_health(
+    rest: MexcPublicSpotRest, stream_connected: bool | None, *, bus_connected: bool | None = None
+) -> dict[str, bool]:
+    """The public composite's health fields; ``stream_connected`` None: no stream is open, so probe;
+    ``bus_connected`` None: streams do not come from a market-data bus (no ``bus_connectivity``)."""
     config = rest.config
     health: dict[str, bool] = {}
     health["rest_connectivity"] = await rest.ping()
@@ -169,6 +172,8 @@ async def public_health(rest: MexcPublicSpotRest, stream_connected: bool | None)
             config.ws_url, max(config.connect_timeout, 1.0)
         )
     health["protobuf_parsing"] = check_public_parsing()
+    if bus_connected is not None:
+        health["bus_connectivity"] = bus_connected
     health["overall"] = all(health.values())
     if not health["overall"]:
         failed = ", ".join(name for name, ok in health.items() if not ok and name != "overall")

@@ -39,6 +39,7 @@ from exchanges.models import (
     SymbolInfo,
     Ticker,
     Trade,
+    TradeGap,
 )
 from exchanges.recording import RECORDABLE_CHANNELS, Recorder, ReplaySource
 from exchanges_mexc.composite.health import public_health
@@ -309,6 +310,11 @@ class MexcCompositePublicExchange(PublicExchange):
         """Public trades (de-duplicated across reconnects), through a bounded queue."""
         return self.streams.iter_trades()
 
+    def iter_trade_gaps(self) -> AsyncIterator[TradeGap]:
+        """One event per streamed symbol whose trades may be missing (a trade stream reconnected, or
+        on the bus a publisher changed or failed), unbounded; also counted in the metrics."""
+        return self.streams.iter_trade_gaps()
+
     # ------------------------------------------------------------------ ticker stream
 
     async def start_ticker_stream(
@@ -406,8 +412,9 @@ class MexcCompositePublicExchange(PublicExchange):
         return data
 
     async def health_check(self) -> dict[str, bool]:
-        """``rest_connectivity``, ``websocket_connectivity``, ``protobuf_parsing`` and ``overall``."""
+        """``rest_connectivity``, ``websocket_connectivity``, ``protobuf_parsing``, ``bus_connectivity``
+        (streams from a market-data bus only) and ``overall``."""
         self._require_open()
         ws = self.streams.created_ws
         connected = ws.is_connected() if ws is not None and ws.connections else None
-        return await public_health(self.rest, connected)
+        return await public_health(self.rest, connected, bus_connected=self.streams.bus_connected())

@@ -29,6 +29,7 @@ from exchanges.models import (
     Symbol,
     Ticker,
     Trade,
+    TradeGap,
 )
 from exchanges.recording import Recorder, ReplaySource
 from exchanges_mexc.composite.market_data import MarketDataSource, bus_source
@@ -193,7 +194,7 @@ class PublicStreams:
         await self.market_data.wait_orderbook_ready(symbols, timeout)
 
     def iter_book_states(self) -> AsyncIterator[BookStateChange]:
-        return self.ws.book_states()
+        return self.market_data.book_states()
 
     def iter_connection_states(self) -> AsyncIterator[ConnectionStateChange]:
         return self.ws.connection_states()
@@ -227,12 +228,12 @@ class PublicStreams:
 
     async def start_book_tickers(self, wanted: list[Symbol], handlers: PublicStreamHandlers | None) -> None:
         self.merge_handlers(handlers)
-        await self.ws.subscribe_book_ticker(wanted)
+        await self.market_data.subscribe_book_ticker(wanted)
         self._book_ticker_symbols.update(wanted)
 
     async def stop_book_tickers(self, symbols: Sequence[Symbol] | None) -> None:
         await self._stop_stream(
-            self._book_ticker_symbols, symbols, lambda s: self.ws.unsubscribe_book_ticker(s)
+            self._book_ticker_symbols, symbols, lambda s: self.market_data.unsubscribe_book_ticker(s)
         )
 
     def iter_trades(self) -> AsyncIterator[Trade]:
@@ -242,7 +243,10 @@ class PublicStreams:
         return self.market_data.tickers()
 
     def iter_book_tickers(self) -> AsyncIterator[BookTicker]:
-        return self.ws.book_tickers()
+        return self.market_data.book_tickers()
+
+    def iter_trade_gaps(self) -> AsyncIterator[TradeGap]:
+        return self.market_data.trade_gaps()
 
     # ------------------------------------------------------------------ klines
 
@@ -253,8 +257,8 @@ class PublicStreams:
         self.merge_handlers(handlers)
         switching = [s for s in wanted if self._kline_symbols.get(s, interval) != interval]
         for symbol in switching:
-            await self.ws.unsubscribe_klines([symbol], self._kline_symbols.pop(symbol))
-        await self.ws.subscribe_klines(wanted, interval)
+            await self.market_data.unsubscribe_klines([symbol], self._kline_symbols.pop(symbol))
+        await self.market_data.subscribe_klines(wanted, interval)
         for symbol in wanted:
             self._kline_symbols[symbol] = interval
 
@@ -264,11 +268,11 @@ class PublicStreams:
         ]
         for symbol in chosen:
             interval = self._kline_symbols.pop(symbol)
-            if self._ws is not None:
-                await self._ws.unsubscribe_klines([symbol], interval)
+            if self._source is not None:
+                await self._source.unsubscribe_klines([symbol], interval)
 
     def iter_klines(self) -> AsyncIterator[Kline]:
-        return self.ws.klines()
+        return self.market_data.klines()
 
     # ------------------------------------------------------------------ replay and status
 
@@ -298,6 +302,11 @@ class PublicStreams:
         """``{"books": {symbol: state}, "connections": {name: state}}``."""
         connections = self._ws.connection_summary() if self._ws is not None else {}
         return {"books": self.book_states(), "connections": connections}
+
+    def bus_connected(self) -> bool | None:
+        """Whether the bus is reachable when market data comes from the bus, else None."""
+        source = self._source
+        return source.is_connected() if source is not None and source is not self._ws else None
 
     def bus_stats(self) -> dict[str, Any] | None:
         """The bus consumer's statistics when market data comes from the bus, else None."""

@@ -63,6 +63,7 @@ from exchanges.models import (
     Symbol,
     Ticker,
     Trade,
+    TradeGap,
 )
 from exchanges.recording import Recorder, ReplaySource
 from exchanges.streams import EventStream, StreamIterator
@@ -140,6 +141,10 @@ class MexcPublicSpotWebsocket:
             "connection_states", m, maxsize=0, prefix="mexc.ws"
         )
         self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0, prefix="mexc.ws")
+        # rare, and a bus gateway must forward every one: unbounded
+        self.trade_gap_stream: EventStream[TradeGap] = EventStream(
+            "trade_gaps", m, maxsize=0, prefix="mexc.ws"
+        )
         self.books = LocalBooks(
             self._fetch_snapshot,
             metrics=m,
@@ -168,6 +173,7 @@ class MexcPublicSpotWebsocket:
             symbol_mapper=self.symbol_mapper,
             connection_state_stream=self.connection_state_stream,
             error_stream=self.error_stream,
+            trade_gap_stream=self.trade_gap_stream,
             end_streams=self._end_streams,
             end_replay=self._end_replay_streams,
             session=session,
@@ -238,6 +244,7 @@ class MexcPublicSpotWebsocket:
             self.connection_state_stream,
             self.error_stream,
             self.book_update_stream,
+            self.trade_gap_stream,
         )
 
     # ------------------------------------------------------------------ status
@@ -403,6 +410,10 @@ class MexcPublicSpotWebsocket:
     ) -> StreamIterator[BookUpdate]:
         """The raw versioned depth deltas the local books are built from, as they arrive."""
         return self.book_update_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+
+    def trade_gaps(self) -> StreamIterator[TradeGap]:
+        """One :class:`TradeGap` per traded symbol of every connection that reconnected."""
+        return self.trade_gap_stream.iterate()
 
     def get_orderbook(self, symbol: Symbol, depth: int | None = None) -> OrderBook:
         """The local book's current snapshot; KeyError if ``symbol`` has no local book."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ import aiohttp
 
 from exchanges.config import ExchangeConfig
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookState, ConnectionState, ConnectionStateChange, Symbol
+from exchanges.models import BookState, ConnectionState, ConnectionStateChange, Symbol, TradeGap
 from exchanges.recording import Recorder, ReplaySource
 from exchanges.streams import EventStream
 from exchanges.transport.ws import ReconnectingWebSocket, WebSocketPool, WsListener, WsOptions
@@ -54,6 +55,7 @@ class PublicConnections:
         symbol_mapper: MexcSymbolMapper,
         connection_state_stream: EventStream[ConnectionStateChange],
         error_stream: EventStream[BaseException],
+        trade_gap_stream: EventStream[TradeGap],
         end_streams: Callable[[BaseException], Coroutine[Any, Any, None]],
         end_replay: Callable[[], Awaitable[None]],
         session: aiohttp.ClientSession | None = None,
@@ -67,6 +69,7 @@ class PublicConnections:
         self.symbol_mapper = symbol_mapper
         self.connection_state_stream = connection_state_stream
         self.error_stream = error_stream
+        self.trade_gap_stream = trade_gap_stream
         self._end_streams = end_streams
         self._end_replay_streams = end_replay
         self._session = session
@@ -210,6 +213,10 @@ class PublicConnections:
         traded = sorted({c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEALS and c.pair})
         if traded:
             self._m_trade_gaps.inc(len(traded))
+            now_ms = int(time.time() * 1000)
+            for pair in traded:
+                gap = TradeGap(self.symbol_mapper.to_symbol(pair), now_ms, f"{name} reconnected")
+                self.trade_gap_stream.publish(gap)
             logger.warning(
                 "%s reconnected: trades of %s pushed while it was down may be missing",
                 name,

@@ -7,17 +7,13 @@ user's code changes. Faults are injected on the bus itself: garbage messages, a 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
 
 import pytest
-import pytest_asyncio
 
 from exchanges.bus import (
     BusMarketData,
     BusPublisher,
     LocalNatsServer,
-    MarketDataGateway,
     Subjects,
     connect_bus,
     declare_bus,
@@ -30,64 +26,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookState, BookUpdate, OrderBook, OrderBookEntry, Side, Symbol, Trade
 from exchanges_mexc.sim import MexcSimulator
 
-BTC, ETH = Symbol("BTC", "USDT"), Symbol("ETH", "USDT")
-SYMBOLS = [BTC, ETH]
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[MexcSimulator]:
-    async with MexcSimulator(symbols=("BTCUSDT", "ETHUSDT"), seed=5, market_rate=20.0) as simulator:
-        yield simulator
-
-
-@pytest_asyncio.fixture
-async def gateway(sim: MexcSimulator, nats_server: LocalNatsServer) -> AsyncIterator[MarketDataGateway]:
-    factory = FullExchangeFactory(config={}, env={})
-    exchange = await factory.create_public_exchange(
-        "mexc_spot", environment="sim", overrides={"rest_url": sim.rest_url, "ws_url": sim.ws_url}
-    )
-    gw = MarketDataGateway(exchange, exchange_name="mexc_spot", nats_url=nats_server.url, universe=SYMBOLS)
-    await gw.start()
-    try:
-        yield gw
-    finally:
-        await gw.stop()
-        await exchange.close()
-
-
-@pytest_asyncio.fixture
-async def consumer(
-    sim: MexcSimulator, nats_server: LocalNatsServer, gateway: MarketDataGateway
-) -> AsyncIterator[PublicExchange]:
-    factory = FullExchangeFactory(config={}, env={})
-    exchange = await factory.create_public_exchange(
-        "mexc_spot",
-        environment="sim",
-        overrides={"rest_url": sim.rest_url, "ws_url": sim.ws_url, "market_data_url": nats_server.url},
-    )
-    try:
-        yield exchange
-    finally:
-        await exchange.close()
-
-
-async def until(check: Callable[[], bool], within: float = 60.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
-
-
-def equals_engine(exchange: PublicExchange, sim: MexcSimulator, symbol: Symbol) -> bool:
-    if exchange.orderbook_state(symbol) is not BookState.LIVE:  # type: ignore[attr-defined]
-        return False
-    book = exchange.get_local_orderbook(symbol)  # type: ignore[attr-defined]
-    bids, asks, version = sim.engine.book_levels(f"{symbol.base}{symbol.quote}")
-    return (
-        book.version == version
-        and [(e.price, e.size) for e in book.bids] == [(float(p), float(q)) for p, q in bids]
-        and [(e.price, e.size) for e in book.asks] == [(float(p), float(q)) for p, q in asks]
-    )
+from .helpers import BTC, ETH, SYMBOLS, equals_engine, until
 
 
 async def test_books_equal_the_engine_and_trades_arrive_once_through_the_usual_api(

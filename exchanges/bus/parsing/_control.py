@@ -24,6 +24,10 @@ class MemberInfo(msgspec.Struct):
     lag_ms: float = 0.0
     publish_errors: int = 0
     sent_at: float = 0.0
+    channels: list[str] = msgspec.field(default_factory=list)
+    """The channels published, as in the subjects (``book``, ``trade``, ... ``kline_1m``)."""
+    trade_gaps: int = 0
+    """Gap markers published (publisher starts, its own exchange reconnects, failed publishes)."""
 
 
 class Liveness(msgspec.Struct, frozen=True):

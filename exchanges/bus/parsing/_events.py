@@ -19,7 +19,10 @@ import msgspec
 
 from exchanges.errors import ProtocolError
 from exchanges.models import (
+    BookTicker,
     BookUpdate,
+    Kline,
+    KlineInterval,
     OrderBook,
     OrderBookEntry,
     Side,
@@ -29,6 +32,7 @@ from exchanges.models import (
 )
 
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
 Level = tuple[NonNegative, NonNegative]
 Version = Annotated[int, msgspec.Meta(ge=0)]
 
@@ -78,6 +82,32 @@ class TickerMsg(msgspec.Struct, frozen=True):
     ask: NonNegative | None = None
 
 
+class BookTickerMsg(msgspec.Struct, frozen=True):
+    b: NonNegative
+    bq: NonNegative
+    a: NonNegative
+    aq: NonNegative
+    ts: Version
+    g: str
+    pt: float
+    v: Version | None = None
+
+
+class KlineMsg(msgspec.Struct, frozen=True):
+    """A candle; its width travels in the subject (``kline_<interval>``), like the symbol."""
+
+    ot: Version
+    ct: Version
+    o: Positive
+    h: Positive
+    l: Positive  # noqa: E741 (the wire names are one letter each)
+    c: Positive
+    v: NonNegative
+    qv: NonNegative
+    g: str
+    pt: float
+
+
 class GapMsg(msgspec.Struct, frozen=True):
     """Trades of the symbol before this marker may be missing (new publisher, or a lost exchange link)."""
 
@@ -94,6 +124,8 @@ _SNAPSHOT = msgspec.json.Decoder(BookSnapshotMsg)
 _TRADE = msgspec.json.Decoder(TradeMsg)
 _TICKER = msgspec.json.Decoder(TickerMsg)
 _GAP = msgspec.json.Decoder(GapMsg)
+_BOOK_TICKER = msgspec.json.Decoder(BookTickerMsg)
+_KLINE = msgspec.json.Decoder(KlineMsg)
 _SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 
 
@@ -213,6 +245,50 @@ def decode_ticker(symbol: Symbol, data: bytes) -> tuple[Ticker, TickerMsg]:
         raise ProtocolError("non-finite number", source="bus ticker", field="ratio")
     ticker = Ticker(symbol, m.last, m.high, m.low, m.vol, m.qvol, m.ratio, m.ts, m.open, m.bid, m.ask)
     return ticker, m
+
+
+def encode_book_ticker(ticker: BookTicker, gateway: str, now_ms: float) -> bytes:
+    t = ticker
+    _finite((t.bid_price, t.bid_quantity, t.ask_price, t.ask_quantity), "book ticker")
+    return _ENCODER.encode(
+        BookTickerMsg(
+            t.bid_price, t.bid_quantity, t.ask_price, t.ask_quantity, t.timestamp, gateway, now_ms, t.version
+        )
+    )
+
+
+def decode_book_ticker(symbol: Symbol, data: bytes) -> tuple[BookTicker, BookTickerMsg]:
+    """A best bid/ask; both sides empty carries nothing and is refused, as from the exchange."""
+    m = _decode(_BOOK_TICKER, data, "bus book ticker")
+    if not (m.b or m.a):
+        raise ProtocolError("both sides are empty", source="bus book ticker")
+    return BookTicker(symbol, m.b, m.bq, m.a, m.aq, m.ts, m.v), m
+
+
+def encode_kline(kline: Kline, gateway: str, now_ms: float) -> bytes:
+    k = kline
+    _finite((k.open, k.high, k.low, k.close, k.volume, k.quote_volume), "kline")
+    return _ENCODER.encode(
+        KlineMsg(
+            k.open_time,
+            k.close_time,
+            k.open,
+            k.high,
+            k.low,
+            k.close,
+            k.volume,
+            k.quote_volume,
+            gateway,
+            now_ms,
+        )
+    )
+
+
+def decode_kline(symbol: Symbol, interval: KlineInterval, data: bytes) -> tuple[Kline, KlineMsg]:
+    m = _decode(_KLINE, data, "bus kline")
+    if m.ct < m.ot:
+        raise ProtocolError(f"window ends ({m.ct}) before it opens ({m.ot})", source="bus kline")
+    return Kline(symbol, interval, m.ot, m.ct, m.o, m.h, m.l, m.c, m.v, m.qv), m
 
 
 def encode_gap(gateway: str, now_ms: float, reason: str) -> bytes:
