@@ -3,7 +3,9 @@
 The generic recipe (MEXC API.md §9.5; Binance and others use the same one):
 
 1. While SYNCING, buffer every update and fetch a snapshot (one fetch in flight at a time,
-   retried with exponential backoff when it fails).
+   retried with exponential backoff when it fails). The snapshot must be taken after the stream is
+   live: after a reconnect the owner calls ``invalidate(fetch=False)`` and the fetch starts on
+   ``subscribed()`` (the subscription was acknowledged) or on the first update, whichever is first.
 2. Drop buffered updates already contained in the snapshot (``last_version <= snapshot.version``).
 3. The first remaining update must cover the version right after the snapshot
    (``first_version <= snapshot.version + 1``). If it starts later there is a gap between the
@@ -109,8 +111,14 @@ class BookSynchronizer:
             return
         self._slow_path(update)
 
-    def invalidate(self, reason: str = "invalidated") -> None:
-        """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot now."""
+    def invalidate(self, reason: str = "invalidated", *, fetch: bool = True) -> None:
+        """Distrust the book (e.g. the stream reconnected): go SYNCING and fetch a new snapshot.
+
+        ``fetch=False``: the update stream is not confirmed yet (its subscription was re-sent but not
+        acknowledged), so a snapshot taken now could predate it and miss the updates in between. The
+        fetch waits for :meth:`subscribed` (the acknowledgement) or for the first update, which proves
+        the stream is flowing; whichever comes first.
+        """
         if self._closed:
             return
         self._buffer.clear()
@@ -120,13 +128,19 @@ class BookSynchronizer:
         if task is not None and not task.done():
             task.cancel()
         self._resync(reason, count=self.state is BookState.STALE)
-        self._ensure_fetch()
+        if fetch:
+            self._ensure_fetch()
 
     def subscribed(self) -> None:
         """The update stream is subscribed (confirmed): fetch the first snapshot now instead of
         waiting for an update, so a quiet symbol goes LIVE (step 4) rather than staying SYNCING
         until something trades. Nothing happens unless the book is SYNCING without a fetch."""
         self._ensure_fetch()
+
+    @property
+    def fetching(self) -> bool:
+        """True while a snapshot fetch is in flight (or waiting to retry)."""
+        return self._fetch_task is not None and not self._fetch_task.done()
 
     def mark_stale(self, reason: str = "connection lost") -> None:
         """The stream feeding this book is gone: leave LIVE now, stop fetching, ignore updates until

@@ -6,6 +6,11 @@ comma-joined. A refused channel is answered, still with ``code`` 0, by
 :class:`~exchanges.errors.SubscriptionError` naming the channel, raised to whoever awaits the
 subscription, logged at WARNING and counted, also when it arrives for a re-subscription after a
 reconnect (then nobody awaits it: ``on_rejected`` lets the client forget the channel).
+``on_ack`` is told of every acknowledged channel, awaited or not: after a reconnect the transport
+re-sends the subscriptions without awaiting them, and a local book must not fetch its snapshot
+before its depth channel is live again (API.md §9.5: subscribe, then snapshot).
+Note that MEXC answers an UNSUBSCRIPTION with the same frame as a SUBSCRIPTION (§9.3): the
+tracker cannot tell them apart, so ``on_ack`` listeners act only on channels they are waiting for.
 
 Acks are matched by channel name, not by request id: the docs show ``id`` 0 in every ack.
 A missing ack is not an error (the server may still push): ``wait`` gives up after its timeout,
@@ -28,7 +33,8 @@ logger = logging.getLogger("exchanges.mexc.ws.acks")
 class AckTracker:
     """Pending subscription acks per channel, resolved from control frames.
 
-    ``on_rejected(channel, error)`` is called for every refused channel, awaited or not.
+    ``on_rejected(channel, error)`` is called for every refused channel, awaited or not;
+    ``on_ack(channel)`` for every acknowledged one, awaited or not.
     """
 
     def __init__(
@@ -38,10 +44,12 @@ class AckTracker:
         prefix: str = "mexc.ws",
         exchange: str = "mexc_spot",
         on_rejected: Callable[[str, SubscriptionError], None] | None = None,
+        on_ack: Callable[[str], None] | None = None,
     ) -> None:
         self._pending: dict[str, list[asyncio.Future[None]]] = {}
         self._exchange = exchange
         self._on_rejected = on_rejected
+        self._on_ack = on_ack
         self._acks = metrics.counter(f"{prefix}.acks")
         self._rejections = metrics.counter(f"{prefix}.subscriptions_rejected")
         self._timeouts = metrics.counter(f"{prefix}.ack_timeouts")
@@ -106,6 +114,8 @@ class AckTracker:
             for future in self._pending.pop(channel, ()):
                 if not future.done():
                     future.set_result(None)
+            if self._on_ack is not None:
+                self._on_ack(channel)
 
     def _reject(self, channel: str, reason: str) -> None:
         self._rejections.inc()
