@@ -14,6 +14,9 @@ Every fault is one-shot or counted, so a test states exactly what goes wrong and
     sim.faults.repeat_deals_on_subscribe(1)    # a (re)subscribed aggre.deals channel gets its last push again
     sim.faults.drop_connections()          # abort every WebSocket (no close frame)
     sim.faults.delay_pushes(0.5)           # every push leaves 0.5 s late (0 to stop)
+    sim.faults.delay_subscriptions(1.0)    # each SUBSCRIPTION starts (and is acked) 1 s later (0 to stop)
+    sim.faults.unanswered_subscriptions(1) # next SUBSCRIPTION takes effect but gets no answer
+    sim.faults.refuse_subscriptions(1)     # next SUBSCRIPTION is refused ("Blocked")
     sim.faults.stale_snapshot("BTCUSDT")   # next GET /depth answers the book as it is NOW (later: old)
     sim.faults.delay_snapshots(1.0)        # next GET /depth is taken at once, answered 1 s later
     sim.faults.drop_depth_push("BTCUSDT")  # next aggre.depth push is lost (its changes never sent)
@@ -53,6 +56,9 @@ class Faults:
         self.retry_after = 1
         self.timeout_seconds = 30.0
         self.push_delay = 0.0
+        self.subscription_delay = 0.0
+        self.unanswered_subscribes = 0
+        self.refused_subscribes = 0
         self.skip_depth: dict[str, int] = {}
         self.repeat_depth: dict[str, int] = {}
         self.repeat_deals = 0
@@ -191,6 +197,35 @@ class Faults:
         """Delay every WS push by ``seconds`` (0 turns it off)."""
         self.push_delay = max(0.0, seconds)
 
+    def delay_subscriptions(self, seconds: float) -> None:
+        """From now on each SUBSCRIPTION request takes effect ``seconds`` after it arrives: its
+        channels start pushing and are acknowledged only then (a busy gateway; 0 turns it off).
+        Pushes of the meantime are not sent on that connection, so a client that takes its depth
+        snapshot before the acknowledgement has a hole between the snapshot and the stream."""
+        self.subscription_delay = max(0.0, seconds)
+
+    def unanswered_subscriptions(self, count: int = 1) -> None:
+        """The next ``count`` SUBSCRIPTION requests take effect (pushes start) but are never answered
+        (a lost acknowledgement)."""
+        self.unanswered_subscribes = max(0, count)
+
+    def take_unanswered_subscription(self) -> bool:
+        if self.unanswered_subscribes <= 0:
+            return False
+        self.unanswered_subscribes -= 1
+        return True
+
+    def refuse_subscriptions(self, count: int = 1) -> None:
+        """The next ``count`` SUBSCRIPTION requests are refused: every channel in them is answered
+        ``Not Subscribed successfully! [...]. Reason： Blocked!`` and not subscribed."""
+        self.refused_subscribes = max(0, count)
+
+    def take_refused_subscription(self) -> bool:
+        if self.refused_subscribes <= 0:
+            return False
+        self.refused_subscribes -= 1
+        return True
+
     def expire_listen_key(self, key: str) -> None:
         """Invalidate ``key`` now and close the private sockets using it."""
         if self.on_expire_listen_key is not None:
@@ -202,6 +237,9 @@ class Faults:
         self.slow_requests = 0
         self.forced_429 = 0
         self.push_delay = 0.0
+        self.subscription_delay = 0.0
+        self.unanswered_subscribes = 0
+        self.refused_subscribes = 0
         self.skip_depth.clear()
         self.repeat_depth.clear()
         self.stale_depth.clear()

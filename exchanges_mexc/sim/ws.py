@@ -40,6 +40,8 @@ class Conn:
         self.uid = uid
         self.listen_key = key
         self.subs: dict[str, ChannelState] = {}
+        self.started_at: dict[str, int] = {}
+        """Channel -> its symbol's book version when this connection's subscription started."""
         now = time.monotonic()
         self.created = now
         self.last_activity = now
@@ -160,7 +162,12 @@ class WsHub:
         if method == "PING":
             conn.enqueue(msgspec.json.encode({"id": 0, "code": 0, "msg": "PONG"}).decode())
         elif method == "SUBSCRIPTION":
-            self._subscribe_many(conn, [str(p) for p in params], req_id)
+            channels = [str(p) for p in params]
+            delay = self.sim.faults.subscription_delay
+            if delay > 0:
+                asyncio.get_running_loop().call_later(delay, self._subscribe_late, conn, channels, req_id)
+            else:
+                self._subscribe_many(conn, channels, req_id)
         elif method == "UNSUBSCRIPTION":
             done = [str(p) for p in params]
             for channel in done:
@@ -168,13 +175,24 @@ class WsHub:
             conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": ",".join(done)}).decode())
         return True
 
+    def _subscribe_late(self, conn: Conn, channels: list[str], req_id: int) -> None:
+        """A delayed SUBSCRIPTION (faults.delay_subscriptions) takes effect, unless its socket is gone."""
+        if not conn.closed and conn in self.conns:
+            self._subscribe_many(conn, channels, req_id)
+
+    def subscription_versions(self, channel: str) -> list[int]:
+        """For each open connection subscribed to ``channel``: its symbol's book version when that
+        subscription started (tests check that a client's book never goes LIVE below it)."""
+        return [conn.started_at[channel] for conn in self.conns if channel in conn.started_at]
+
     def _subscribe_many(self, conn: Conn, channels: list[str], req_id: int) -> None:
         accepted: list[str] = []
         repeated: list[str] = []  # newly subscribed aggre.deals channels
+        refused = self.sim.faults.take_refused_subscription()
         for channel in channels:
             key = parse_channel(channel, self.sim.engine.specs, conn.uid is not None)
             full = channel not in conn.subs and len(conn.subs) >= self.settings.max_subscriptions
-            if key is None or full:
+            if key is None or full or refused:
                 conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": blocked(channel)}).decode())
                 continue
             accepted.append(channel)
@@ -187,12 +205,15 @@ class WsHub:
                 self.streams.init_state(state)
             state.subscribers.add(conn)
             conn.subs[channel] = state
+            book = self.sim.engine.books.get(key.symbol) if key.symbol is not None else None
+            if book is not None:
+                conn.started_at[channel] = book.version
             if key.kind == "deals":
                 repeated.append(channel)
             if conn.uid is not None and channel in PRIVATE:
                 self.private.setdefault((conn.uid, channel), set()).add(conn)
             conn.no_sub_since = None
-        if accepted:
+        if accepted and not self.sim.faults.take_unanswered_subscription():
             conn.enqueue(msgspec.json.encode({"id": req_id, "code": 0, "msg": ",".join(accepted)}).decode())
         if self.sim.faults.repeat_deals:
             self._repeat_deals(conn, repeated)
@@ -205,6 +226,7 @@ class WsHub:
                 conn.enqueue(frame, delay)
 
     def _unsubscribe(self, conn: Conn, channel: str) -> None:
+        conn.started_at.pop(channel, None)
         state = conn.subs.pop(channel, None)
         if state is None:
             return
