@@ -11,6 +11,13 @@ continuity work; this module adds what is MEXC- and transport-specific:
 * the moment the connection that carries a symbol's depth channel is lost or declared silent, the
   book goes STALE (:meth:`LocalBooks.mark_stale`); after the reconnect it is invalidated and
   resynced (frames were lost while disconnected);
+* after a reconnect the snapshot waits for the re-sent subscription to be live (API.md §9.5:
+  subscribe, buffer, then fetch): a snapshot taken before MEXC starts the channel would miss the
+  pushes in between and make the book LIVE at an old version. The book stays SYNCING until MEXC
+  acknowledges the channel (:meth:`LocalBooks.confirmed`) or its first push arrives (which proves
+  it flowing), whichever is first; if neither comes within the ack timeout, the snapshot is fetched
+  anyway (logged at WARNING, counted in ``mexc.ws.books.unconfirmed_resyncs``): the next push is
+  still checked against it, so at worst the book resyncs once more;
 * every state change is published as a :class:`~exchanges.models.BookStateChange` to the
   ``book_states`` stream (handler ``book_state_handler``);
 * metrics: ``mexc.ws.books.live`` / ``syncing`` / ``stale`` gauges, ``mexc.ws.book.<symbol>.state``
@@ -20,6 +27,7 @@ continuity work; this module adds what is MEXC- and transport-specific:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -66,6 +74,9 @@ class LocalBooks:
         self._publish_depth = publish_depth
         self._max_buffer = max_buffer
         self.books: dict[Symbol, BookSynchronizer] = {}
+        # books whose depth channel was lost and is not confirmed live again -> ack-timeout fallback
+        self._unconfirmed: dict[Symbol, asyncio.TimerHandle | None] = {}
+        self._m_unconfirmed = metrics.counter("mexc.ws.books.unconfirmed_resyncs")
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
         self._stale = metrics.gauge("mexc.ws.books.stale")
@@ -95,6 +106,7 @@ class LocalBooks:
         return sync
 
     async def remove(self, symbol: Symbol) -> None:
+        self._forget_unconfirmed(symbol)
         sync = self.books.pop(symbol, None)
         if sync is not None:
             await sync.close()  # on_state(STALE): gauge -1, no longer counted
@@ -110,14 +122,88 @@ class LocalBooks:
             updates.publish(update)  # the raw versioned delta (a market-data gateway republishes it)
         sync.on_update(update)
 
-    def invalidate(self, symbols: Iterable[Symbol]) -> None:
-        """Distrust these books (their connection reconnected) and resync them from a new snapshot."""
+    def invalidate(self, symbols: Iterable[Symbol], *, confirm_within: float | None = None) -> None:
+        """Distrust these books (their connection reconnected) and resync them from a new snapshot.
+
+        With ``confirm_within`` (seconds), a book whose depth channel is not confirmed since the
+        connection was lost (:meth:`expect_resubscription`, :meth:`confirmed`) fetches its snapshot
+        only once the channel is confirmed, its first push arrives, or ``confirm_within`` has passed.
+        Without it (a replay: its snapshots come from the recording) every book fetches now.
+        """
         for symbol in symbols:
             sync = self.books.get(symbol)
             if sync is None:
                 continue
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
-            sync.invalidate("reconnected")
+            if confirm_within is None or symbol not in self._unconfirmed:
+                self._forget_unconfirmed(symbol)
+                sync.invalidate("reconnected")
+                continue
+            sync.invalidate("reconnected", fetch=False)  # same reason as a replay
+            self._cancel_timer(symbol)
+            loop = asyncio.get_running_loop()
+            self._unconfirmed[symbol] = loop.call_later(
+                confirm_within, self._not_confirmed, symbol, confirm_within
+            )
+
+    def expect_resubscription(self, symbols: Iterable[Symbol]) -> None:
+        """These books' connection is lost: their depth channel will be re-sent on the next socket
+        and is not live until MEXC confirms it there (see :meth:`invalidate`)."""
+        for symbol in symbols:
+            if symbol in self.books:
+                self._cancel_timer(symbol)
+                self._unconfirmed[symbol] = None
+
+    def confirmed(self, symbol: Symbol) -> None:
+        """MEXC acknowledged ``symbol``'s depth channel: a book waiting for it fetches its snapshot now.
+
+        An acknowledgement for a book that is not waiting (e.g. MEXC's answer to an UNSUBSCRIPTION,
+        which looks the same) changes nothing.
+        """
+        if symbol not in self._unconfirmed:
+            return
+        self._forget_unconfirmed(symbol)
+        sync = self.books.get(symbol)
+        if sync is not None and sync.state is BookState.SYNCING:
+            sync.subscribed()
+
+    def awaiting_confirmation(self, symbol: Symbol) -> bool:
+        """True while ``symbol``'s depth channel was lost and is not confirmed live again."""
+        return symbol in self._unconfirmed
+
+    def refused(self, symbol: Symbol, reason: str) -> None:
+        """MEXC refused ``symbol``'s depth channel: the book has no stream and goes STALE now (it
+        resyncs through :meth:`invalidate` once the channel is subscribed again)."""
+        self._forget_unconfirmed(symbol)
+        sync = self.books.get(symbol)
+        if sync is not None:
+            sync.mark_stale(reason)
+
+    def _not_confirmed(self, symbol: Symbol, waited: float) -> None:
+        """The ack-timeout fallback: neither an ack nor a push within ``waited`` seconds."""
+        self._unconfirmed.pop(symbol, None)
+        sync = self.books.get(symbol)
+        if sync is None or sync.state is not BookState.SYNCING or sync.fetching:
+            return  # a push already started the fetch, or the book was lost again
+        self._m_unconfirmed.inc()
+        logger.warning(
+            "%s: depth subscription not confirmed within %.1fs of the reconnect (no ack, no push); "
+            "fetching the snapshot anyway",
+            symbol,
+            waited,
+        )
+        sync.subscribed()
+
+    def _cancel_timer(self, symbol: Symbol) -> None:
+        timer = self._unconfirmed.get(symbol)
+        if timer is not None:
+            timer.cancel()
+            self._unconfirmed[symbol] = None
+
+    def _forget_unconfirmed(self, symbol: Symbol) -> None:
+        timer = self._unconfirmed.pop(symbol, None)
+        if timer is not None:
+            timer.cancel()
 
     def subscribed(self, symbols: Iterable[Symbol]) -> None:
         """These books' depth channels are confirmed subscribed: each SYNCING one fetches its
@@ -132,6 +218,7 @@ class LocalBooks:
         for symbol in symbols:
             sync = self.books.get(symbol)
             if sync is not None:
+                self._cancel_timer(symbol)  # a fallback armed for the previous socket is moot
                 sync.mark_stale(reason)
 
     def _publish(self, book: LocalOrderBook) -> None:

@@ -74,6 +74,7 @@ from exchanges_mexc.settings import mexc_settings
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
+from exchanges_mexc.ws.book_retries import RefusedBookRetries
 from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
 from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.public_connections import PublicConnections
@@ -119,8 +120,10 @@ class MexcPublicSpotWebsocket:
         self._acks = AckTracker(
             self.metrics,
             prefix="mexc.ws",
-            on_rejected=lambda channel, error: self._subscriptions.on_rejected(channel, error),
+            on_rejected=lambda channel, error: self._on_rejected(channel, error),
+            on_ack=lambda channel: self._connections.on_ack(channel),
         )
+        ack_timeout = ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0)
         size, policy = config.ws_max_queue_size, config.ws_overflow_policy
         m = self.metrics
 
@@ -176,6 +179,7 @@ class MexcPublicSpotWebsocket:
             trade_gap_stream=self.trade_gap_stream,
             end_streams=self._end_streams,
             end_replay=self._end_replay_streams,
+            ack_timeout=ack_timeout,
             session=session,
             recorder=recorder,
             replay=replay,
@@ -186,9 +190,12 @@ class MexcPublicSpotWebsocket:
             acks=self._acks,
             router=self._router,
             symbol_mapper=self.symbol_mapper,
-            ack_timeout=ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0),
+            ack_timeout=ack_timeout,
             recorder=recorder,
             replay=replay,
+        )
+        self._book_retries = RefusedBookRetries(
+            self.books, self._subscriptions.subscribe, self._subscriptions.forgotten
         )
         self._closed = False
         if recorder is not None:
@@ -196,6 +203,16 @@ class MexcPublicSpotWebsocket:
         self.handlers = PublicStreamHandlers()
         if handlers is not None:
             self.set_handlers(handlers)
+
+    def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
+        """A refused channel is forgotten (not re-sent after every reconnect). If nobody awaited it
+        (a re-subscription after a reconnect, or an answer after the ack timeout) and it fed a local
+        book, that book goes STALE and its channel is retried (:mod:`.book_retries`)."""
+        unawaited = channel in self._pool.subscriptions and not self._subscriptions.awaits(channel)
+        self._subscriptions.on_rejected(channel, error)
+        if unawaited and not self._closed:
+            for symbol in self._connections.books_fed_by(channel):
+                self._book_retries.refused(symbol, channel, error)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -208,6 +225,7 @@ class MexcPublicSpotWebsocket:
             return
         self._closed = True
         self._subscriptions.close()
+        await self._book_retries.close()
         await self._connections.close()
         await self.books.close()
         self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
@@ -380,6 +398,7 @@ class MexcPublicSpotWebsocket:
         iv = interval or self._interval
         await self.unsubscribe([ch.aggre_depth(pair, iv) for pair in self._pairs(symbols)])
         for symbol in symbols:
+            await self._book_retries.cancel(symbol)
             await self.books.remove(symbol)
 
     # ------------------------------------------------------------------ reading

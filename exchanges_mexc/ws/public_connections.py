@@ -58,6 +58,7 @@ class PublicConnections:
         trade_gap_stream: EventStream[TradeGap],
         end_streams: Callable[[BaseException], Coroutine[Any, Any, None]],
         end_replay: Callable[[], Awaitable[None]],
+        ack_timeout: float,
         session: aiohttp.ClientSession | None = None,
         recorder: Recorder | None = None,
         replay: ReplaySource | None = None,
@@ -72,6 +73,8 @@ class PublicConnections:
         self.trade_gap_stream = trade_gap_stream
         self._end_streams = end_streams
         self._end_replay_streams = end_replay
+        self.ack_timeout = ack_timeout
+        """How long a book waits for its re-sent depth channel's acknowledgement after a reconnect."""
         self._session = session
         self._recorder = recorder
         self._replay = replay
@@ -183,10 +186,23 @@ class PublicConnections:
         pairs = [c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEPTH and c.pair]
         return [symbol for symbol in map(self.symbol_mapper.to_symbol, pairs) if symbol in self.books]
 
+    def books_fed_by(self, channel: str) -> list[Symbol]:
+        """The symbols whose local book ``channel`` feeds (none unless it is a depth channel)."""
+        return self._depth_symbols((channel,))
+
+    def on_ack(self, channel: str) -> None:
+        """MEXC acknowledged ``channel``: a book waiting for its depth channel fetches its snapshot now."""
+        if channel not in self.pool.subscriptions:
+            return  # not ours (the echo of an unsubscription, or of an unexpected name)
+        for symbol in self._depth_symbols((channel,)):
+            self.books.confirmed(symbol)
+
     def _on_lost(self, conn: ReconnectingWebSocket, state: ConnectionState) -> None:
-        """A connection was lost, went silent or gave up: its books leave LIVE now."""
+        """A connection was lost, went silent or gave up: its books leave LIVE now, and resync only
+        once MEXC confirms their channel on the next socket (see ``_on_connected``)."""
         reason = "connection failed" if state is ConnectionState.FAILED else "connection lost"
         self._books_lost(conn.subscriptions, reason)
+        self.books.expect_resubscription(self._depth_symbols(conn.subscriptions))
         if state is ConnectionState.FAILED and conn.error is not None and self._failing is None:
             logger.error("%s gave up: %s", conn.name, conn.error)
             self.error = conn.error
@@ -204,10 +220,21 @@ class PublicConnections:
         may have a hole (MEXC does not replay pushes, and REST trades carry no id to back-fill by)."""
         if not conn.subscriptions:
             return  # a new connection: nothing was subscribed on it before
-        self._after_reconnect(conn.subscriptions, conn.name)
+        # The transport re-sent the subscriptions without waiting for MEXC: each book fetches its
+        # snapshot once its channel is acknowledged or pushes (``on_ack``), else after the ack timeout.
+        self._after_reconnect(conn.subscriptions, conn.name, confirm_within=self.ack_timeout)
 
-    def _after_reconnect(self, channels: frozenset[str], name: str = "replayed connection") -> None:
-        """Frames of ``channels`` were lost: resync their LIVE books, count possible trade gaps."""
+    def _after_reconnect(
+        self,
+        channels: frozenset[str],
+        name: str = "replayed connection",
+        *,
+        confirm_within: float | None = None,
+    ) -> None:
+        """Frames of ``channels`` were lost: resync their LIVE books, count possible trade gaps.
+
+        ``confirm_within``: wait that long at most for each depth channel's acknowledgement before
+        fetching its snapshot (None, as in a replay: fetch now)."""
         self._m_reconnects.inc()
         parsed = [ch.parse_channel(channel) for channel in channels]
         traded = sorted({c.pair for c in parsed if c.kind is ch.ChannelKind.AGGRE_DEALS and c.pair})
@@ -228,4 +255,4 @@ class PublicConnections:
             if self.books.books[symbol].state is not BookState.SYNCING
         ]
         logger.debug("%s reconnected; resyncing %d local books", name, len(stale))
-        self.books.invalidate(stale)
+        self.books.invalidate(stale, confirm_within=confirm_within)

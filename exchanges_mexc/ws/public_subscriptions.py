@@ -59,6 +59,7 @@ class PublicSubscriptions:
         self._recorder = recorder
         self._replay = replay
         self._pending_unsubscribes: set[asyncio.Task[None]] = set()
+        self._awaited: set[str] = set()  # channels a subscribe() call is waiting for
         self._closed = False
 
     def close(self) -> None:
@@ -95,7 +96,20 @@ class PublicSubscriptions:
                 future.cancel()
             self.update_trade_dedupe()
             raise
-        await self._acks.wait(new, futures, within=self._ack_timeout)
+        self._awaited.update(new)
+        try:
+            await self._acks.wait(new, futures, within=self._ack_timeout)
+        finally:
+            self._awaited.difference_update(new)
+
+    def awaits(self, channel: str) -> bool:
+        """True while a :meth:`subscribe` call waits for ``channel``'s answer (a refusal reaches it)."""
+        return channel in self._awaited
+
+    async def forgotten(self) -> None:
+        """Wait until the refused channels being forgotten are (so that subscribing again sends them)."""
+        while self._pending_unsubscribes:
+            await asyncio.wait(list(self._pending_unsubscribes))
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
         try:
