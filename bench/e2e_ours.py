@@ -30,7 +30,6 @@ from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.models import OrderBook, Symbol, Trade
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
-from exchanges_mexc.plugin import SPEC
 
 SYMBOL = Symbol("BTC", "USDT")
 TIMEOUT = 120.0
@@ -50,6 +49,8 @@ def bench_overrides(rest_url: str, ws_url: str) -> dict[str, Any]:
 
 def bench_config(rest_url: str, ws_url: str) -> ExchangeConfig:
     """The same as an ExchangeConfig, for benches that build a client directly."""
+    from exchanges_mexc.plugin import SPEC  # here: an older tree timed by --before has no SPEC
+
     return SPEC.default_config.with_overrides(environment="sim", **bench_overrides(rest_url, ws_url))
 
 
