@@ -42,24 +42,24 @@ once, straight into its typed shapes. TLS verification is always on.
 
 Secrets: the query string (signature, API-key-derived values) never appears in log lines,
 exception messages or metric names; messages name only ``METHOD path``.
+
+Layout: this module decides *whether* to send (gate, retries, unknown outcomes);
+``_rest_attempt`` does one round trip (limiter booking, signing, capped read, classification);
+``_rest_policy`` holds the bounds and :class:`SendTrace`; ``_rest_support`` the pure wire helpers;
+``_rest_gate`` the connection gate; ``_rest_metrics`` the metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-import msgspec
-from yarl import URL
 
 from exchanges.errors import (
     ConfigurationError,
-    ExchangeAPIError,
     ExchangeConnectionError,
     ExchangeError,
     ExchangeServerError,
@@ -70,8 +70,16 @@ from exchanges.errors import (
 from exchanges.metrics import MetricsRegistry
 from exchanges.ratelimit import EndpointCost, PoolLimit, RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry, RetryStrategy
+from exchanges.transport._rest_attempt import AttemptSender, NotSent
 from exchanges.transport._rest_gate import ConnectionGate
-from exchanges.transport._rest_metrics import CountingConnector, EndpointMetrics, TransportMetrics
+from exchanges.transport._rest_metrics import CountingConnector, TransportMetrics
+from exchanges.transport._rest_policy import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_RETRY_AFTER,
+    SendTrace,
+    check_timeout,
+    exceeds_cap,
+)
 from exchanges.transport._rest_support import (
     DefaultErrorClassifier,
     ErrorClassifier,
@@ -108,56 +116,6 @@ __all__ = [
 
 logger = logging.getLogger("exchanges.transport.rest")
 
-DEFAULT_RATE_LIMIT_PAUSE = 1.0
-"""Seconds to pause a pool after a 429/418 that carried no ``Retry-After``."""
-
-DEFAULT_MAX_RETRY_AFTER = 10.0
-"""Longest ``Retry-After`` (seconds) a transport waits for by default; longer ones raise at once."""
-
-DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-"""Largest answer body read by default (MEXC's full exchangeInfo is a few MB)."""
-
-_READ_CHUNK = 64 * 1024
-
-
-def check_timeout(name: str, value: float) -> float:
-    """``value`` if it is a finite number of seconds above zero, else ConfigurationError naming ``name``.
-
-    aiohttp reads 0 and None as "no timeout" and fails inside on ``inf``: a bounded wait needs a real one.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(f"{name} must be a number of seconds, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"{name} must be a finite number of seconds above 0, got {value!r}")
-    return float(value)
-
-
-class SendTrace:
-    """What happened to one request on its way out, filled in by :meth:`RestTransport.request`.
-
-    ``signed_at``: the event-loop time (``loop.time()``) at which the latest attempt was signed, i.e.
-    when its timestamp was taken; None while nothing was signed (so nothing was sent). ``attempts``:
-    how many attempts were signed.
-    """
-
-    __slots__ = ("attempts", "signed_at")
-
-    def __init__(self) -> None:
-        self.signed_at: float | None = None
-        self.attempts = 0
-
-    def mark_signed(self, when: float) -> None:
-        self.signed_at = when
-        self.attempts += 1
-
-
-class _NotSent(ExchangeConnectionError):
-    """Connection failed before any byte of the request was written (internal marker)."""
-
-    def public(self) -> ExchangeConnectionError:
-        """The plain error callers see (this marker class stays internal)."""
-        return ExchangeConnectionError(self.message, exchange=self.exchange)
-
 
 class RestTransport:
     """One pooled HTTP client for one exchange base URL. See the module docstring."""
@@ -180,11 +138,10 @@ class RestTransport:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         reserved_connections: int | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
         self.name = name
         self.timeout = check_timeout("timeout", timeout)
         self.connect_timeout = check_timeout("connect_timeout", connect_timeout)
-        self.max_retry_after = check_timeout("max_retry_after", max_retry_after)
+        max_retry_after = check_timeout("max_retry_after", max_retry_after)
         if pool_size < 1:
             raise ConfigurationError(f"pool_size must be at least 1, got {pool_size!r}")
         if max_body_bytes < 1:
@@ -196,18 +153,56 @@ class RestTransport:
                 f"reserved_connections must be in 0..{pool_size - 1} (below pool_size), "
                 f"got {reserved_connections!r}"
             )
-        self.max_body_bytes = max_body_bytes
         self.pool_size = pool_size
         self.gate = ConnectionGate(pool_size, reserved_connections)
         self.retry: RetryStrategy = retry or ExponentialBackoffRetry(max_attempts=3)
-        self.limiter = limiter
-        self.classifier: ErrorClassifier = classifier or DefaultErrorClassifier(exchange=name)
-        self.signer = signer
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         self._headers.update(headers or {})
         self.metrics = TransportMetrics(metrics)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        # The sender owns what one attempt needs (URL, limiter, signer, classifier, caps); the
+        # properties below read it from there.
+        self._sender = AttemptSender(
+            name=name,
+            base_url=base_url.rstrip("/"),
+            session=lambda: self.session,
+            metrics=self.metrics,
+            limiter=limiter,
+            classifier=classifier or DefaultErrorClassifier(exchange=name),
+            signer=signer,
+            max_body_bytes=max_body_bytes,
+            max_retry_after=max_retry_after,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The exchange's base URL (no trailing slash); settable, e.g. to point a test elsewhere."""
+        return self._sender.base_url
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._sender.base_url = value.rstrip("/")
+
+    @property
+    def limiter(self) -> RateLimiter | None:
+        return self._sender.limiter
+
+    @property
+    def classifier(self) -> ErrorClassifier:
+        return self._sender.classifier
+
+    @property
+    def signer(self) -> RequestSigner | None:
+        return self._sender.signer
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self._sender.max_body_bytes
+
+    @property
+    def max_retry_after(self) -> float:
+        return self._sender.max_retry_after
 
     def __repr__(self) -> str:
         return f"RestTransport(name={self.name!r}, base_url={self.base_url!r})"
@@ -294,15 +289,16 @@ class RestTransport:
         client_timeout = self._client_timeout(
             self.timeout if timeout is None else check_timeout("timeout", timeout)
         )
+        send = self._sender.attempt
+        gate = self.gate
         attempt = 0
         while True:
             attempt += 1
             try:
-                gate = self.gate
                 if not gate.try_enter(priority):
                     await gate.enter(priority)
                 try:
-                    return await self._attempt(
+                    return await send(
                         method,
                         path,
                         pairs,
@@ -321,7 +317,7 @@ class RestTransport:
                 if self._waits_too_long(error):
                     raise
                 if not (idempotent and self.retry.should_retry(attempt, error)):
-                    if isinstance(error, _NotSent):  # nothing was sent: never an unknown outcome
+                    if isinstance(error, NotSent):  # nothing was sent: never an unknown outcome
                         raise error.public() from error.__cause__
                     if not idempotent and self._outcome_unknown(error):
                         raise self._unknown(method, path, error, context) from error
@@ -372,159 +368,3 @@ class RestTransport:
             cause=error,
             exchange=self.name,
         )
-
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        pairs: Params,
-        signed: bool,
-        cost: EndpointCost | None,
-        client_timeout: aiohttp.ClientTimeout,
-        endpoint: EndpointMetrics,
-        trace: SendTrace | None,
-        raw: bool = False,
-        body: bytes | None = None,
-        content_type: str = "application/json",
-    ) -> Any:
-        """One HTTP round trip, holding a gate slot: rate limit, sign, send, classify. Raises
-        ExchangeError subclasses."""
-        limiter = self.limiter if cost is not None else None
-        if limiter is None:
-            return await self._send(
-                method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw, body, content_type
-            )
-        assert cost is not None
-        # Fast path: room in every pool and nobody queued -> booked without creating a coroutine.
-        if not limiter.acquire_nowait(cost, hold=True):
-            waited = await limiter.acquire_waiting(cost, hold=True)
-            if waited:
-                endpoint.ratelimit_waits.inc()
-                self.metrics.ratelimit_waits.inc()
-                self.metrics.ratelimit_wait.record(waited)
-        try:
-            return await self._send(
-                method, path, pairs, signed, cost, client_timeout, endpoint, trace, raw, body, content_type
-            )
-        finally:
-            limiter.release(cost)  # the server has seen it (or never will): its window starts by now
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        pairs: Params,
-        signed: bool,
-        cost: EndpointCost | None,
-        client_timeout: aiohttp.ClientTimeout,
-        endpoint: EndpointMetrics,
-        trace: SendTrace | None,
-        raw: bool,
-        payload: bytes | None = None,
-        content_type: str = "application/json",
-    ) -> Any:
-        """Sign, send, read (capped) and classify one attempt."""
-        extra_headers: Mapping[str, str] | None = None
-        if signed:
-            assert self.signer is not None  # checked in request()
-            query, extra_headers = self.signer.sign(method, path, pairs)
-            if trace is not None:
-                trace.mark_signed(asyncio.get_running_loop().time())
-        else:
-            query = encode_query(pairs) if pairs else ""
-        url = URL(f"{self.base_url}{path}?{query}" if query else f"{self.base_url}{path}", encoded=True)
-        session = self.session
-        endpoint.requests.inc()
-        start = time.perf_counter()
-        try:
-            if payload is not None:
-                extra_headers = {**(extra_headers or {}), "Content-Type": content_type}
-            async with session.request(
-                method, url, headers=extra_headers, data=payload, timeout=client_timeout
-            ) as resp:
-                body = await self._read_capped(resp, method, path)
-                status = resp.status
-                headers = resp.headers
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            # Raised while opening the connection: no byte of the request was written.
-            self._count_connection_error(endpoint, start)
-            raise _NotSent(
-                f"{method} {path}: cannot connect ({type(exc).__name__})", exchange=self.name
-            ) from exc
-        except ProtocolError:
-            endpoint.errors.inc()
-            raise
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            self._count_connection_error(endpoint, start)
-            detail = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
-            raise ExchangeConnectionError(f"{method} {path}: {detail}", exchange=self.name) from exc
-        endpoint.latency.record(time.perf_counter() - start)
-        if 200 <= status < 300:
-            if raw:
-                return body
-            if not body:
-                return {}
-            try:
-                return msgspec.json.decode(body)
-            except msgspec.DecodeError as exc:
-                endpoint.errors.inc()
-                raise ExchangeServerError(
-                    f"{method} {path}: response is not valid JSON", status=status, exchange=self.name
-                ) from exc
-        endpoint.errors.inc()
-        error = self.classifier.classify(status, body, headers, method, path)
-        if isinstance(error, RateLimitError):
-            self.metrics.rate_limit_errors.inc()
-            asked = error.retry_after
-            pause = min(DEFAULT_RATE_LIMIT_PAUSE if asked is None else asked, self.max_retry_after)
-            if not math.isfinite(pause):  # NaN
-                pause = self.max_retry_after
-            logger.warning(
-                "%s: rate limit reached on %s %s (HTTP %d, Retry-After %s), pausing for %.1f s%s",
-                self.name,
-                method,
-                path,
-                status,
-                asked,
-                pause,
-                "; above max_retry_after: not retried" if exceeds_cap(asked, self.max_retry_after) else "",
-            )
-            if cost is not None and self.limiter is not None:
-                self.limiter.pause(cost.weights.keys(), pause)
-        elif isinstance(error, ExchangeAPIError):
-            self.metrics.api_errors.inc()
-        raise error
-
-    async def _read_capped(self, resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
-        """The whole body, refusing (before reading it all) one longer than ``max_body_bytes``."""
-        cap = self.max_body_bytes
-        declared = resp.content_length
-        if declared is not None and declared > cap:
-            raise self._too_large(method, path, f"declares {declared} bytes")
-        if declared is not None and "Content-Encoding" not in resp.headers:
-            return await resp.read()  # aiohttp stops at Content-Length (no decompression to grow it)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.content.iter_chunked(_READ_CHUNK):
-            size += len(chunk)
-            if size > cap:
-                raise self._too_large(method, path, f"sent more than {cap} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_large(self, method: str, path: str, detail: str) -> ProtocolError:
-        return ProtocolError(
-            f"answer {detail}, above the body cap of {self.max_body_bytes} bytes (max_response_bytes)",
-            source=f"{method} {path}",
-            exchange=self.name,
-        )
-
-    def _count_connection_error(self, endpoint: EndpointMetrics, start: float) -> None:
-        endpoint.errors.inc()
-        endpoint.latency.record(time.perf_counter() - start)
-        self.metrics.connection_errors.inc()
-
-
-def exceeds_cap(retry_after: float | None, cap: float) -> bool:
-    """True when a server's ``Retry-After`` is longer than ``cap`` or not a finite number."""
-    return retry_after is not None and not (math.isfinite(retry_after) and retry_after <= cap)
