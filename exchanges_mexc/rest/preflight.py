@@ -82,13 +82,40 @@ def fits_step(value: Decimal, step: Decimal) -> bool:
         return False
 
 
+def _quantity(self: PreparedOrder) -> Decimal | None:
+    return self.request.quantity
+
+
+def _price(self: PreparedOrder) -> Decimal | None:
+    return self.request.price
+
+
+def _quote_quantity(self: PreparedOrder) -> Decimal | None:
+    return self.request.quote_quantity
+
+
+def _client_order_id(self: PreparedOrder) -> str:
+    cid = self.request.client_order_id
+    if cid is None:
+        raise ValueError("a PreparedOrder needs a client order id (prepare_order always sets one)")
+    return cid
+
+
 @attrs.frozen(slots=True)
 class PreparedOrder:
-    """A validated order ready to send: the caller's :class:`OrderRequest` with its amounts quantized
-    and its client order id always set, plus the MEXC pair name. ``params()`` gives the wire parameters."""
+    """A validated order ready to send: the caller's :class:`OrderRequest`, its amounts quantized, its
+    client order id (always set), and the MEXC pair name. ``params()`` gives the wire parameters.
+
+    The quantized values are fields of their own rather than a second ``OrderRequest`` (building one
+    re-ran every check of the first: half the CPU of preparing an order); by default each is the
+    request's value."""
 
     request: OrderRequest
     pair: str
+    quantity: Decimal | None = attrs.Factory(_quantity, takes_self=True)
+    price: Decimal | None = attrs.Factory(_price, takes_self=True)
+    quote_quantity: Decimal | None = attrs.Factory(_quote_quantity, takes_self=True)
+    client_order_id: str = attrs.Factory(_client_order_id, takes_self=True)
 
     @property
     def symbol(self) -> Symbol:
@@ -102,33 +129,15 @@ class PreparedOrder:
     def order_type(self) -> OrderType:
         return self.request.order_type
 
-    @property
-    def quantity(self) -> Decimal | None:
-        return self.request.quantity
-
-    @property
-    def price(self) -> Decimal | None:
-        return self.request.price
-
-    @property
-    def quote_quantity(self) -> Decimal | None:
-        return self.request.quote_quantity
-
-    @property
-    def client_order_id(self) -> str:
-        cid = self.request.client_order_id
-        assert cid is not None  # prepare_order always sets it
-        return cid
-
     def params(self) -> list[tuple[str, str]]:
         request = self.request
         items = [("symbol", self.pair), ("side", request.side.value), ("type", request.order_type.value)]
-        if request.quantity is not None:
-            items.append(("quantity", plain_decimal(request.quantity)))
-        if request.quote_quantity is not None:
-            items.append(("quoteOrderQty", plain_decimal(request.quote_quantity)))
-        if request.price is not None:
-            items.append(("price", plain_decimal(request.price)))
+        if self.quantity is not None:
+            items.append(("quantity", plain_decimal(self.quantity)))
+        if self.quote_quantity is not None:
+            items.append(("quoteOrderQty", plain_decimal(self.quote_quantity)))
+        if self.price is not None:
+            items.append(("price", plain_decimal(self.price)))
         items.append(("newClientOrderId", self.client_order_id))
         return items
 
@@ -218,9 +227,7 @@ def prepare_order(info: SymbolInfo | None, request: OrderRequest, pair: str) -> 
     )
 
     def ready(qty: Decimal | None, px: Decimal | None, quote: Decimal | None) -> PreparedOrder:
-        return PreparedOrder(
-            attrs.evolve(request, quantity=qty, price=px, quote_quantity=quote, client_order_id=cid), pair
-        )
+        return PreparedOrder(request, pair, qty, px, quote, cid)
 
     if order_type in LIMIT_TYPES:
         if quantity is None or price is None:
