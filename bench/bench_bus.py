@@ -1,17 +1,28 @@
-"""Market-data bus: events/s from one gateway to 1, 5 and 20 consumers, and the latency it adds.
+"""Market-data bus through a real gateway: events/s from one gateway to 1, 5 and 20 consumer
+processes, and the latency the bus adds against a direct connection, in the same run.
 
-Throughput: one publisher (the gateway's :class:`~exchanges.bus.BusPublisher`, pipelined acks,
-de-duplication ids) sends ``--events`` trade events over ``--symbols`` symbols to a real
-``nats-server -js`` as fast as it can; 1, 5 and 20 consumer processes (each the bus source of a
-public exchange: ordered JetStream consumer, decode, trade stream) count them. Per row: publish
-rate, the slowest consumer's delivery rate (first to last event), and consumer CPU per event.
+* Feed: the bench server (``bench/server.py``, its own process) pushes MEXC ``aggre.deals`` frames
+  for BTC/USDT, 3 trades each, with trade ids.
+* Gateway: a process (:mod:`bench.bus_client`) running :class:`~exchanges.bus.MarketDataGateway`
+  (trades) on the public exchange connected to the bench server, publishing to a real
+  ``nats-server -js``. A fresh nats-server per phase: the bench server's trade ids restart with
+  every scenario, and JetStream would rightly de-duplicate a repeated id.
+* Consumers: N processes, each the usual public exchange with ``market_data_url`` (ordered
+  JetStream consumer, decode, trade stream, ``iter_trades``).
 
-Latency (same run): the simulator's trades reach one process two ways at once: directly over the
-MEXC WebSocket (``create_public_exchange``) and through a gateway process and the bus
-(``market_data_url``). Each trade's receive times (same clock) are paired by trade id; the table
-shows what the bus adds (p50/p99), and the gateway's exchange-to-bus-ack lag.
+Per consumer count, two phases:
 
-    python -m bench.bench_bus [--events 20000] [--consumers 1 5 20] [--symbols 10] [--seconds 10]
+* **throughput**: frames back to back; the gateway publishes as fast as it receives. Gateway
+  events/s and CPU per event (the whole gateway process: WebSocket receive, protobuf decode, trade
+  record, bus encode, publish, acks), the slowest consumer's events/s (first to last event), consumer
+  CPU per event (all consumers' CPU / all events), and events delivered per consumer / published.
+* **latency**: frames paced at ``--rate`` per second; each deal's time is its send time in us, so
+  every receiver measures send -> receive on the machine's clock. A direct connection (one more
+  process, its own subscription to the same scenario) against every consumer of the bus; "added"
+  is bus minus direct at the same percentile.
+
+    python -m bench bus    or    python -m bench.bench_bus [--events 30000] [--consumers 1 5 20]
+                                  [--rate 200] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -19,180 +30,187 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
+import os
 import sys
-import time
+import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+from bench.frames import TRADES_PER_FRAME
+from bench.server import ServerProcess
 from bench.stats import Table, fmt_rate, fmt_time, percentile, quick_mode
-from exchanges.bus import (
-    BusPublisher,
-    LocalNatsServer,
-    MarketDataGateway,
-    Subjects,
-    connect_bus,
-    declare_bus,
-)
-from exchanges.factory import FullExchangeFactory
-from exchanges.metrics import MetricsRegistry
-from exchanges.models import Side, Symbol, Trade
-from exchanges_mexc.sim import MexcSimulator
+from exchanges.bus import LocalNatsServer
 
-CONSUMER = """
-import asyncio, json, resource, sys, time
-from exchanges.bus import BusMarketData
-from exchanges.metrics import MetricsRegistry
-from exchanges.models import Symbol
-
-async def main(url, total, names):
-    source = BusMarketData(url, exchange="bench", metrics=MetricsRegistry())
-    it = source.trades()
-    await source.subscribe_trades([Symbol(*n.split("/")) for n in names])
-    print("ready", flush=True)
-    first = None
-    count = 0
-    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    async for _ in it:
-        count += 1
-        if first is None:
-            first = time.perf_counter()
-        if count == total:
-            break
-    elapsed = time.perf_counter() - first
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-    print(json.dumps({"events": count, "seconds": elapsed, "cpu": cpu}), flush=True)
-    await source.close()
-
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3:]))
-"""
+ROOT = Path(__file__).resolve().parent.parent
+IDLE = 3.0
+"""Seconds without an event after which a receiver (or the gateway) reports what it got."""
 
 
-async def _throughput(
-    url: str, events: int, consumers: int, names: list[str]
-) -> tuple[float, float, float, float]:
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CONSUMER, url, str(events), *names, stdout=asyncio.subprocess.PIPE
+def _configure(server: ServerProcess, **spec: Any) -> None:
+    """POST the scenario every following ``aggre.deals`` subscription receives."""
+    request = urllib.request.Request(
+        server.rest_url + "/bench/scenario",
+        data=json.dumps({"kind": "deals", **spec}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+
+
+class Child:
+    """One :mod:`bench.bus_client` process: ``ready``, then one JSON line."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, spec: dict[str, Any]) -> Child:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bus_client",
+            json.dumps(spec),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.DEVNULL,
         )
-        for _ in range(consumers)
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert (await asyncio.wait_for(proc.stdout.readline(), 120)).strip() == b"ready"
-    conn = await connect_bus(url, name="bench publisher")
-    subjects = Subjects("bench")
-    objects = await declare_bus(conn.js, subjects)
-    publisher = BusPublisher(conn, objects, subjects, gateway_id="bench", metrics=MetricsRegistry())
-    symbols = [Symbol(*n.split("/")) for n in names]
-    stamp = time.time_ns()
-    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    start = time.perf_counter()
-    for i in range(events):
-        trade = Trade(symbols[i % len(symbols)], 100.0 + i % 7, 1.0, Side.BUY, 1, f"{stamp}-{i}")
-        await publisher.trade(trade)
-    await publisher.drain(60)
-    publish_rate = events / (time.perf_counter() - start)
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-    publish_cpu = ((cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)) / events
-    results = []
-    for proc in procs:
-        assert proc.stdout is not None
-        results.append(json.loads(await asyncio.wait_for(proc.stdout.readline(), 300)))
-        await proc.wait()
-    await conn.close()
-    slowest = min(r["events"] / r["seconds"] for r in results)
-    cpu_per_event = sum(r["cpu"] for r in results) / sum(r["events"] for r in results)
-    return publish_rate, publish_cpu, slowest, cpu_per_event
+        return cls(process)
+
+    async def line(self, within: float) -> str:
+        assert self.process.stdout is not None
+        raw = await asyncio.wait_for(self.process.stdout.readline(), within)
+        if not raw:
+            raise RuntimeError(f"bench.bus_client {self.process.pid} exited (see its stderr)")
+        return raw.decode().strip()
+
+    async def ready(self) -> None:
+        line = await self.line(180)
+        if line != "ready":
+            raise RuntimeError(f"expected 'ready', got {line!r}")
+
+    async def result(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(await self.line(600))
+        await self.process.wait()
+        return data
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
 
 
-async def _latency(nats: LocalNatsServer, seconds: float, n_symbols: int) -> dict[str, float]:
-    pairs = [f"L{i:02d}USDT" for i in range(n_symbols)]
-    symbols = [Symbol(p[:3], "USDT") for p in pairs]
-    async with MexcSimulator(symbols=pairs, seed=11, market_rate=20.0) as sim:
-        overrides = {"rest_url": sim.rest_url, "ws_url": sim.ws_url}
-        factory = FullExchangeFactory(config={}, env={})
-        gateway_exchange = await factory.create_public_exchange(
-            "mexc_spot", environment="sim", overrides=overrides
-        )
-        gateway = MarketDataGateway(
-            gateway_exchange, exchange_name="mexc_spot", nats_url=nats.url, universe=symbols
-        )
-        await gateway.start()
-        direct = await factory.create_public_exchange("mexc_spot", environment="sim", overrides=overrides)
-        via_bus = await factory.create_public_exchange(
-            "mexc_spot", environment="sim", overrides={**overrides, "market_data_url": nats.url}
-        )
-        seen: dict[str, dict[str, float]] = {"direct": {}, "bus": {}}
-
-        async def collect(name: str, exchange: object) -> None:
-            async for trade in exchange.iter_trades():  # type: ignore[attr-defined]
-                seen[name][trade.trade_id] = time.perf_counter()
-
-        tasks = [
-            asyncio.create_task(collect("direct", direct)),
-            asyncio.create_task(collect("bus", via_bus)),
-        ]
-        await direct.start_trades_stream(symbols)  # type: ignore[attr-defined]
-        await via_bus.start_trades_stream(symbols)  # type: ignore[attr-defined]
-        await asyncio.sleep(seconds)
-        for task in tasks:
-            task.cancel()
-        lag = gateway.metrics.histogram("bus.publish.exchange_lag")
-        await via_bus.close()
-        await direct.close()
-        await gateway.stop()
-        await gateway_exchange.close()
-    added = [seen["bus"][tid] - t for tid, t in seen["direct"].items() if tid in seen["bus"]]
-    return {
-        "pairs": float(len(added)),
-        "p50": percentile(added, 50),
-        "p99": percentile(added, 99),
-        "gateway_lag_p50": lag.quantile(0.5),
-    }
-
-
-async def run(events: int, consumer_counts: Sequence[int], n_symbols: int, seconds: float) -> None:
-    names = [f"B{i:03d}/USDT" for i in range(n_symbols)]
+async def _phase(
+    server: ServerProcess, consumers: int, *, frames: int, paced: bool, rate: float
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    """One scenario through a fresh nats-server: (gateway, consumers, direct or None)."""
+    _configure(server, mode="rate" if paced else "blast", frames=frames, rate=rate)
+    children: list[Child] = []
     with LocalNatsServer() as nats:
-        table = Table(
-            f"bus throughput: {events} trade events, {n_symbols} symbols, one publisher, nats-server -js",
-            ["consumers", "publish rate", "publisher CPU/event", "slowest consumer", "consumer CPU/event"],
-            note="each consumer is a process: ordered JetStream consumer + msgspec decode + trade stream",
-        )
+        base = {
+            "rest_url": server.rest_url,
+            "ws_url": server.ws_url,
+            "nats": nats.url,
+            "expect": frames * TRADES_PER_FRAME,
+            "idle": IDLE,
+            "first_within": 180.0,
+            "paced": paced,
+        }
+        try:
+            readers = [await Child.start({**base, "role": "bus"}) for _ in range(consumers)]
+            children.extend(readers)
+            for reader in readers:
+                await reader.ready()  # subscribed before the gateway publishes anything
+            gateway = await Child.start({**base, "role": "gateway"})
+            children.append(gateway)
+            await gateway.ready()
+            direct = None
+            if paced:
+                direct = await Child.start({**base, "role": "direct"})
+                children.append(direct)
+                await direct.ready()
+            published = await gateway.result()
+            received = [await reader.result() for reader in readers]
+            baseline = await direct.result() if direct is not None else None
+        finally:
+            for child in children:
+                child.kill()
+    return published, received, baseline
+
+
+def _us(values: Sequence[float]) -> list[float]:
+    return [v / 1e6 for v in values]
+
+
+async def run(events: int, consumer_counts: Sequence[int], rate: float, seconds: float) -> None:
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    throughput = Table(
+        f"bus throughput: {events} trades from one real gateway (bench server -> gateway -> nats-server -js)",
+        [
+            "consumers",
+            "gateway publish rate",
+            "gateway CPU/event",
+            "slowest consumer",
+            "consumer CPU/event",
+            "delivered",
+        ],
+        note="gateway CPU: its whole process (receive + decode + publish + acks); consumers: the public API",
+    )
+    latency = Table(
+        f"latency: bench server send -> receive, {rate * TRADES_PER_FRAME:g} trades/s paced, "
+        f"{seconds:g} s, direct WebSocket vs gateway + bus (same run)",
+        ["consumers", "direct p50", "direct p99", "bus p50", "bus p99", "added p50", "added p99"],
+        note="bus: every consumer's every trade; added = bus - direct at the same percentile",
+    )
+    with ServerProcess() as server:
         for count in consumer_counts:
-            rate, publish_cpu, slowest, cpu = await _throughput(nats.url, events, count, names)
-            table.add_row(
+            frames = max(1, events // TRADES_PER_FRAME)
+            published, received, _ = await _phase(server, count, frames=frames, paced=False, rate=rate)
+            gw_rate = published["events"] / published["seconds"]
+            slowest = min(r["events"] / max(r["seconds"], 1e-9) for r in received)
+            consumer_cpu = sum(r["cpu"] for r in received) / max(1, sum(r["events"] for r in received))
+            delivered = min(r["events"] for r in received)
+            throughput.add_row(
                 count,
-                fmt_rate(rate, " ev/s"),
-                fmt_time(publish_cpu),
+                fmt_rate(gw_rate, " ev/s"),
+                fmt_time(published["cpu"] / max(1, published["events"])),
                 fmt_rate(slowest, " ev/s"),
-                fmt_time(cpu),
+                fmt_time(consumer_cpu),
+                f"{delivered}/{published['events']}",
             )
-        table.print()
-        result = await _latency(nats, seconds, max(2, n_symbols // 2))
-        table = Table(
-            "latency the bus adds (same trade, same process clock: bus receive - direct WebSocket receive)",
-            ["trades paired", "added p50", "added p99", "gateway: trade time -> publish p50"],
-        )
-        table.add_row(
-            int(result["pairs"]),
-            fmt_time(result["p50"]),
-            fmt_time(result["p99"]),
-            fmt_time(result["gateway_lag_p50"]),
-        )
-        table.print()
+            paced_frames = max(1, int(rate * seconds))
+            _, received, direct = await _phase(server, count, frames=paced_frames, paced=True, rate=rate)
+            assert direct is not None
+            via_bus = _us([v for r in received for v in r["latency_us"]])
+            straight = _us(direct["latency_us"])
+            d50, d99 = percentile(straight, 50), percentile(straight, 99)
+            b50, b99 = percentile(via_bus, 50), percentile(via_bus, 99)
+            latency.add_row(
+                count,
+                fmt_time(d50),
+                fmt_time(d99),
+                fmt_time(b50),
+                fmt_time(b99),
+                fmt_time(b50 - d50),
+                fmt_time(b99 - d99),
+            )
+            print(f"[bench_bus] {count} consumers done", file=sys.stderr, flush=True)
+    throughput.print()
+    latency.print()
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_bus", description=__doc__.splitlines()[0])
     quick = quick_mode()
-    parser.add_argument("--events", type=int, default=3000 if quick else 20000)
+    parser.add_argument("--events", type=int, default=6000 if quick else 30000, help="trades per phase")
     parser.add_argument("--consumers", type=int, nargs="+", default=[1, 5] if quick else [1, 5, 20])
-    parser.add_argument("--symbols", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=3.0 if quick else 10.0)
+    parser.add_argument(
+        "--rate", type=float, default=200.0, help="frames/s of the latency phase (3 trades each)"
+    )
+    parser.add_argument("--seconds", type=float, default=3.0 if quick else 10.0, help="latency phase length")
     opts = parser.parse_args(list(argv) if argv is not None else None)
-    asyncio.run(run(opts.events, opts.consumers, opts.symbols, opts.seconds))
+    asyncio.run(run(opts.events, opts.consumers, opts.rate, opts.seconds))
 
 
 if __name__ == "__main__":
