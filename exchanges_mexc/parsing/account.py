@@ -37,9 +37,8 @@ from .shapes import (
     ListenKeyList,
     MyTradeRow,
     OrderRow,
-    TradeFeeRow,
+    TradeFeeAnswer,
     convert,
-    decode_any,
     read,
 )
 from .values import ZERO, dec, dec_opt, text_opt, to_int, to_int_opt
@@ -277,18 +276,17 @@ def parse_trade_fee(symbol: Symbol, body: bytes) -> TradeFee:
 
     Accepts the bare inner object too (older captures); ``{}`` is an error, never zero fees.
     """
-    data = decode_any(body, TRADE_FEE)
-    inner = data.get("data", data) if isinstance(data, dict) else data
-    row = convert(inner, TradeFeeRow, TRADE_FEE)
-    try:
-        maker = dec_opt(row.makerCommission)
-        taker = dec_opt(row.takerCommission)
-        if maker is None or taker is None:
-            fail("makerCommission" if maker is None else "takerCommission", "missing")
-        # A maker rate may be negative (a rebate); a taker rate may not.
-        return TradeFee(symbol, maker, non_negative_dec(taker, "takerCommission"))
-    except _PARSE_ERRORS as error:
-        raise protocol_error(TRADE_FEE, error) from None
+    return read(body, TradeFeeAnswer, TRADE_FEE, lambda answer: _trade_fee(symbol, answer))
+
+
+def _trade_fee(symbol: Symbol, answer: TradeFeeAnswer) -> TradeFee:
+    row = answer.data if answer.data is not None else answer
+    maker = dec_opt(row.makerCommission)
+    taker = dec_opt(row.takerCommission)
+    if maker is None or taker is None:
+        fail("makerCommission" if maker is None else "takerCommission", "missing")
+    # A maker rate may be negative (a rebate); a taker rate may not.
+    return TradeFee(symbol, maker, non_negative_dec(taker, "takerCommission"))
 
 
 def parse_account(body: bytes) -> dict[AssetName, AssetBalance]:

@@ -29,6 +29,8 @@ from .checks import protocol_error
 
 S = TypeVar("S")
 R = TypeVar("R")
+A = TypeVar("A")
+B = TypeVar("B")
 
 __all__ = [
     "AccountInfo",
@@ -46,13 +48,14 @@ __all__ = [
     "PriceRow",
     "ServerTime",
     "TickerRow",
+    "TradeFeeAnswer",
     "TradeFeeRow",
     "TradeRow",
     "convert",
     "decode",
-    "decode_any",
     "envelope_keys",
     "read",
+    "read_either",
 ]
 
 Loose = str | float | int | None
@@ -214,6 +217,15 @@ class TradeFeeRow(msgspec.Struct, frozen=True, gc=False):
     takerCommission: Loose
 
 
+class TradeFeeAnswer(msgspec.Struct, frozen=True, gc=False):
+    """GET /api/v3/tradeFee: the ``{"data": {...}, "code": 0}`` envelope, or (older captures) the bare
+    inner object, whose rates are then read from this object itself (absent: None, refused later)."""
+
+    data: TradeFeeRow | None = None
+    makerCommission: Loose = None
+    takerCommission: Loose = None
+
+
 # ------------------------------------------------------------------------------------------------
 # The decoding seam
 # ------------------------------------------------------------------------------------------------
@@ -268,6 +280,14 @@ def read(body: bytes, shape: type[S], source: str, build: Callable[[S], R]) -> R
         raise protocol_error(source, error) from None
 
 
+def read_either(body: bytes, first: type[A], second: type[B], source: str, build: Callable[[A | B], R]) -> R:
+    """:func:`read` for a body MEXC sends in one of two shapes (one object or a list of them, a bare
+    value or an envelope): decoded once into ``first | second`` (at most one of them an object shape,
+    msgspec's rule for unions), then built."""
+    either: Any = first | second
+    return read(body, either, source, build)
+
+
 def _invalid(error: msgspec.ValidationError, source: str) -> ProtocolError:
     """msgspec's ``Expected `int`, got `str` - at `$.bids[0]``` -> ProtocolError(reason, field=path)."""
     text = str(error)
@@ -278,14 +298,6 @@ def _invalid(error: msgspec.ValidationError, source: str) -> ProtocolError:
     if missing is not None:  # name the missing key itself: "$.serverTime", "$[0].side"
         path = f"{path}.{missing.group('name')}"
     return ProtocolError(reason, source=source, field=path, exchange=EXCHANGE_NAME)
-
-
-def decode_any(body: bytes, source: str) -> object:
-    """``body`` as plain JSON values (dict/list/str/float/int/bool/None), for shapes read by hand."""
-    try:
-        return msgspec.json.decode(body)
-    except msgspec.DecodeError as error:
-        raise ProtocolError(f"not JSON: {error}", source=source, exchange=EXCHANGE_NAME) from None
 
 
 class _EnvelopeKeys(msgspec.Struct, frozen=True, gc=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import msgspec
@@ -29,6 +30,7 @@ from exchanges_mexc.parsing import (
     parse_default_symbols,
     parse_deposit,
     parse_deposit_addresses,
+    parse_deposits,
     parse_depth_snapshot,
     parse_exchange_info,
     parse_klines,
@@ -41,6 +43,7 @@ from exchanges_mexc.parsing import (
     parse_tickers_24h,
     parse_withdraw_response,
     parse_withdrawal,
+    parse_withdrawals,
     rest_interval,
     ws_interval,
 )
@@ -475,3 +478,41 @@ def test_trade_fee_envelope_and_bare_object() -> None:
     assert (fee.symbol, fee.maker, fee.taker) == (symbol, Decimal("0.003"), Decimal("0.001"))
     bare = parse_trade_fee(symbol, b'{"makerCommission": "0", "takerCommission": "0.002"}')
     assert bare.taker == Decimal("0.002")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '"filters": [{"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": "-1"}]',
+        '"filters": [{"filterType": "PERCENT_PRICE_BY_SIDE", "askMultiplierDown": "NaN"}]',
+        '"filters": "none"',
+        '"takerCommission": "-0.001"',
+        '"baseAssetPrecision": -2',
+        '"orderTypes": [1]',
+    ],
+)
+def test_exchange_info_skips_a_listing_with_a_bad_value_and_keeps_the_others(bad: str) -> None:
+    good = '{"baseAsset": "ETH", "quoteAsset": "USDT", "baseAssetPrecision": 4, "quoteAssetPrecision": 2}'
+    odd = '{"baseAsset": "BTC", "quoteAsset": "USDT", "baseAssetPrecision": 6, "quoteAssetPrecision": 2, '
+    infos = parse_exchange_info(f'{{"symbols": [{odd}{bad}}}, {good}]}}'.encode())
+    assert list(infos) == [Symbol("ETH", "USDT")]
+
+
+@pytest.mark.parametrize(
+    ("parse", "body"),
+    [
+        (parse_deposits, b'[{"coin": "USDT", "amount": "1", "insertTime": -1}]'),
+        (parse_withdrawals, b'[{"id": "w", "coin": "USDT", "amount": "1", "applyTime": -5}]'),
+        (parse_withdrawals, b'[{"coin": "USDT", "amount": "1"}]'),
+        (parse_coin_config, b'[{"coin": "X", "networkList": [{"netWork": "X", "minConfirm": -1}]}]'),
+        (parse_coin_config, b'[{"coin": "X", "networkList": [{"netWork": "X", "withdrawMax": "-1"}]}]'),
+        (parse_coin_config, b'[{"coin": "X", "networkList": [{"withdrawIntegerMultiple": "inf"}]}]'),
+    ],
+)
+def test_capital_answers_with_impossible_values_raise_protocol_error(
+    parse: Callable[[bytes], object], body: bytes
+) -> None:
+    """Negative times, counts and limits, or a withdrawal without an id, are typed errors (the old
+    untyped reader built ``withdrawal_id="None"`` and negative timestamps)."""
+    with pytest.raises(ProtocolError):
+        parse(body)

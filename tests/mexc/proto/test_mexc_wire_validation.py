@@ -252,6 +252,26 @@ VALID_BODIES: dict[str, Any] = {
                   "commissionAsset": "USDT", "time": 5, "isBuyer": True, "isMaker": False}],
     "account": {"balances": [{"asset": "BTC", "free": "1", "locked": "0"}]},
     "tradeFee": {"data": {"makerCommission": "0", "takerCommission": "0.0005"}, "code": 0},
+    "withdrawals": [{"id": "w1", "coin": "USDT", "netWork": "TRX", "address": "T1", "amount": "20",
+                     "status": 7, "transactionFee": "1", "txId": "0x1", "memo": None,
+                     "withdrawOrderId": "c1", "applyTime": 5, "updateTime": 6}],
+    "withdraw": {"id": "w1"},
+    "deposits": [{"coin": "USDT", "network": "TRC20", "amount": "50", "status": 5, "address": "T1",
+                  "txId": "0x2", "insertTime": 5, "memo": "m"}],
+    "depositAddresses": {"data": [{"coin": "USDT", "netWork": "TRX", "address": "T1", "tag": "7"}]},
+    "coinConfig": [{"coin": "USDT", "networkList": [
+        {"coin": "USDT", "netWork": "TRX", "network": "Tron(TRC20)", "depositEnable": True,
+         "withdrawEnable": True, "withdrawFee": "1", "withdrawMin": "10", "withdrawMax": "1000",
+         "minConfirm": 3, "withdrawIntegerMultiple": "0.01", "sameAddress": False, "contract": "TR7"}]}],
+    "transfer": [{"tranId": "t1"}],
+    "exchangeInfo": {"symbols": [{"symbol": "BTCUSDT", "status": "1", "baseAsset": "BTC",
+                                  "quoteAsset": "USDT", "baseAssetPrecision": 6, "quoteAssetPrecision": 2,
+                                  "baseSizePrecision": "0.0001", "quoteAmountPrecision": "5",
+                                  "maxQuoteAmount": "2000000", "orderTypes": ["LIMIT", "MARKET"],
+                                  "isSpotTradingAllowed": True, "takerCommission": "0.0005",
+                                  "filters": [{"filterType": "PERCENT_PRICE_BY_SIDE",
+                                               "bidMultiplierUp": "0.05", "askMultiplierDown": "0.05"}]}]},
+    "defaultSymbols": {"code": 0, "data": ["BTCUSDT"]},
 }  # fmt: skip
 """A valid body per endpoint; the mutation test below breaks one value at a time."""
 
