@@ -35,6 +35,7 @@ from .account import (
     parse_trade_fee,
 )
 from .capital import (
+    parse_cancel_withdrawal,
     parse_coin_config,
     parse_deposit,
     parse_deposit_addresses,
@@ -109,6 +110,7 @@ __all__ = [
     "parse_avg_price",
     "parse_book_ticker_json",
     "parse_book_tickers_json",
+    "parse_cancel_withdrawal",
     "parse_coin_config",
     "parse_default_symbols",
     "parse_deposit",

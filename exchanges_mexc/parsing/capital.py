@@ -35,6 +35,7 @@ from .shapes import Loose, read, read_either
 from .values import dec, dec_opt, text_opt, to_int
 
 __all__ = [
+    "parse_cancel_withdrawal",
     "parse_coin_config",
     "parse_deposit",
     "parse_deposit_addresses",
@@ -51,6 +52,7 @@ DEPOSIT_HISTORY: Final = "GET /api/v3/capital/deposit/hisrec"
 DEPOSIT_ADDRESS: Final = "GET /api/v3/capital/deposit/address"
 COIN_CONFIG: Final = "GET /api/v3/capital/config/getall"
 TRANSFER: Final = "POST /api/v3/capital/transfer"
+WITHDRAW_CANCEL: Final = "DELETE /api/v3/capital/withdraw"
 
 Text = str | int | None
 """An id, hash or memo: MEXC sends some as numbers; read with :func:`.values.text_opt`."""
@@ -328,3 +330,13 @@ def parse_transfer_id(body: bytes) -> str:
     if not tran_id:
         raise ProtocolError("answer without tranId", source=TRANSFER, field="tranId", exchange=EXCHANGE_NAME)
     return tran_id
+
+
+def parse_cancel_withdrawal(body: bytes) -> str:
+    """DELETE /api/v3/capital/withdraw ``{"id": ...}`` -> the canceled withdrawal's id. Any other answer
+    raises ProtocolError: the caller looks the withdrawal up instead of taking it as canceled."""
+    answer = _first(read_either(body, list[IdAnswer], IdAnswer, WITHDRAW_CANCEL, lambda data: data))
+    withdrawal_id = text_opt(answer.id) if answer is not None else None
+    if not withdrawal_id:
+        raise ProtocolError("answer without id", source=WITHDRAW_CANCEL, field="id", exchange=EXCHANGE_NAME)
+    return withdrawal_id

@@ -14,11 +14,27 @@ import uuid
 
 import attrs
 
-from exchanges.errors import ExchangeAPIError, ExchangeError, OrderOutcomeUnknown, ProtocolError
-from exchanges.models import AssetName, Deposit, DepositAddress, NetworkInfo, Withdrawal, WithdrawalRequest
+from exchanges.errors import (
+    ExchangeAPIError,
+    ExchangeConnectionError,
+    ExchangeError,
+    ExchangeServerError,
+    OrderOutcomeUnknown,
+    ProtocolError,
+)
+from exchanges.models import (
+    AssetName,
+    Deposit,
+    DepositAddress,
+    NetworkInfo,
+    Withdrawal,
+    WithdrawalRequest,
+    WithdrawalStatus,
+)
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc import constants as c
 from exchanges_mexc.parsing.capital import (
+    parse_cancel_withdrawal,
     parse_coin_config,
     parse_deposit_addresses,
     parse_deposits,
@@ -34,6 +50,9 @@ logger = logging.getLogger("exchanges.mexc.rest.capital")
 RECONCILE_LOOKUPS = 4
 """History lookups for a withdrawal whose answer was lost or unusable (pauses 0.25, 0.5, 1 s between)."""
 RECONCILE_FIRST_PAUSE = 0.25
+
+_UNKNOWN_CANCEL = (OrderOutcomeUnknown, ProtocolError, ExchangeConnectionError, ExchangeServerError)
+"""Failures after which a withdrawal cancel may or may not have happened (the request may have arrived)."""
 
 
 def _history_params(
@@ -123,10 +142,54 @@ class MexcCapitalRest:
         return next((w for w in history if w.client_id == client_id), None)
 
     async def cancel_withdrawal(self, withdrawal_id: str) -> str:
-        """Cancel a pending withdrawal; returns its id."""
-        data = await self.signed.request(c.WITHDRAW_CANCEL, [("id", withdrawal_id)], idempotent=True)
-        logger.info("MEXC withdrawal canceled: %s", withdrawal_id)
-        return str(data.get("id", withdrawal_id)) if isinstance(data, dict) else withdrawal_id
+        """Cancel a pending withdrawal; returns its id.
+
+        Canceling one id twice has no further effect, so the transport may repeat the request after a
+        connection failure. Whatever goes wrong (a lost or unusable answer, a 5xx, or a refusal that a
+        repeat got because the first attempt had already canceled it), the withdrawal is then looked
+        up: CANCELED returns its id. Otherwise a refusal is raised as MEXC sent it, and an answer that
+        proves nothing raises OrderOutcomeUnknown naming the status MEXC shows; nothing is re-sent.
+        """
+        try:
+            data = await self.signed.request(
+                c.WITHDRAW_CANCEL,
+                [("id", withdrawal_id)],
+                idempotent=True,
+                timeout=self.signed.config.order_timeout,
+                raw=True,
+            )
+            canceled = parse_cancel_withdrawal(data)
+        except ExchangeError as error:
+            return await self._confirm_canceled(withdrawal_id, error)
+        logger.info("MEXC withdrawal canceled: %s", canceled)
+        return canceled
+
+    async def _confirm_canceled(self, withdrawal_id: str, error: ExchangeError) -> str:
+        """After a failed cancel: the id when MEXC shows the withdrawal CANCELED, else the typed error."""
+        found: Withdrawal | None = None
+        try:
+            found = next(
+                (w for w in await self.get_withdrawal_history() if w.withdrawal_id == withdrawal_id), None
+            )
+        except ExchangeError as lookup:
+            logger.warning("MEXC withdrawal %s: cancel lookup failed: %s", withdrawal_id, lookup)
+        if found is not None and found.status is WithdrawalStatus.CANCELED:
+            logger.info(
+                "MEXC withdrawal cancel reconciled: %s is CANCELED (%s)", withdrawal_id, error.message
+            )
+            return withdrawal_id
+        if not isinstance(error, _UNKNOWN_CANCEL):
+            raise error  # MEXC refused it (e.g. already processing): its answer is the outcome
+        shown = f"MEXC shows it {found.status.value}" if found is not None else "it is not in the history"
+        logger.error(
+            "MEXC withdrawal %s: cancel outcome unknown (%s); %s", withdrawal_id, error.message, shown
+        )
+        raise OrderOutcomeUnknown(
+            f"cancel of withdrawal {withdrawal_id}: {error.message}; {shown}, so it is not canceled as far "
+            "as MEXC says now. Nothing was sent again: check get_withdrawal_status before canceling again",
+            cause=error,
+            exchange=c.EXCHANGE_NAME,
+        ) from error
 
     async def get_withdrawal_history(
         self,

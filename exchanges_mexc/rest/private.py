@@ -48,6 +48,7 @@ from exchanges_mexc.parsing.account import (
 )
 from exchanges_mexc.parsing.values import dec
 from exchanges_mexc.rest.batch import place_batch
+from exchanges_mexc.rest.cancel_all import cancel_all_orders
 from exchanges_mexc.rest.capital import MexcCapitalRest
 from exchanges_mexc.rest.params import window_params
 from exchanges_mexc.rest.placement import ReconcilePolicy, order_from_answer, place_safely
@@ -254,17 +255,13 @@ class MexcPrivateSpotRest:
         return order
 
     async def cancel_all_orders(self, symbol: Symbol) -> list[Order]:
-        """Cancel every open order of ``symbol``; returns the canceled orders."""
-        data = await self.signed.request(
-            c.OPEN_ORDERS_CANCEL,
-            [("symbol", self.public.pair(symbol))],
-            timeout=self.config.order_timeout,
-            context={"symbol": symbol},
-            raw=True,
-        )
-        orders = parse_orders_json(data, symbol, "DELETE /api/v3/openOrders")
-        logger.info("MEXC canceled %d open orders of %s", len(orders), symbol)
-        return orders
+        """Cancel every open order of ``symbol``; returns the canceled orders. A lost or unusable
+        answer is reconciled, never re-sent (:mod:`exchanges_mexc.rest.cancel_all`)."""
+        return await cancel_all_orders(self, symbol, self.config.order_timeout)
+
+    def pair(self, symbol: Symbol) -> str:
+        """``Symbol("BTC", "USDT")`` -> ``"BTCUSDT"``."""
+        return self.public.pair(symbol)
 
     async def get_order(
         self,

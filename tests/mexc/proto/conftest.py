@@ -16,6 +16,7 @@ from exchanges_mexc.parsing import (
     parse_avg_price,
     parse_book_ticker_json,
     parse_book_tickers_json,
+    parse_cancel_withdrawal,
     parse_coin_config,
     parse_default_symbols,
     parse_deposit_addresses,
@@ -67,6 +68,7 @@ REST_PARSERS: dict[str, Callable[[bytes], object]] = {
     "defaultSymbols": parse_default_symbols,
     "withdrawals": parse_withdrawals,
     "withdraw": lambda body: parse_withdraw_response(body, _WITHDRAWAL),
+    "cancelWithdrawal": parse_cancel_withdrawal,
     "deposits": parse_deposits,
     "depositAddresses": parse_deposit_addresses,
     "coinConfig": parse_coin_config,
@@ -88,6 +90,7 @@ SINGLE_OBJECT = (
     "tradeFee",
     "exchangeInfo",
     "withdraw",
+    "cancelWithdrawal",
     "transfer",
     "listenKey",
 )

@@ -256,6 +256,7 @@ VALID_BODIES: dict[str, Any] = {
                      "status": 7, "transactionFee": "1", "txId": "0x1", "memo": None,
                      "withdrawOrderId": "c1", "applyTime": 5, "updateTime": 6}],
     "withdraw": {"id": "w1"},
+    "cancelWithdrawal": {"id": "w1"},
     "deposits": [{"coin": "USDT", "network": "TRC20", "amount": "50", "status": 5, "address": "T1",
                   "txId": "0x2", "insertTime": 5, "memo": "m"}],
     "depositAddresses": {"data": [{"coin": "USDT", "netWork": "TRX", "address": "T1", "tag": "7"}]},
