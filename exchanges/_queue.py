@@ -114,6 +114,23 @@ class BoundedQueue(Generic[T]):
         items.extend(batch)
         self._wake_getter()
 
+    def requeue_front(self, batch: list[T]) -> None:
+        """Put ``batch`` back at the head, before what is queued (events taken out to deliver that
+        must still come first); the overflow policy then trims the queue to ``maxsize``. Accepted
+        even once closed: the consumer still drains them."""
+        if not batch:
+            return
+        items = self._items
+        items.extendleft(reversed(batch))
+        limit = self.maxsize or sys.maxsize
+        while len(items) > limit:
+            self.dropped.inc()
+            if self._drop_oldest:
+                items.popleft()
+            else:
+                items.pop()
+        self._wake_getter()
+
     async def put(self, item: T) -> None:
         """Enqueue, waiting for room under ``"block"``; otherwise the same as :meth:`offer`."""
         if self.blocking:

@@ -1,8 +1,10 @@
 """Callback bundles for streams, in the spec's ``handlers.order_handler`` style.
 
 A handler may be a plain function or a coroutine function; it is called in order for each event of
-its stream. Handlers run on a consumer task, never on the socket reader, so a slow handler delays
-its own stream's queue (bounded; see docs) but never blocks other streams or keep-alives.
+its stream. An async handler runs on its stream's consumer task; a plain function is called
+directly by the publisher while it keeps up (nothing buffered), and through the consumer task's
+bounded queue once it falls behind or takes over 1 ms for a frame (see :mod:`exchanges.streams`),
+so a slow handler delays its own stream's queue (bounded; see docs), not the socket.
 """
 
 from __future__ import annotations

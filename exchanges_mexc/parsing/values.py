@@ -8,9 +8,23 @@ from the *string* form, so a JSON float never turns into a binary-fraction Decim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["ZERO", "code_opt", "dec", "dec_opt", "flt", "flt_opt", "text_opt", "to_int", "to_int_opt"]
+import msgspec
+
+__all__ = [
+    "ZERO",
+    "code_opt",
+    "dec",
+    "dec_opt",
+    "decimal_floats",
+    "flt",
+    "flt_opt",
+    "text_opt",
+    "to_int",
+    "to_int_opt",
+]
 
 ZERO = Decimal(0)
 MAX_EXPONENT = 38
@@ -118,3 +132,25 @@ def text_opt(value: object) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+_FLOAT_LIST = msgspec.json.Decoder(list[float])
+
+
+def decimal_floats(texts: Sequence[str]) -> list[float]:
+    """``[float(text) for text in texts]``, in one C call when every text is a plain JSON number.
+
+    Protobuf pushes carry numbers as decimal strings; a 10-trade push has 20. Joined into one JSON
+    array and decoded by msgspec they cost ~1 us instead of ~3.5 us of ``float()`` calls (measured,
+    docs/performance.md). Same values: both round correctly (checked against ``float()`` on random
+    decimals, tests/mexc/proto/test_decimal_floats.py). Anything msgspec does not take as exactly one
+    number per text (``".5"``, ``"nan"``, ``"1e999"``, ``""``, ``"1,2"``) goes through ``float()``
+    one by one, so what ``float()`` accepts is accepted as before and the rest raises ValueError.
+    """
+    try:
+        numbers = _FLOAT_LIST.decode("[" + ",".join(texts) + "]")
+    except msgspec.DecodeError:
+        numbers = []
+    if len(numbers) == len(texts):
+        return numbers
+    return [float(text) for text in texts]

@@ -4,8 +4,8 @@ Runs on the transport's dispatch task, once per frame: ``MexcFrameDecoder.decode
 into model records, and the records go by type to their consumer, **one frame at a time**: one MEXC
 push has one body, so the records of a frame share one type (and one symbol), and a frame's trades
 are de-duplicated and handed to the stream together (one wake-up of the handler's task per frame).
-Everything here is synchronous and cheap; handlers and iterators consume on their own tasks
-(:mod:`.streams`).
+Everything here is synchronous and cheap; iterators and async handlers consume on their own tasks,
+a plain-function handler that keeps up is called directly (:mod:`exchanges.streams`).
 
 Trade de-duplication runs only while frames may repeat (see :class:`PublicRouter`); in the steady
 state a frame's trades are only remembered in a short ring of recent frames.

@@ -1,13 +1,17 @@
 """Trades, wire -> :class:`Trade` records: REST trades and aggTrades, WS deals and aggre deals share
-the one check :func:`_trades`.
+the one builder :func:`_trades`.
 
-Hot path: each record is built with ``new_record(Trade, (...))`` in the caller's comprehension (skips
-the NamedTuple's Python-level ``__new__``) and the built list is checked by one chained comparison per
-value in a plain loop (see :mod:`..checks` for the measurement).
+Hot path (a 10-trade push, measured per push; docs/performance.md "Against the floor"): the push's
+fields are read once into rows (what any client must do), turned into columns by ``zip(*rows)``,
+the 20 decimal strings become floats in one msgspec call (:func:`..values.decimal_floats`), each
+column is checked by C-level ``min``/``sum`` and the records are made by one C-level
+``map(tuple.__new__, repeat(Trade), zip(...))`` that skips the NamedTuple's Python ``__new__``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import NoReturn
 
 from exchanges.models import Side, Symbol, Trade
@@ -17,37 +21,52 @@ from ..._proto.PublicDealsV3Api_pb2 import PublicDealsV3Api
 from ..checks import INF, fail, non_negative_time, positive, protocol_error
 from ..enums import SIDE_BY_TRADE_TYPE
 from ..shapes import AggTradeRow, TradeRow, read
+from ..values import decimal_floats
 from .base import AGG_TRADES, TRADES
 from .base import new_record as _new
 
 __all__ = ["parse_agg_trades", "parse_rest_trades", "trades_from_aggre_pb", "trades_from_deals_pb"]
 
 _SIDES: dict[int, Side] = dict(SIDE_BY_TRADE_TYPE)  # a dict: subscripting a mappingproxy is slower
+_side_of_type = _SIDES.__getitem__
 _BUY = Side.BUY
 _SELL = Side.SELL
 
 
-def _trades(trades: list[Trade]) -> list[Trade]:
-    """The one Trade check (REST trades, REST aggTrades, WS deals and aggre deals): prices and
-    quantities finite and > 0, times >= 0; returns ``trades`` itself.
+def _trades(
+    symbol: Symbol,
+    prices: Sequence[float],
+    quantities: Sequence[float],
+    sides: Iterable[Side],
+    times: Sequence[int],
+    ids: Iterable[str | None],
+) -> list[Trade]:
+    """The one Trade builder (REST trades, REST aggTrades, WS deals and aggre deals), from columns:
+    prices and quantities finite and > 0, times >= 0, else ProtocolError naming the first bad trade.
 
-    Callers build each record in their comprehension (``_new(Trade, (symbol, price, quantity, side,
-    time, id))``, the field order of :class:`Trade`) and this checks the built records: measured
-    ~80 ns per trade cheaper than building a row list first and mapping it into records, and a record
-    that fails is never returned, so none is published."""
-    for _, price, quantity, _, time_ms, _ in trades:
-        if not (0.0 < price < INF and 0.0 < quantity < INF and time_ms >= 0):
-            _explain_trades(trades)
-    return trades
+    The check is C-level per column: ``min > 0`` and ``sum < inf`` (a NaN or an infinity makes the
+    sum NaN or inf, whatever its position; a column whose sum overflows, i.e. values near 1e308, is
+    rejected too). Nothing is returned for a push with a bad trade, so none is published."""
+    if not prices:
+        return []
+    if not (
+        min(prices) > 0.0
+        and sum(prices) < INF
+        and min(quantities) > 0.0
+        and sum(quantities) < INF
+        and min(times) >= 0
+    ):
+        _explain_trades(prices, quantities, times)
+    return list(map(_new, repeat(Trade), zip(repeat(symbol), prices, quantities, sides, times, ids)))
 
 
-def _explain_trades(trades: list[Trade]) -> NoReturn:
+def _explain_trades(prices: Sequence[float], quantities: Sequence[float], times: Sequence[int]) -> NoReturn:
     """Slow path: name the first bad trade (only runs for a message that is being rejected)."""
-    for index, trade in enumerate(trades):
-        positive(trade.price, f"deals[{index}].price")
-        positive(trade.quantity, f"deals[{index}].quantity")
-        non_negative_time(trade.timestamp, f"deals[{index}].time")
-    fail("deals", "a trade failed the range check")  # not reached: one of the checks above raises
+    for index, (price, quantity, time_ms) in enumerate(zip(prices, quantities, times, strict=True)):
+        positive(price, f"deals[{index}].price")
+        positive(quantity, f"deals[{index}].quantity")
+        non_negative_time(time_ms, f"deals[{index}].time")
+    fail("deals", "a trade failed the range check (values too large to add up)")
 
 
 def _taker_side(buyer_is_maker: bool) -> Side:
@@ -61,50 +80,52 @@ def _id_text(value: str | int | None) -> str | None:
 
 def parse_rest_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/trades -> trades; ``side`` is the taker's (from ``isBuyerMaker``); ``id`` is often null."""
-    return read(
-        body,
-        list[TradeRow],
-        TRADES,
-        lambda rows: _trades(
-            [
-                _new(Trade, (symbol, r.price, r.qty, _taker_side(r.isBuyerMaker), r.time, _id_text(r.id)))
-                for r in rows
-            ]
-        ),
-    )
+
+    def build(rows: list[TradeRow]) -> list[Trade]:
+        return _trades(
+            symbol,
+            [r.price for r in rows],
+            [r.qty for r in rows],
+            [_taker_side(r.isBuyerMaker) for r in rows],
+            [r.time for r in rows],
+            [_id_text(r.id) for r in rows],
+        )
+
+    return read(body, list[TradeRow], TRADES, build)
 
 
 def parse_agg_trades(symbol: Symbol, body: bytes) -> list[Trade]:
     """GET /api/v3/aggTrades -> trades (``p``, ``q``, ``T`` int or string, ``m`` buyer-is-maker, ``a`` id)."""
-    return read(
-        body,
-        list[AggTradeRow],
-        AGG_TRADES,
-        lambda rows: _trades(
-            [_new(Trade, (symbol, r.p, r.q, _taker_side(r.m), r.T, _id_text(r.a))) for r in rows]
-        ),
-    )
+
+    def build(rows: list[AggTradeRow]) -> list[Trade]:
+        return _trades(
+            symbol,
+            [r.p for r in rows],
+            [r.q for r in rows],
+            [_taker_side(r.m) for r in rows],
+            [r.T for r in rows],
+            [_id_text(r.a) for r in rows],
+        )
+
+    return read(body, list[AggTradeRow], AGG_TRADES, build)
 
 
 def trades_from_aggre_pb(symbol: Symbol, body: PublicAggreDealsV3Api) -> list[Trade]:
     """publicAggreDeals (314): deals[] {price, quantity, tradeType 1/2, time ms, tradeId}."""
-    new, record, sides = _new, Trade, _SIDES
     try:
+        rows = [(d.price, d.quantity, d.tradeType, d.time, d.tradeId) for d in body.deals]
+        if not rows:
+            return []
+        prices, quantities, types, times, ids = zip(*rows, strict=True)
+        count = len(prices)
+        numbers = decimal_floats(prices + quantities)
         return _trades(
-            [
-                new(
-                    record,
-                    (
-                        symbol,
-                        float(d.price),
-                        float(d.quantity),
-                        sides[d.tradeType],
-                        d.time,
-                        d.tradeId or None,
-                    ),
-                )
-                for d in body.deals
-            ]
+            symbol,
+            numbers[:count],
+            numbers[count:],
+            map(_side_of_type, types),
+            times,
+            ids if all(ids) else [trade_id or None for trade_id in ids],
         )
     except (ValueError, KeyError) as error:
         raise protocol_error("publicAggreDeals", error) from None
@@ -112,13 +133,15 @@ def trades_from_aggre_pb(symbol: Symbol, body: PublicAggreDealsV3Api) -> list[Tr
 
 def trades_from_deals_pb(symbol: Symbol, body: PublicDealsV3Api) -> list[Trade]:
     """publicDeals (301, legacy): like aggre deals without tradeId."""
-    new, record, sides = _new, Trade, _SIDES
     try:
+        rows = [(d.price, d.quantity, d.tradeType, d.time) for d in body.deals]
+        if not rows:
+            return []
+        prices, quantities, types, times = zip(*rows, strict=True)
+        count = len(prices)
+        numbers = decimal_floats(prices + quantities)
         return _trades(
-            [
-                new(record, (symbol, float(d.price), float(d.quantity), sides[d.tradeType], d.time, None))
-                for d in body.deals
-            ]
+            symbol, numbers[:count], numbers[count:], map(_side_of_type, types), times, repeat(None)
         )
     except (ValueError, KeyError) as error:
         raise protocol_error("publicDeals", error) from None

@@ -249,7 +249,11 @@ async def test_publish_many_applies_the_policy_per_event(policy: str, kept: list
     metrics = MetricsRegistry()
     stream: EventStream[int] = EventStream("n", metrics, maxsize=4, policy=policy, prefix="mexc.ws")
     seen: list[int] = []
-    stream.set_handler(seen.append)
+
+    async def handler(n: int) -> None:  # an async handler is always fed through its buffer
+        seen.append(n)
+
+    stream.set_handler(handler)
     iterator = stream.iterate()
     stream.publish_many([0, 1, 2])
     stream.publish_many([3, 4, 5, 6, 7, 8, 9])
