@@ -14,6 +14,12 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.streams import EventStream
 
 
+@pytest.fixture(autouse=True)
+def patient_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No frame counts as slow unless a test says so (a loaded host must not change the path taken)."""
+    monkeypatch.setattr("exchanges.streams.DIRECT_BUDGET", 60.0)
+
+
 def stream_of(metrics: MetricsRegistry, maxsize: int = 0, policy: str = "drop_oldest") -> EventStream[int]:
     return EventStream("n", metrics, prefix="t", maxsize=maxsize, policy=policy)
 
