@@ -1,12 +1,15 @@
 """A local order book for one symbol, fed by snapshots and absolute-quantity updates.
 
-Layout, chosen for the hot path: each side is a ``dict`` price -> ``OrderBookEntry`` (the level
-itself, immutable, built once when the level is set) plus a sorted ``list`` of its prices maintained
-with ``bisect``. Setting the size of an existing level is one entry and one dict store;
-only new and deleted levels touch the list (a binary search plus a small memmove on a
-1,000-level book). Both lists are ascending, so the best bid is ``bid_prices[-1]`` and the best ask
-``ask_prices[0]``: O(1). A top-N snapshot is a slice of prices mapped to their entries (no new entry
-is built: a snapshot after every update costs about a third of what building 2 x N entries did).
+Layout, chosen for the hot path and for memory: each side is a ``dict`` price -> size of plain
+floats plus a sorted ``list`` of its prices maintained with ``bisect``. No record is kept per level:
+:class:`~exchanges.models.OrderBookEntry` records are built only for what a reader asks for (the
+cached top N that handlers receive, ``best_bid()``, a full snapshot). Setting the size of an existing
+level (the common case: sizes changing near the top) is one dict lookup and one store; only new and
+deleted levels touch the list (a binary search plus a small memmove). Both lists are ascending, so
+the best bid is ``bid_prices[-1]`` and the best ask ``ask_prices[0]``: O(1). ``apply_update`` reads
+the update's decoded ``(price, size)`` lists as they are (no per-level conversion or copy).
+Measured in ``bench/bench_orderbook.py`` (docs/performance.md): ~46-53 bytes per level where a
+record per level cost 102-121, and a 20-level update at about half the former cost.
 
 Quantities are absolute (the size now at that price); a size of 0 (or below) deletes the level.
 
@@ -34,7 +37,8 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from math import inf
 
 from exchanges.models import BookUpdate, OrderBook, OrderBookEntry, Symbol
@@ -43,12 +47,15 @@ __all__ = ["LocalOrderBook"]
 
 logger = logging.getLogger("exchanges.orderbook")
 
-_tuple_new = tuple.__new__  # builds an OrderBookEntry without NamedTuple's Python-level __new__
+_tuple_new = tuple.__new__  # builds a record without NamedTuple's Python-level __new__
 _EMPTY: tuple[OrderBookEntry, ...] = ()
 
 
-def _entry(level: tuple[float, float]) -> OrderBookEntry:
-    return _tuple_new(OrderBookEntry, level)
+def _entries(prices: Sequence[float], sizes: dict[float, float]) -> tuple[OrderBookEntry, ...]:
+    """``OrderBookEntry`` records for ``prices`` in that order (the loop runs in C)."""
+    return tuple(
+        map(_tuple_new, repeat(OrderBookEntry), zip(prices, map(sizes.__getitem__, prices), strict=True))
+    )
 
 
 class LocalOrderBook:
@@ -73,8 +80,8 @@ class LocalOrderBook:
         self.symbol = symbol
         self.version: int | None = None
         self.last_update_time = 0
-        self._bids: dict[float, OrderBookEntry] = {}
-        self._asks: dict[float, OrderBookEntry] = {}
+        self._bids: dict[float, float] = {}  # price -> size
+        self._asks: dict[float, float] = {}
         self._bid_prices: list[float] = []  # ascending; best bid last
         self._ask_prices: list[float] = []  # ascending; best ask first
         # Top-N cache (see the module docstring). No cache: top None and edge +inf (bids) / -inf
@@ -95,9 +102,8 @@ class LocalOrderBook:
         timestamp: int,
     ) -> None:
         """Replace the whole book with these levels, at ``version``."""
-        entry = _entry
-        self._bids = {float(price): entry((float(price), float(size))) for price, size in bids if size > 0}
-        self._asks = {float(price): entry((float(price), float(size))) for price, size in asks if size > 0}
+        self._bids = {float(price): float(size) for price, size in bids if size > 0}
+        self._asks = {float(price): float(size) for price, size in asks if size > 0}
         self._bid_prices = sorted(self._bids)
         self._ask_prices = sorted(self._asks)
         self._forget_top()
@@ -112,37 +118,40 @@ class LocalOrderBook:
         self.last_update_time = timestamp
 
     def apply_update(self, update: BookUpdate) -> None:
-        """Apply absolute quantities (0 deletes), then uncross if the update crossed the book."""
-        bids = self._bids
+        """Apply absolute quantities (0 deletes), then uncross if the update crossed the book.
+
+        The common case, a new size at a price already in the book, is one lookup and one store;
+        a new price is inserted into the sorted prices, a deleted one removed from them."""
+        sizes = self._bids
         prices = self._bid_prices
         edge = self._bid_edge
         touched = False
-        for level in update.bids:
-            price, size = level
+        for price, size in update.bids:
             if price >= edge:
                 touched = True
             if size > 0:
-                if price not in bids:
+                if price not in sizes:
                     insort(prices, price)
-                bids[price] = _tuple_new(OrderBookEntry, level)
-            elif bids.pop(price, None) is not None:
+                sizes[price] = size
+            elif price in sizes:
+                del sizes[price]
                 del prices[bisect_left(prices, price)]
         if touched:
             self._bid_top = None
             self._bid_edge = inf
-        asks = self._asks
+        sizes = self._asks
         prices = self._ask_prices
         edge = self._ask_edge
         touched = False
-        for level in update.asks:
-            price, size = level
+        for price, size in update.asks:
             if price <= edge:
                 touched = True
             if size > 0:
-                if price not in asks:
+                if price not in sizes:
                     insort(prices, price)
-                asks[price] = _tuple_new(OrderBookEntry, level)
-            elif asks.pop(price, None) is not None:
+                sizes[price] = size
+            elif price in sizes:
+                del sizes[price]
                 del prices[bisect_left(prices, price)]
         if touched:
             self._ask_top = None
@@ -202,12 +211,14 @@ class LocalOrderBook:
     def best_bid(self) -> OrderBookEntry | None:
         if not self._bid_prices:
             return None
-        return self._bids[self._bid_prices[-1]]
+        price = self._bid_prices[-1]
+        return _tuple_new(OrderBookEntry, (price, self._bids[price]))
 
     def best_ask(self) -> OrderBookEntry | None:
         if not self._ask_prices:
             return None
-        return self._asks[self._ask_prices[0]]
+        price = self._ask_prices[0]
+        return _tuple_new(OrderBookEntry, (price, self._asks[price]))
 
     def spread(self) -> float | None:
         if not self._bid_prices or not self._ask_prices:
@@ -228,13 +239,15 @@ class LocalOrderBook:
         return len(self._ask_prices)
 
     def bids(self, depth: int | None = None) -> list[tuple[float, float]]:
-        """Bid levels best first, as plain tuples (cheaper than entries when only reading)."""
-        prices = self._bid_prices if depth is None else self._bid_prices[-depth:] if depth > 0 else []
-        return list(map(self._bids.__getitem__, reversed(prices)))
+        """Bid levels best first, as plain ``(price, size)`` tuples (cheaper than entries to build)."""
+        prices = self._bid_prices[:] if depth is None else self._bid_prices[-depth:] if depth > 0 else []
+        prices.reverse()
+        return list(zip(prices, map(self._bids.__getitem__, prices), strict=True))
 
     def asks(self, depth: int | None = None) -> list[tuple[float, float]]:
+        """Ask levels best first, as plain ``(price, size)`` tuples."""
         prices = self._ask_prices if depth is None else self._ask_prices[: max(depth, 0)]
-        return list(map(self._asks.__getitem__, prices))
+        return list(zip(prices, map(self._asks.__getitem__, prices), strict=True))
 
     def snapshot(self, depth: int | None = None) -> OrderBook:
         """An immutable copy: bids descending, asks ascending, ``depth`` levels per side (None: all).
@@ -252,12 +265,14 @@ class LocalOrderBook:
         bid_top = self._bid_top
         if bid_top is None:
             prices = self._bid_prices
-            bid_top = self._bid_top = tuple(map(self._bids.__getitem__, reversed(prices[-depth:])))
+            top = prices[-depth:]
+            top.reverse()
+            bid_top = self._bid_top = _entries(top, self._bids)
             self._bid_edge = prices[-depth] if len(prices) >= depth else -inf
         ask_top = self._ask_top
         if ask_top is None:
             prices = self._ask_prices
-            ask_top = self._ask_top = tuple(map(self._asks.__getitem__, prices[:depth]))
+            ask_top = self._ask_top = _entries(prices[:depth], self._asks)
             self._ask_edge = prices[depth - 1] if len(prices) >= depth else inf
         return _tuple_new(OrderBook, (self.symbol, bid_top, ask_top, self.last_update_time, self.version))
 
@@ -265,10 +280,8 @@ class LocalOrderBook:
         """Both sides, uncached: every level (None) or none (``depth <= 0``)."""
         if depth is not None:
             return _EMPTY, _EMPTY
-        return (
-            tuple(map(self._bids.__getitem__, reversed(self._bid_prices))),
-            tuple(map(self._asks.__getitem__, self._ask_prices)),
-        )
+        prices = self._bid_prices[::-1]
+        return _entries(prices, self._bids), _entries(self._ask_prices, self._asks)
 
     def __repr__(self) -> str:
         return (

@@ -109,6 +109,103 @@ def test_cached_top_levels_always_match_the_book(
         assert top.version == version
 
 
+wide_prices = st.integers(min_value=1, max_value=400).map(lambda tick: tick / 8)
+wide_sizes = st.sampled_from([0.0, -1.0, 0.125, 1.0, 3.5, 1e-9, 2e6])
+wide_levels = st.lists(st.tuples(wide_prices, wide_sizes), max_size=12)
+steps = st.lists(
+    st.tuples(wide_levels, wide_levels, st.sampled_from([None, 1, 5, 20, 20, 20, 50])),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(wide_levels, wide_levels, steps)
+def test_long_update_sequences_match_a_plain_dict_model(
+    bids: Levels, asks: Levels, operations: list[tuple[Levels, Levels, int | None]]
+) -> None:
+    """Every read after every update equals the plain-dict model: top-N (cached or not), best levels,
+    spread, mid, depths and the plain-tuple reads. Sizes <= 0 delete; crossing updates uncross."""
+    book = LocalOrderBook(SYMBOL)
+    ref = Reference()
+    book.apply_snapshot(bids, asks, 0, 0)
+    ref.snapshot(bids, asks)
+    for version, (update_bids, update_asks, depth) in enumerate(operations, start=1):
+        book.apply_update(BookUpdate(SYMBOL, update_bids, update_asks, version, version, version))
+        ref.update(update_bids, update_asks)
+        want_bids = [(p, ref.bids[p]) for p in sorted(ref.bids, reverse=True)]
+        want_asks = [(p, ref.asks[p]) for p in sorted(ref.asks)]
+        assert not ref.crossed()
+        assert (book.bid_depth, book.ask_depth) == (len(want_bids), len(want_asks))
+        assert book.best_bid() == (want_bids[0] if want_bids else None)
+        assert book.best_ask() == (want_asks[0] if want_asks else None)
+        if want_bids and want_asks:
+            assert book.spread() == want_asks[0][0] - want_bids[0][0]
+            assert book.mid() == (want_asks[0][0] + want_bids[0][0]) / 2.0
+        if depth is None:
+            continue  # no read this step: the next read must still see this update
+        top = book.snapshot(depth)
+        assert list(top.bids) == want_bids[:depth]
+        assert list(top.asks) == want_asks[:depth]
+        assert all(type(entry) is OrderBookEntry for entry in top.bids + top.asks)
+        assert (top.version, top.timestamp) == (version, version)
+        assert book.bids(depth) == want_bids[:depth]
+        assert book.asks(depth) == want_asks[:depth]
+    full = book.snapshot()
+    assert list(full.bids) == [(p, ref.bids[p]) for p in sorted(ref.bids, reverse=True)]
+    assert list(full.asks) == [(p, ref.asks[p]) for p in sorted(ref.asks)]
+    assert book.bids() == list(full.bids)
+    assert book.asks() == list(full.asks)
+
+
+def test_cached_top_is_reused_beyond_the_edge_and_rebuilt_inside_it() -> None:
+    """The top-N cache: an update beyond the N-th level keeps the cached side (the same tuple); a
+    change at or inside it (a size, a new level, a deletion) is seen by the next snapshot."""
+    book = LocalOrderBook(SYMBOL)
+    book.apply_snapshot(
+        [(float(p), 1.0) for p in range(90, 100)], [(float(p), 1.0) for p in range(101, 111)], 1, 0
+    )
+    first = book.snapshot(3)
+    assert [e.price for e in first.bids] == [99.0, 98.0, 97.0]
+    book.apply_update(BookUpdate(SYMBOL, [(96.0, 5.0), (50.0, 1.0)], [(104.0, 5.0)], 2, 2, 0))
+    second = book.snapshot(3)
+    assert second.bids is first.bids  # nothing inside the edge moved
+    assert second.asks is first.asks
+    book.apply_update(BookUpdate(SYMBOL, [(97.0, 2.0)], [], 3, 3, 0))  # a size at the edge itself
+    assert book.snapshot(3).bids[2] == OrderBookEntry(97.0, 2.0)
+    assert book.snapshot(3).asks is first.asks
+    book.apply_update(BookUpdate(SYMBOL, [], [(102.0, 0.0)], 4, 4, 0))  # a deletion inside the top
+    assert [e.price for e in book.snapshot(3).asks] == [101.0, 103.0, 104.0]
+    book.apply_update(BookUpdate(SYMBOL, [(99.5, 4.0)], [], 5, 5, 0))  # a new best bid
+    assert book.snapshot(3).bids == (
+        OrderBookEntry(99.5, 4.0),
+        OrderBookEntry(99.0, 1.0),
+        OrderBookEntry(98.0, 1.0),
+    )
+
+
+def test_zero_and_negative_sizes() -> None:
+    """A size of 0 (or below) deletes: ignored in a snapshot, a no-op for a price not in the book."""
+    book = LocalOrderBook(SYMBOL)
+    book.apply_snapshot([(99.0, 0.0), (98.0, 1.0)], [(101.0, -1.0), (102.0, 2.0)], 1, 0)
+    assert book.bids() == [(98.0, 1.0)]
+    assert book.asks() == [(102.0, 2.0)]
+    book.apply_update(BookUpdate(SYMBOL, [(97.0, 0.0), (98.0, -2.0)], [(103.0, 0.0)], 2, 2, 0))
+    assert book.bids() == []
+    assert book.asks() == [(102.0, 2.0)]
+    assert book.best_bid() is None
+    assert book.spread() is None
+    assert book.snapshot(5).bids == ()
+
+
+def test_crossed_snapshot_drops_the_overlap_on_both_sides() -> None:
+    book = LocalOrderBook(SYMBOL)
+    book.apply_snapshot(
+        [(100.0, 1.0), (102.0, 1.0), (98.0, 1.0)], [(99.0, 1.0), (101.0, 1.0), (103.0, 1.0)], 1, 0
+    )
+    assert book.bids() == [(98.0, 1.0)]  # bids at or above the lowest ask (99) are gone
+    assert book.asks() == [(103.0, 1.0)]  # asks at or below the highest bid (102) are gone
+
+
 def test_basic_reads() -> None:
     book = LocalOrderBook(SYMBOL)
     assert not hasattr(book, "state")  # the synchronizer owns the state, not the data structure
