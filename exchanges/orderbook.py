@@ -8,8 +8,8 @@ level (the common case: sizes changing near the top) is one dict lookup and one 
 deleted levels touch the list (a binary search plus a small memmove). Both lists are ascending, so
 the best bid is ``bid_prices[-1]`` and the best ask ``ask_prices[0]``: O(1). ``apply_update`` reads
 the update's decoded ``(price, size)`` lists as they are (no per-level conversion or copy).
-Measured in ``bench/bench_orderbook.py`` (docs/performance.md): ~46-53 bytes per level where a
-record per level cost 102-121, and a 20-level update at about half the former cost.
+Measured in ``bench/bench_orderbook.py`` (docs/performance.md): 38-57 bytes of containers per level
+where a record per level cost 102-121, and a 20-level update at 0.5-0.7x the former cost.
 
 Quantities are absolute (the size now at that price); a size of 0 (or below) deletes the level.
 
