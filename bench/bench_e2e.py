@@ -135,16 +135,23 @@ def latency(
     n = int(rate * seconds)
     table = Table(
         f"E2E latency, server send -> handler, {rate:,.0f} frames/s for {seconds:g} s ({n:,} frames per run)",
-        ["stream", "client", "p50", "p99", "p99.9", "max", "samples/run"],
+        ["stream", "client", "p50", "p99", "p99.9", "max", "samples/run", "GC max", "run-queue wait"],
         note="per-run percentiles (first 5% of samples skipped), median over runs ±half-IQR; "
-        "stamps are time.time() in microseconds on both sides (same host clock)",
+        "stamps are time.time() in microseconds on both sides (same host clock); ours: start-up garbage\n"
+        "   collected before the window; GC max = longest collector pause in the window (max over runs); "
+        "run-queue wait = share of the window our client was runnable but had no CPU (host load; median)",
     )
     for kind, label in KINDS.items():
         results: dict[str, list[tuple[float, float, float, float, int]]] = {"ours": [], "ccxt": []}
+        pauses: list[float] = []
+        waits: list[float] = []
         for _ in range(runs):
             info = configure(server, kind=kind, mode="rate", frames=n, rate=rate)
             mine = asyncio.run(e2e_ours.ours(server.rest_url, server.ws_url, kind, "rate", info))
             results["ours"].append(_percentiles(mine["latencies_us"]))
+            pauses.append(mine["gc_max_ms"])
+            if mine["run_queue_share"] is not None:
+                waits.append(mine["run_queue_share"])
             theirs = _ccxt(
                 runner, server, kind, "rate", configure(server, kind=kind, mode="rate", frames=n, rate=rate)
             )
@@ -156,7 +163,12 @@ def latency(
                 table.add_row(label if client == "ours" else "", name, "unavailable")
                 continue
             cells = [fmt_summary(summarize(r[i] / 1e6 for r in res), fmt_time) for i in range(4)]
-            table.add_row(label if client == "ours" else "", name, *cells, f"{res[0][4]:,}")
+            if client == "ours":
+                wait = f"{summarize(waits).median * 100:.1f} %" if waits else "n/a"
+                cells += [f"{res[0][4]:,}", f"{max(pauses):.1f} ms", wait]
+            else:
+                cells.append(f"{res[0][4]:,}")
+            table.add_row(label if client == "ours" else "", name, *cells)
     return table
 
 
