@@ -12,7 +12,6 @@ stale they keep being served while one background task refreshes them, so a slow
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookTicker, Kline, KlineInterval, OrderBook, Symbol, SymbolInfo, Ticker, Trade
 from exchanges.ratelimit import RateLimiter
 from exchanges.strategies import ExponentialBackoffRetry
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 from exchanges.transport.rest import RestTransport
 from exchanges_mexc import constants as c
 from exchanges_mexc.errors import MexcErrorClassifier, envelope_in_body, is_error_envelope
@@ -105,10 +105,11 @@ class MexcPublicSpotRest:
     async def close(self) -> None:
         """Stop the background refresh and close the HTTP session. Idempotent."""
         task, self._refresh_task = self._refresh_task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # A caller cancelled meanwhile still gets the session closed, then its CancelledError back.
+        await finish_then_reraise(self._close_now(task), name="mexc-public-rest-close")
+
+    async def _close_now(self, refresh: asyncio.Task[None] | None) -> None:
+        await cancel_and_wait(refresh)  # its own end (cancelled, or an error) is not the caller's
         await self.transport.close()
 
     # ------------------------------------------------------------------ plumbing

@@ -13,7 +13,6 @@ Parts: :attr:`engine` (books, orders, balances), :attr:`market` (synthetic flow)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 from exchanges_mexc.sim import rest_capital, rest_private, rest_public  # noqa: F401  (register routes)
 from exchanges_mexc.sim.accounts import AccountStore, SimAccount
 from exchanges_mexc.sim.capital import Capital
@@ -193,14 +193,17 @@ class MexcSimulator:
             self.capital.tick()
 
     async def stop(self) -> None:
-        """Close sockets, stop tasks, release the port."""
+        """Close sockets, stop tasks, release the port (all of it even if the caller is cancelled
+        meanwhile; its cancellation is re-raised afterwards)."""
         self.closing.set()
-        for task in self._tasks:
+        await finish_then_reraise(self._stop_now(), name="mexc-sim-stop")
+
+    async def _stop_now(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+        for task in tasks:
+            await cancel_and_wait(task)
         await self.ws.close_all()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 from aiohttp import WSMsgType, web
 
+from exchanges.tasks import cancel_and_wait, finish_then_reraise
 from exchanges_mexc.sim.channels import PRIVATE, ChannelState, blocked, parse_channel
 from exchanges_mexc.sim.state import SimState, WsSettings
 from exchanges_mexc.sim.streams import Streams
@@ -119,17 +120,21 @@ class WsHub:
                         break
                 elif msg.type == WSMsgType.BINARY:
                     conn.last_activity = time.monotonic()
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             pass
         finally:
             self._forget(conn)
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
-            if not ws.closed:
-                with contextlib.suppress(Exception):
-                    await ws.close()
+            # runs to its end even when the server cancels this handler (shutdown), then re-raises that
+            await finish_then_reraise(self._end(ws, sender), name="mexc-sim-ws-end")
         return ws
+
+    @staticmethod
+    async def _end(ws: web.WebSocketResponse, sender: asyncio.Task[None]) -> None:
+        """Stop a connection's sender and close its socket."""
+        await cancel_and_wait(sender)
+        if not ws.closed:
+            with contextlib.suppress(Exception):
+                await ws.close()
 
     def _forget(self, conn: Conn) -> None:
         conn.closed = True
