@@ -7,6 +7,10 @@
 * A book is never ``LIVE`` while its connection is dead: when the proxy silences the WebSocket (open
   sockets, no FIN/RST, PINGs unanswered), every book on it leaves LIVE within the liveness timeout,
   health says the stream is down, and the client reconnects, resyncs and equals the engine again.
+* A book never goes ``LIVE`` at a version older than the subscription that feeds it: after each
+  reconnect the simulator starts (and acknowledges) the re-sent subscriptions late, a seeded delay
+  while the market moves, and every LIVE book must be fed by a started subscription and not be
+  older than its start (a snapshot taken before it would miss the pushes in between).
 
 Limits (stated in the README): a frame corrupted in transit into another valid frame cannot be detected
 (MEXC frames carry no checksum; TCP/TLS protect real connections), so CORRUPT is exercised by the bad-data
@@ -28,6 +32,7 @@ from exchanges.interfaces import PublicExchange
 from exchanges.models import AssetName, BookState, Symbol
 from exchanges.testing.chaos import ChaosProxy, FaultSchedule, HttpFault, WsFault
 from exchanges_mexc.sim import MexcSimulator
+from exchanges_mexc.ws import channels as ch
 
 from .support import start_proxy, through  # type: ignore[import-not-found]
 
@@ -166,4 +171,46 @@ async def test_a_silent_connection_takes_books_out_of_live(
             health = await public.health_check()
             assert health["websocket_connectivity"], health
     finally:
+        await public.close()
+
+
+async def watch_live_versions(public: PublicExchange, sim: MexcSimulator, violations: list[str]) -> None:
+    """At each change to LIVE (if the book still is when we look): MEXC runs the subscription that
+    feeds the book, and the book is not older than that subscription's start."""
+    async for change in public.iter_book_states():
+        if change.state is not BookState.LIVE or public.orderbook_state(change.symbol) is not BookState.LIVE:
+            continue
+        channel = ch.aggre_depth(PAIRS[change.symbol], "100ms")
+        starts = sim.ws.subscription_versions(channel)
+        version = public.get_local_orderbook(change.symbol).version or 0
+        if not starts:
+            violations.append(f"{change.symbol} LIVE at v{version} before MEXC started {channel}")
+        elif version < min(starts):
+            violations.append(f"{change.symbol} LIVE at v{version} < its subscription's start v{min(starts)}")
+
+
+async def test_no_book_goes_live_before_its_resubscription_started(
+    factory: FullExchangeFactory, sim: MexcSimulator, chaos: tuple[ChaosProxy, FaultSchedule], seed: int
+) -> None:
+    proxy, schedule = chaos
+    rng = random.Random(seed)
+    public = await public_through(factory, proxy, sim)
+    violations: list[str] = []
+    watcher = asyncio.create_task(watch_live_versions(public, sim, violations))
+    try:
+        schedule.calm()
+        await public.start_orderbook_stream(list(PAIRS))
+        schedule.resume()
+        for _ in range(3):
+            # below the 2 s ack timeout, after which a book fetches anyway (the stated fallback)
+            sim.faults.delay_subscriptions(rng.uniform(0.2, 1.2))
+            await asyncio.sleep(rng.uniform(0.2, 1.0))
+            proxy.drop_websockets()
+            await checkpoint(public, sim, schedule)
+            assert not violations, f"{violations}; {schedule}"
+        resyncs = public.get_performance_metrics()["orderbook_resyncs"]
+        assert resyncs >= 3, f"the reconnects never resynced the books: {schedule}"
+    finally:
+        watcher.cancel()
+        sim.faults.delay_subscriptions(0)
         await public.close()
