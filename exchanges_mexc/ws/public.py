@@ -23,7 +23,9 @@ Liveness: every connection must hear something (a push or a PONG) within
 lost, declared silent, or gives up, the books whose depth channel it carries go STALE (they leave
 LIVE at once) and a ``ConnectionStateChange`` is published (``connection_state_handler``,
 ``connection_states()``); after the reconnect those books go SYNCING and resync from a REST
-snapshot (the transport has already re-sent the channels), then LIVE. Every book state change is a
+snapshot taken once MEXC acknowledges the re-sent depth channel (or it pushes; after the ack
+timeout at the latest), then LIVE; a refused re-subscription leaves the book STALE and is retried
+(:mod:`.book_retries`). Every book state change is a
 ``BookStateChange`` (``book_state_handler``, ``book_states()``). A connection that gives up for good
 (state FAILED) calls ``error_handler`` once with the error.
 Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
