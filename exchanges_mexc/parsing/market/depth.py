@@ -16,7 +16,9 @@ leaves no room for a comma or a bracket inside a string (they would change the c
 their arity), so each string was exactly one JSON number, and JSON numbers are a subset of what
 ``float()`` reads, with the same value. Anything else (``"1e999"``, ``".5"``, ``"NaN"``, a
 comma) takes the slow path: ``float()`` per value and the named check, so the accepted values and
-the typed errors are exactly what they were.
+the typed errors are exactly what they were. (The trade pushes' :func:`..values.decimal_floats` is the
+same idea for a flat list; using it here, then pairing and running the level check in Python, measured
+~2 us more per 20+20-level frame than decoding checked pairs in one msgspec call.)
 """
 
 from __future__ import annotations
