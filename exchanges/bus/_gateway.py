@@ -29,7 +29,6 @@ opens as many connections as the gateway's symbols need.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -45,6 +44,7 @@ from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import BookState, BookUpdate, KlineInterval, Symbol, TradeGap
+from exchanges.tasks import cancel_and_wait
 
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus
 from ._gateway_feeds import Feed, SupportsTradeGaps, check_channels, extra_feeds
@@ -204,14 +204,10 @@ class MarketDataGateway:
         """Hand the symbols over (bounded), stop publishing, close the bus connection."""
         if self.leases is not None:
             await self.leases.stop()
-        for task in list(self._stopping):
-            with contextlib.suppress(Exception):
-                await task
+        if self._stopping:  # unsubscriptions in flight end first (they never raise: see _unsubscribe)
+            await asyncio.wait(list(self._stopping))  # raises only the caller's own cancellation
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(task)  # the caller's own cancellation is re-raised, never swallowed
         self._tasks.clear()
         if self.publisher is not None:
             await self.publisher.drain(2.0)
@@ -299,13 +295,17 @@ class MarketDataGateway:
         if not symbols:
             return
         ex = self.exchange
-        with contextlib.suppress(Exception):
-            await ex.stop_orderbook_stream(symbols)
-            await ex.stop_trades_stream(symbols)
-            await ex.stop_ticker_stream(symbols)
+        # each stop is tried even if another fails (a failed one would leave its channels behind)
+        for stop in (ex.stop_orderbook_stream, ex.stop_trades_stream, ex.stop_ticker_stream):
+            try:
+                await stop(symbols)
+            except Exception as exc:  # the exchange connection is going or gone: nothing to stop
+                logger.warning("gateway %s: %s failed: %r", self.gateway_id, stop.__name__, exc)
         for feed in self._feeds:
-            with contextlib.suppress(Exception):
+            try:
                 await feed.stop(symbols)
+            except Exception as exc:
+                logger.warning("gateway %s: stopping %s failed: %r", self.gateway_id, feed.name, exc)
 
     # ------------------------------------------------------------------ publishing loops
 
@@ -423,8 +423,10 @@ class MarketDataGateway:
         while True:
             await asyncio.sleep(1.0)
             if self.publisher is not None:
-                with contextlib.suppress(Exception):
+                try:
                     await self.publisher.flush_gap_markers()
+                except Exception as exc:  # the bus is down: the markers stay pending for the next round
+                    logger.debug("gateway %s: gap markers not flushed: %r", self.gateway_id, exc)
             try:
                 await self._check_stuck()
             except Exception as exc:  # the self-check must never stop maintenance

@@ -30,9 +30,7 @@ symbols (compare-and-set, so one each), well within the lease TTL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,41 +38,18 @@ from collections.abc import Awaitable, Callable, Sequence
 import attrs
 import msgspec
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
-from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+from nats.js.kv import KeyValue
 
 from exchanges.metrics import MetricsRegistry
+from exchanges.tasks import cancel_and_wait
 
+from ._lease_board import LEASE_CODEC, LeaseBoard, LeaseSettings
 from .parsing._control import LeaseValue, MemberInfo
+
+__all__ = ["Acquire", "LeaseManager", "LeaseSettings", "Release"]
 
 logger = logging.getLogger("exchanges.bus.leases")
 
-
-@attrs.frozen
-class LeaseSettings:
-    """Timing and capacity of leases. ``ttl`` is the promise: a dead gateway's symbols are taken
-    over within it (after ``dead_after`` plus one round)."""
-
-    ttl: float = 5.0
-    max_symbols: int | None = None
-    """At most this many symbols per gateway (None: no cap; the fair share still applies)."""
-
-    def __attrs_post_init__(self) -> None:
-        if not (math.isfinite(self.ttl) and self.ttl >= 1.0):
-            raise ValueError(f"lease ttl must be a finite number of seconds >= 1, got {self.ttl!r}")
-        if self.max_symbols is not None and self.max_symbols < 1:
-            raise ValueError(f"max_symbols must be positive, got {self.max_symbols!r}")
-
-    @property
-    def renew_every(self) -> float:
-        return self.ttl / 5
-
-    @property
-    def dead_after(self) -> float:
-        return self.ttl / 2
-
-
-_LEASE = msgspec.json.Decoder(LeaseValue)
-_MEMBER = msgspec.json.Decoder(MemberInfo)
 _ENC = msgspec.json.Encoder()
 
 Acquire = Callable[[list[str], bool], Awaitable[list[str]]]
@@ -82,15 +57,6 @@ Acquire = Callable[[list[str], bool], Awaitable[list[str]]]
 is True for a live hand-over (the previous holder publishes until we take the lease)."""
 Release = Callable[[list[str]], Awaitable[None]]
 """Stop publishing these symbol tokens."""
-
-
-@attrs.define
-class _Seen:
-    """Our view of one lease key, from the bucket watcher."""
-
-    value: LeaseValue | None  # None: deleted or purged
-    revision: int
-    at: float  # local monotonic time it was seen
 
 
 @attrs.define
@@ -133,11 +99,11 @@ class LeaseManager:
         self._g_held = m.gauge("bus.leases.held")
         self._g_members = m.gauge("bus.leases.live_gateways")
         self.held: dict[str, _Held] = {}
-        self._seen: dict[str, _Seen] = {}
-        self._member_seen: dict[str, tuple[MemberInfo, float]] = {}
+        self.board = LeaseBoard(
+            gateway_id=gateway_id, settings=self.settings, own_info=member_info, malformed=self._m_errors
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._started_at = time.monotonic()
         self._avoid: dict[str, float] = {}  # token -> monotonic time before which we do not take it
         self.rounds = 0
 
@@ -145,37 +111,34 @@ class LeaseManager:
 
     async def start(self) -> None:
         """Start watching both buckets, then run rounds in the background."""
-        self._started_at = time.monotonic()
+        self.board.started_at = time.monotonic()
         lease_watch = await self._leases.watchall()
         member_watch = await self._members.watchall()
         await self._heartbeat()
         await asyncio.sleep(self.settings.renew_every)  # hear the group before taking a share
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._watch_leases(lease_watch), name="bus-lease-watch"),
-            loop.create_task(self._watch_members(member_watch), name="bus-member-watch"),
+            loop.create_task(self.board.watch_leases(lease_watch), name="bus-lease-watch"),
+            loop.create_task(self.board.watch_members(member_watch), name="bus-member-watch"),
             loop.create_task(self._run(), name="bus-lease-rounds"),
         ]
 
     async def stop(self, *, handoff_within: float | None = None) -> None:
         """Offer every lease, wait up to ``handoff_within`` (default the TTL) for takers, delete the
-        rest and the member key, and stop. Never raises for an unreachable bus (leases then expire)."""
+        rest and the member key, and stop. Never raises for an unreachable bus (leases then expire);
+        a cancellation of the caller is re-raised once the background tasks have ended."""
         self._stopping = True
         runner = self._tasks[-1] if self._tasks else None  # _run (its finally stops the balance loop)
-        if runner is not None:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+        await cancel_and_wait(runner)
         wait = self.settings.ttl if handoff_within is None else handoff_within
         try:
             await self._offer(list(self.held))
             deadline = time.monotonic() + wait
-            while self.held and time.monotonic() < deadline and self._others_alive():
+            while self.held and time.monotonic() < deadline and self.board.others_alive():
                 await asyncio.sleep(0.1)
                 await self._check_offers_taken()
             for token, held in list(self.held.items()):
-                with contextlib.suppress(Exception):
-                    await self._leases.delete(token, last=held.revision)
+                await self._delete_lease(token, held.revision)
             await self._members.delete(self.gateway_id)
         except Exception as exc:
             logger.warning(
@@ -186,62 +149,25 @@ class LeaseManager:
         if released:
             await self._release(released)
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(task)
         self._tasks = []
+
+    async def _delete_lease(self, token: str, revision: int) -> None:
+        """Delete our lease of ``token`` if it is still at ``revision``; a failure is logged, not
+        raised: the lease then expires with its TTL (or is someone else's already)."""
+        try:
+            await self._leases.delete(token, last=revision)
+        except Exception as exc:
+            logger.info("gateway %s: lease %s not deleted (%r); it expires", self.gateway_id, token, exc)
 
     # ------------------------------------------------------------------ views
 
     def live_members(self) -> dict[str, MemberInfo]:
         """Gateways heard from within ``dead_after`` (this one included)."""
-        now = time.monotonic()
-        alive = {
-            gid: info for gid, (info, at) in self._member_seen.items() if now - at <= self.settings.dead_after
-        }
-        alive[self.gateway_id] = self._member_info()
-        return alive
+        return self.board.live_members()
 
     def fair_share(self) -> int:
-        live = max(1, len(self.live_members()))
-        share = math.ceil(len(self.universe) / live)
-        cap = self.settings.max_symbols
-        return min(share, cap) if cap is not None else share
-
-    def _others_alive(self) -> bool:
-        return len(self.live_members()) > 1
-
-    # ------------------------------------------------------------------ watchers
-
-    async def _watch_leases(self, watcher: KeyValue.KeyWatcher) -> None:
-        async for entry in watcher:
-            if entry is None:
-                continue
-            value: LeaseValue | None = None
-            if entry.operation not in (KV_DEL, KV_PURGE) and entry.value:
-                try:
-                    value = _LEASE.decode(entry.value)
-                except msgspec.DecodeError:
-                    self._m_errors.inc()
-                    logger.warning("malformed lease value for %s ignored", entry.key)
-                    continue
-            self._seen[entry.key] = _Seen(value, entry.revision or 0, time.monotonic())
-
-    async def _watch_members(self, watcher: KeyValue.KeyWatcher) -> None:
-        async for entry in watcher:
-            if entry is None:
-                continue
-            if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
-                self._member_seen.pop(entry.key, None)
-                continue
-            try:
-                info = _MEMBER.decode(entry.value)
-            except msgspec.DecodeError:
-                self._m_errors.inc()
-                continue
-            if info.id != self.gateway_id:
-                self._member_seen[info.id] = (info, time.monotonic())
+        return self.board.fair_share(len(self.universe))
 
     # ------------------------------------------------------------------ rounds
 
@@ -253,9 +179,7 @@ class LeaseManager:
         try:
             await self._every(self.keepalive)
         finally:
-            balance.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await balance
+            await cancel_and_wait(balance)
 
     async def _every(self, step: Callable[[], Awaitable[None]], period: float | None = None) -> None:
         interval = self.settings.renew_every if period is None else period
@@ -284,7 +208,7 @@ class LeaseManager:
             await self._take_free(share - len(self.held))
         if len(self.held) < share:
             await self._take_offered(share - len(self.held))
-        elif len(self.held) > share and self._someone_under(share):
+        elif len(self.held) > share and self.board.someone_under(share):
             await self._offer_excess(len(self.held) - share)
         self._g_held.set(len(self.held))
         self._g_members.set(len(self.live_members()))
@@ -325,7 +249,7 @@ class LeaseManager:
                 return True
             except KeyWrongLastSequenceError:
                 return False
-        value = _LEASE.decode(current.value) if current.value else None
+        value = LEASE_CODEC.decode(current.value) if current.value else None
         if value is not None and value.holder == self.gateway_id:
             held.revision = current.revision or held.revision
             return True
@@ -345,8 +269,7 @@ class LeaseManager:
         for token, held in list(self.held.items()):
             if held.offered_at is None:
                 continue
-            seen = self._seen.get(token)
-            if seen is not None and seen.value is not None and seen.value.holder != self.gateway_id:
+            if self.board.taken_by_other(token):
                 handed.append(token)
             elif now - held.offered_at > self.settings.ttl * 0.8:
                 held.offered_at = None  # nobody came: renew it again (create if it expired)
@@ -356,17 +279,6 @@ class LeaseManager:
             self._m_handed.inc(len(handed))
             await self._release(handed)
 
-    def _is_free(self, token: str, alive: set[str], now: float) -> bool:
-        seen = self._seen.get(token)
-        if seen is None or seen.value is None:
-            return True
-        if now - seen.at > self.settings.ttl:
-            return True  # not rewritten for a TTL: expired
-        holder = seen.value.holder
-        if holder not in self._member_seen and now - self._started_at < self.settings.dead_after:
-            return False  # a holder we may not have heard yet: give it time before calling it dead
-        return holder not in alive
-
     async def _take_free(self, wanted: int) -> None:
         alive = set(self.live_members())
         now = time.monotonic()
@@ -374,7 +286,7 @@ class LeaseManager:
         free = [
             t
             for t in self.universe
-            if t not in self.held and t not in self._avoid and self._is_free(t, alive, now)
+            if t not in self.held and t not in self._avoid and self.board.is_free(t, alive, now)
         ]
         random.Random(self.gateway_id).shuffle(free)  # gateways starting together contend less
         chosen: list[tuple[str, bool]] = []
@@ -395,10 +307,10 @@ class LeaseManager:
 
     async def _take_one(self, token: str, now: float) -> tuple[str, bool] | None:
         """Take one free lease; (token, taken from a dead holder) or None when someone was faster."""
-        seen = self._seen.get(token)
+        seen = self.board.seen.get(token)
         revision = seen.revision if seen is not None else 0
         since = time.time()
-        expired = seen is None or seen.value is None or now - seen.at > self.settings.ttl
+        expired = self.board.is_expired(token, now)
         try:
             if expired:
                 new_revision = await self._create(token, since)
@@ -415,7 +327,7 @@ class LeaseManager:
         except KeyWrongLastSequenceError:
             # an expired key that still shows its last revision, or someone else was faster
             current = await self._leases.get(token)
-            value = _LEASE.decode(current.value) if current.value else None
+            value = LEASE_CODEC.decode(current.value) if current.value else None
             if value is not None and value.holder != self.gateway_id:
                 raise
             return await self._leases.update(token, self._lease_bytes(since), last=current.revision)
@@ -434,20 +346,11 @@ class LeaseManager:
         for token in tokens:
             held = self.held.pop(token, None)
             if held is not None:
-                with contextlib.suppress(Exception):
-                    await self._leases.delete(token, last=held.revision)
+                await self._delete_lease(token, held.revision)
         await self._release(tokens)
 
     async def _take_offered(self, wanted: int) -> None:
-        offered = [
-            (token, seen)
-            for token, seen in self._seen.items()
-            if token in self.universe
-            and token not in self.held
-            and seen.value is not None
-            and seen.value.handoff
-            and seen.value.holder != self.gateway_id
-        ][:wanted]
+        offered = self.board.offered(self.universe, self.held)[:wanted]
         if not offered:
             return
         tokens = [token for token, _ in offered]
@@ -457,7 +360,7 @@ class LeaseManager:
             if token not in ready:
                 continue
             since = time.time()
-            current = self._seen.get(token, seen)
+            current = self.board.seen.get(token, seen)
             try:
                 revision = await self._leases.update(token, self._lease_bytes(since), last=current.revision)
             except (KeyWrongLastSequenceError, KeyNotFoundError):
@@ -470,11 +373,6 @@ class LeaseManager:
         if taken:
             self._m_acquired.inc(len(taken))
             logger.info("gateway %s: took over %d offered symbols", self.gateway_id, len(taken))
-
-    def _someone_under(self, share: int) -> bool:
-        return any(
-            len(info.symbols) < share for gid, info in self.live_members().items() if gid != self.gateway_id
-        )
 
     async def _offer_excess(self, count: int) -> None:
         if any(h.offered_at is not None for h in self.held.values()):
