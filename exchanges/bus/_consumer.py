@@ -7,14 +7,15 @@ same subscription calls, streams, iterators and handlers. Three parts, one job e
   subjects, resumed from the last stream sequence after a reconnect, a server restart or a change
   of the symbol set (no loss, no repeat); malformed messages counted in ``bus.malformed``, skipped;
 * :class:`~._consumer_books.BusBooks`: local books (the core synchroniser, snapshots from the
-  bucket, continuity checks, STALE while the bus is down or a symbol's feed is silent);
+  bucket, continuity checks, STALE while the bus is down or a symbol's feed is silent, resynced
+  when it stays behind the version its gateway announces);
 * :class:`~._consumer_channels.BusChannels`: the wanted subjects, and trades, tickers, book
   tickers, candles and trade-gap markers decoded into their streams.
 
 Metrics (in the owner's registry): ``bus.consume.<channel>``, ``bus.consume.lag`` (publish to
 receive, ms-resolution gateway clock), ``bus.malformed``, ``bus.trades.possible_gaps`` (and per
-symbol), ``bus.books.silent``, ``bus.reconnects``, ``bus.disconnects``; the synchronisers add
-``book.<symbol>.*``.
+symbol), ``bus.books.silent``, ``bus.books.behind``, ``bus.reconnects``, ``bus.disconnects``; the
+synchronisers add ``book.<symbol>.*``.
 """
 
 from __future__ import annotations
@@ -247,6 +248,7 @@ class BusMarketData:
             "disconnects": self._m_disconnects.value,
             "lag_ms": lag.snapshot_ms() if lag.count else {},
             "silent_books": self.books.silent,
+            "behind_books": self.books.behind,
             "last_sequence": self.feed.last_sequence,
             "books": {str(s): sync.state.value for s, sync in self.books.syncs.items()},
             "streams": {

@@ -12,12 +12,17 @@
   nor such a message for ``liveness_timeout`` seconds (its gateway died, or holds the symbol but
   does not publish it) is marked STALE (``bus.books.silent``); the next delta or liveness message
   for it resyncs it from the bus snapshot.
+* A LIVE book is never left behind what its gateway published: the liveness message names, per
+  symbol, the last version the gateway published (delta or snapshot). A book still below an
+  announced version ``behind_grace`` seconds after hearing it (the deltas in between never came:
+  a gateway took the symbol over from a dead one and started from a REST snapshot, or its own book
+  resynced after a MEXC reconnect, and the market went quiet before the next delta could show the
+  gap) resyncs from the bus snapshot, at least that new (``bus.books.behind``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import math
@@ -35,6 +40,7 @@ from exchanges.models import BookState, BookStateChange, OrderBook, Symbol
 from exchanges.orderbook import LocalOrderBook
 from exchanges.strategies import ReconnectionPolicy
 from exchanges.streams import EventStream
+from exchanges.tasks import cancel_and_wait
 
 from ._connection import BusConnection, BusObjects
 from ._subjects import Subjects, parse_symbol_token, symbol_token
@@ -69,6 +75,7 @@ class BusBooks:
         metrics: MetricsRegistry,
         is_connected: Callable[[], bool],
         liveness_timeout: float,
+        behind_grace: float = 2.0,
         publish_depth: int | None,
         maxsize: int,
         policy: str,
@@ -77,6 +84,10 @@ class BusBooks:
             raise ValueError(f"liveness_timeout must be a finite number of seconds, got {liveness_timeout!r}")
         if liveness_timeout <= 0:
             raise ValueError(f"liveness_timeout must be above 0, got {liveness_timeout!r}")
+        if not (isinstance(behind_grace, int | float) and math.isfinite(behind_grace) and behind_grace > 0):
+            raise ValueError(f"behind_grace must be a finite number of seconds above 0, got {behind_grace!r}")
+        self._behind_grace = float(behind_grace)
+        self._announced: dict[Symbol, tuple[int, float]] = {}  # a version ahead of the book, heard at
         self.subjects = subjects
         self._bus = bus
         self._is_connected = is_connected
@@ -101,6 +112,7 @@ class BusBooks:
         self._m_malformed = m.counter("bus.malformed")
         self._m_unrouted = m.counter("bus.unrouted")
         self._m_silent = m.counter("bus.books.silent")
+        self._m_behind = m.counter("bus.books.behind")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -109,10 +121,7 @@ class BusBooks:
             self._watchdog = asyncio.get_running_loop().create_task(self._watch(), name="bus-liveness")
 
     async def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watchdog
+        await cancel_and_wait(self._watchdog)  # the caller's own cancellation is re-raised
         for sync in list(self.syncs.values()):
             await sync.close()
         await self.orderbook_stream.close()
@@ -216,6 +225,40 @@ class BusBooks:
             self._heard[symbol] = now
             if sync.state is BookState.STALE and self._is_connected():
                 sync.invalidate("feed heard again")  # a quiet symbol has no delta to wake it
+            elif sync.state is BookState.LIVE:
+                self._check_behind(symbol, sync, liveness.v[token], now)
+            else:
+                self._announced.pop(symbol, None)  # resyncing: its snapshot is at least that new
+
+    def _check_behind(self, symbol: Symbol, sync: BookSynchronizer, announced: int, now: float) -> None:
+        """Resync a LIVE book that stays below a version its gateway announced (see module doc).
+
+        The deltas up to an announced version were published before the announcement, but they
+        travel through the stream while the announcement is core NATS: allow ``behind_grace``."""
+        version = sync.book.version or 0
+        pending = self._announced.get(symbol)
+        if pending is not None and version >= pending[0]:
+            pending = None  # reached: the deltas came
+            del self._announced[symbol]
+        if pending is None:
+            if announced > version:
+                self._announced[symbol] = (announced, now)
+            return
+        target, since = pending
+        if now - since < self._behind_grace:
+            return
+        del self._announced[symbol]
+        self._m_behind.inc()
+        self.metrics.counter(f"bus.books.{symbol}.behind").inc()
+        logger.warning(
+            "%s: book LIVE at v%d but its gateway published v%d %.1fs ago: resyncing from the bus snapshot",
+            symbol,
+            version,
+            target,
+            now - since,
+        )
+        self._floor[symbol] = max(self._floor.get(symbol, 0), target)  # the snapshot must be that new
+        sync.invalidate("behind the gateway's published version")
 
     async def _watch(self) -> None:
         """Mark STALE every LIVE book not heard for ``liveness_timeout`` (the guarantee)."""
@@ -300,3 +343,7 @@ class BusBooks:
     @property
     def silent(self) -> int:
         return self._m_silent.value
+
+    @property
+    def behind(self) -> int:
+        return self._m_behind.value

@@ -9,7 +9,6 @@ malformed is counted in ``bus.malformed`` and skipped (the first one is logged).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -72,8 +71,10 @@ class OrderedFeed:
     async def close(self) -> None:
         old, self._sub = self._sub, None
         if old is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await old.unsubscribe()
+            except Exception as exc:  # the connection is gone, and with it the ephemeral consumer
+                logger.debug("bus subscription not unsubscribed: %r", exc)
 
     async def _on_msg(self, msg: Msg) -> None:
         try:

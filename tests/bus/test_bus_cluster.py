@@ -14,9 +14,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+import msgspec
 import pytest
+from nats.aio.msg import Msg
 
-from exchanges.bus import LocalNatsServer
+from exchanges.bus import LocalNatsServer, connect_bus
+from exchanges.bus._subjects import Subjects
+from exchanges.bus.parsing._control import Liveness
 from exchanges_mexc.sim import MexcSimulator
 
 from .cluster import (
@@ -109,14 +113,31 @@ async def test_gateways_shard_fail_over_and_survive_a_nats_restart(
             seen = [{n: set(_ids(d, n)) for n in names} for d in dumps]
             gaps_before = [dict(d["gaps"]) for d in dumps]
             before = {n: set(engine_trade_ids(sim, n)) for n in names}
+            served_by: dict[str, str] = {}  # symbol token -> gateway naming it in its liveness
+            watcher = await connect_bus(url, name="test liveness reader")
+
+            async def on_liveness(msg: Msg) -> None:
+                liveness = msgspec.json.decode(msg.data, type=Liveness)
+                served_by.update(dict.fromkeys(liveness.v, liveness.g))
+
+            await watcher.nc.subscribe(Subjects("mexc_spot", "t").liveness, cb=on_liveness)
             sim.market.resume()
             victim.kill()
+            served_by.clear()
 
             async def taken_over() -> bool:
                 now = await lease_holders(url)
                 return all(now.get(token) not in (None, victim_id) for token in orphans)
 
+            async def republished() -> bool:  # a live gateway publishes each orphan (book LIVE) again
+                return all(served_by.get(token) not in (None, victim_id) for token in orphans)
+
+            killed_at = time.monotonic()
             FIGURES["takeover_s"] = round(await until(taken_over, 6 * LEASE_TTL, "orphans taken over"), 2)
+            await until(republished, 6 * LEASE_TTL, "orphans published again")
+            FIGURES["republished_s"] = round(time.monotonic() - killed_at, 2)
+            FIGURES["republished_symbols"] = len(orphans)
+            await watcher.close()
             await asyncio.sleep(1.5)
             await pause_market(sim)
             FIGURES["resync_after_kill_s"] = round(
@@ -141,6 +162,13 @@ async def test_gateways_shard_fail_over_and_survive_a_nats_restart(
                         )
             FIGURES["missed_trades_after_kill"] = missed_total
             FIGURES["books_marked_silent_after_kill"] = sum(d["bus"]["silent_books"] for d in dumps)
+            FIGURES["books_resynced_behind_after_kill"] = sum(d["bus"]["behind_books"] for d in dumps)
+            FIGURES["trade_gaps_counted_after_kill"] = sum(
+                d["gaps"][n] - gaps_before[i][n] for i, d in enumerate(dumps) for n in names
+            )
+            FIGURES["duplicate_trades"] = sum(
+                len(_ids(d, n)) - len(set(_ids(d, n))) for d in dumps for n in names
+            )
 
             # ---- phase 3: nats-server restarts mid-run; nobody intervenes
             seen = [{n: set(_ids(d, n)) for n in names} for d in dumps]
@@ -171,6 +199,7 @@ async def test_gateways_shard_fail_over_and_survive_a_nats_restart(
                             f"{len(missed)} missed {n} trades not counted"
                         )
             FIGURES["missed_trades_after_restart"] = missed_total
+            FIGURES["books_resynced_behind_total"] = sum(d["bus"]["behind_books"] for d in dumps)
             print("bus cluster figures:", FIGURES)
         finally:
             for consumer in consumers:
