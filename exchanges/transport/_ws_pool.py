@@ -4,6 +4,11 @@ Exchanges cap subscriptions per connection (MEXC: 30). The pool fills existing c
 slots first (in creation order) and opens a new connection only when all are full, so 45
 channels with a cap of 30 use two connections. Unsubscribing frees slots; a connection left with
 no channel is closed (servers such as MEXC drop idle connections anyway). ``close()`` closes all.
+
+A channel the server refuses (:meth:`WebSocketPool.refused`) is forgotten on its connection, and
+that connection takes no further channel: a server that refuses a valid channel counts the
+connection as full (its count and ours differ), so a retry must land on another connection
+instead of being refused there again.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class WebSocketPool(Generic[Conn]):
         self.max_per_connection = max_per_connection
         self.connections: list[Conn] = []
         self._owner: dict[str, Conn] = {}
+        self._capacity: dict[int, int] = {}  # id(conn) -> slots left to it after a refusal
         self._lock = asyncio.Lock()
 
     @property
@@ -59,7 +65,7 @@ class WebSocketPool(Generic[Conn]):
             for conn in list(self.connections):
                 if not pending:
                     return
-                free = self.max_per_connection - self._load(conn)
+                free = self._capacity.get(id(conn), self.max_per_connection) - self._load(conn)
                 if free > 0:
                     batch, pending = pending[:free], pending[free:]
                     await self._assign(conn, batch)
@@ -72,21 +78,34 @@ class WebSocketPool(Generic[Conn]):
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
         async with self._lock:
-            by_conn: dict[int, tuple[Conn, list[str]]] = {}
-            for channel in dict.fromkeys(channels):
-                conn = self._owner.pop(channel, None)
-                if conn is not None:
-                    by_conn.setdefault(id(conn), (conn, []))[1].append(channel)
-            for conn, batch in by_conn.values():
-                await conn.unsubscribe(batch)
-                if self._load(conn) == 0:
-                    self.connections.remove(conn)
-                    await conn.close()
+            await self._forget(channels, full=False)
+
+    async def refused(self, channels: Sequence[str]) -> None:
+        """The server refused ``channels``: forget them (they are not re-sent after a reconnect) and
+        give their connections no further channel (see module doc)."""
+        async with self._lock:
+            await self._forget(channels, full=True)
+
+    async def _forget(self, channels: Sequence[str], *, full: bool) -> None:
+        by_conn: dict[int, tuple[Conn, list[str]]] = {}
+        for channel in dict.fromkeys(channels):
+            conn = self._owner.pop(channel, None)
+            if conn is not None:
+                by_conn.setdefault(id(conn), (conn, []))[1].append(channel)
+        for conn, batch in by_conn.values():
+            if full:
+                self._capacity[id(conn)] = self._load(conn)
+            await conn.unsubscribe(batch)
+            if self._load(conn) == 0:
+                self.connections.remove(conn)
+                self._capacity.pop(id(conn), None)
+                await conn.close()
 
     async def close(self) -> None:
         async with self._lock:
             connections, self.connections = self.connections, []
             self._owner.clear()
+            self._capacity.clear()
             await asyncio.gather(*(conn.close() for conn in connections), return_exceptions=True)
 
     async def _assign(self, conn: Conn, batch: list[str]) -> None:

@@ -124,12 +124,22 @@ class PublicSubscriptions:
         self._router.dedupe_always = needs_trade_dedupe((*self._pool.subscriptions, *adding))
 
     def on_rejected(self, channel: str, error: SubscriptionError) -> None:
-        """A refused channel is forgotten, so it is not re-sent after every reconnect."""
+        """A refused channel is forgotten, so it is not re-sent after every reconnect; its connection
+        takes no further channel, so subscribing it again lands on another one."""
         if self._closed or channel not in self._pool.subscriptions:
             return
-        task = asyncio.get_running_loop().create_task(self.unsubscribe([channel]))
+        task = asyncio.get_running_loop().create_task(self._forget_refused(channel))
         self._pending_unsubscribes.add(task)
         task.add_done_callback(self._pending_unsubscribes.discard)
+
+    async def _forget_refused(self, channel: str) -> None:
+        try:
+            if isinstance(self._pool, WebSocketPool):
+                await self._pool.refused([channel])
+            else:  # a replay: nothing to move
+                await self._pool.unsubscribe([channel])
+        finally:
+            self.update_trade_dedupe()
 
     def pairs(self, symbols: Iterable[Symbol]) -> list[str]:
         """MEXC pair names of ``symbols`` (registered with the mapper, noted by the recorder)."""
