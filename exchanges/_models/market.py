@@ -3,17 +3,26 @@ per frame; see docs/architecture.md "Records")."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import sys
+from typing import Annotated, NamedTuple
+
+import msgspec
 
 from exchanges._models.enums import KlineInterval, Side
 from exchanges._models.symbol import Symbol
 
+PositiveFinite = Annotated[float, msgspec.Meta(gt=0.0, lt=sys.float_info.max)]
+"""A float that is finite and above 0. The hint is for decoders that read it (msgspec): decoding into
+an :class:`OrderBookEntry` rejects NaN, infinities, zero and negatives in C, while decoding; code that
+builds entries itself checks its values (a NamedTuple does not validate on construction)."""
+
 
 class OrderBookEntry(NamedTuple):
-    """One price level of an order book."""
+    """One price level of an order book: price and size finite and > 0 (a size of 0 is a deletion in an
+    update, never a level of a book)."""
 
-    price: float
-    size: float
+    price: PositiveFinite
+    size: PositiveFinite
 
 
 class OrderBook(NamedTuple):

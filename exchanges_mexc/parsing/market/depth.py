@@ -3,7 +3,9 @@
 :func:`_pb_side` the one reader of a protobuf book side's ``(price, quantity)`` strings.
 
 Snapshot sides become OrderBookEntry records with one C-level ``map(tuple.__new__, repeat(Record),
-rows)``; a side is validated by one chained comparison per value in a plain loop (see :mod:`..checks`).
+rows)``; a side is validated by one chained comparison per value in a plain loop (see :mod:`..checks`),
+except a REST snapshot's, which msgspec checks while decoding it into records (``OrderBookEntry``'s
+type hints: finite, > 0).
 
 Protobuf sides (hot path: every depth push). Calling ``float()`` twice per level and building a tuple in
 a comprehension was half of a book frame's CPU. Instead the side's strings are read in C
@@ -89,21 +91,28 @@ def _pb_side(side: str, levels: Sequence[PbLevel], *, snapshot: bool) -> list[tu
     return pairs
 
 
-def _entries(side: str, pairs: Pairs) -> tuple[OrderBookEntry, ...]:
-    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C;
-    a side msgspec already decoded into records is checked and kept as it is)."""
-    check_levels(side, pairs)
+def _entries(side: str, pairs: Pairs, decoded: bool) -> tuple[OrderBookEntry, ...]:
+    """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C).
+    ``decoded``: msgspec already decoded the side into records and checked every value while decoding
+    (``OrderBookEntry``'s hints: finite, > 0), so the side is kept as it is."""
     if type(pairs) is tuple and (not pairs or type(pairs[0]) is OrderBookEntry):
-        return pairs  # msgspec decoded the REST body straight into records (shapes.DepthSnapshot)
+        if not decoded:  # records, but not from a decoder that checked them
+            check_levels(side, pairs)
+        return pairs
+    check_levels(side, pairs)
     return tuple(map(_new, repeat(OrderBookEntry), pairs))
 
 
-def _order_book(symbol: Symbol, bids: Pairs, asks: Pairs, ts: int, version: int | None) -> OrderBook:
-    """The one OrderBook builder (REST depth and WS limit depth): every level finite, > 0."""
+def _order_book(
+    symbol: Symbol, bids: Pairs, asks: Pairs, ts: int, version: int | None, *, decoded: bool = False
+) -> OrderBook:
+    """The one OrderBook builder (REST depth and WS limit depth): every level finite, > 0 (checked
+    here, or by msgspec while decoding when ``decoded``)."""
     if version is not None and version < 0:
         fail("version", f"expected a version >= 0, got {version}")
     non_negative_time(ts, "timestamp")
-    return _new(OrderBook, (symbol, _entries("bids", bids), _entries("asks", asks), ts, version))
+    sides = (_entries("bids", bids, decoded), _entries("asks", asks, decoded))
+    return _new(OrderBook, (symbol, *sides, ts, version))
 
 
 def _book_update(
@@ -139,6 +148,7 @@ def parse_depth_snapshot(symbol: Symbol, body: bytes) -> OrderBook:
             data.asks,
             _now_ms() if data.timestamp is None else data.timestamp,
             data.lastUpdateId,
+            decoded=True,  # shapes.DepthSnapshot: levels checked by msgspec (OrderBookEntry's hints)
         ),
     )
 
