@@ -19,8 +19,8 @@ Every bench's own table (with its notes) is printed first, then the summary: one
 issue's table. ``--before PYTHONPATH`` times a second tree with the same scripts, each client in its
 own process (rows whose bench runs in-process say "n/a" for it); ``--make-before DIR`` builds such a
 tree from a commit (``git archive`` + this tree's ``bench/e2e_ours.py`` + orjson, which 43eb379 still
-imported) and prints the PYTHONPATH to pass. Default settings finish in about 10 minutes on a 2-vCPU
-host; ``--quick`` in under 2.
+imported) and prints the PYTHONPATH to pass. Default settings took 5 minutes on a loaded 2-vCPU host,
+``--quick`` about 1.
 """
 
 from __future__ import annotations
