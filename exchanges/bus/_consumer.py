@@ -24,6 +24,9 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
+import msgspec
+from nats.aio.msg import Msg
+
 from exchanges.errors import ExchangeConnectionError
 from exchanges.handlers import PublicStreamHandlers
 from exchanges.metrics import MetricsRegistry
@@ -45,6 +48,9 @@ from ._consumer_books import BusBooks
 from ._consumer_channels import BusChannels, kline_subject_channel
 from ._consumer_feed import OrderedFeed
 from ._subjects import Subjects, symbol_token
+from .parsing._control import Liveness
+
+_LIVENESS = msgspec.json.Decoder(Liveness)
 
 
 class BusMarketData:
@@ -77,7 +83,9 @@ class BusMarketData:
             maxsize=maxsize,
             policy=policy,
         )
-        self.channels = BusChannels(self.subjects, metrics=metrics, maxsize=maxsize, policy=policy)
+        self.channels = BusChannels(
+            self.subjects, metrics=metrics, maxsize=maxsize, policy=policy, liveness_timeout=liveness_timeout
+        )
         self.feed = OrderedFeed(self.subjects, self._on_event, metrics=metrics, idle_heartbeat=idle_heartbeat)
         self._conn: BusConnection | None = None
         self._objects: BusObjects | None = None
@@ -85,6 +93,7 @@ class BusMarketData:
         self._closed = False
         self._m_reconnects = metrics.counter("bus.reconnects")
         self._m_disconnects = metrics.counter("bus.disconnects")
+        self._m_malformed = metrics.counter("bus.malformed")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -103,7 +112,7 @@ class BusMarketData:
                 on_reconnect=self._on_reconnect,
             )
             self._objects = await declare_bus(conn.js, self.subjects)
-            await conn.nc.subscribe(self.subjects.liveness, cb=self.books.on_liveness)
+            await conn.nc.subscribe(self.subjects.liveness, cb=self._on_liveness)
             self._conn = conn
             self.books.start_watchdog()
         return self._conn, self._objects
@@ -136,6 +145,16 @@ class BusMarketData:
         """Resync every book from the bus snapshot plus the deltas the ordered consumer resumes with."""
         self._m_reconnects.inc()
         self.books.resync_stale("bus reconnected")
+
+    async def _on_liveness(self, msg: Msg) -> None:
+        """A gateway's liveness message: its symbols' books are heard, its channels are served."""
+        try:
+            liveness = _LIVENESS.decode(msg.data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            self._m_malformed.inc()
+            return
+        self.books.on_liveness(liveness)
+        self.channels.coverage.heard(liveness.g, liveness.c)
 
     def _on_event(self, channel: str, symbol: Symbol, data: bytes) -> None:
         if channel == "book":
@@ -251,6 +270,7 @@ class BusMarketData:
             "behind_books": self.books.behind,
             "last_sequence": self.feed.last_sequence,
             "books": {str(s): sync.state.value for s, sync in self.books.syncs.items()},
+            "unserved_channels": self.channels.coverage.unserved(),
             "streams": {
                 channel: len(symbols) for channel, symbols in sorted(self.channels.wanted.items()) if symbols
             },

@@ -29,8 +29,6 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-import msgspec
-from nats.aio.msg import Msg
 from nats.js.errors import KeyNotFoundError, NotFoundError
 
 from exchanges.book_sync import BookSynchronizer
@@ -49,7 +47,6 @@ from .parsing._control import Liveness
 
 logger = logging.getLogger("exchanges.bus.consumer")
 
-_LIVENESS = msgspec.json.Decoder(Liveness)
 _SNAPSHOT_RETRY = ReconnectionPolicy(initial_delay=0.1, max_delay=1.0)
 SNAPSHOT_WAIT = 3.0
 """Seconds a snapshot fetch waits for a new enough snapshot before it counts as failed."""
@@ -205,13 +202,8 @@ class BusBooks:
             sync.invalidate("bus reconnected")
         sync.on_update(update)
 
-    async def on_liveness(self, msg: Msg) -> None:
+    def on_liveness(self, liveness: Liveness) -> None:
         """A gateway serves these symbols now: their books are heard; a STALE one resyncs."""
-        try:
-            liveness = _LIVENESS.decode(msg.data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            self._m_malformed.inc()
-            return
         now = time.monotonic()
         for token in liveness.v:
             try:

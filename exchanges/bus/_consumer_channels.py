@@ -11,6 +11,9 @@
   symbol that was not handed over live, lost its own exchange connection, or failed to publish
   trades) is counted in ``bus.trades.possible_gaps`` and ``bus.trades.<SYM>.possible_gaps``, logged,
   and published as a :class:`~exchanges.models.TradeGap`: trades before it may be missing.
+* A wanted channel that no gateway heard in the last ``liveness_timeout`` publishes (their liveness
+  messages say which channels they publish), e.g. candles of a width no gateway is configured
+  for, is logged once and counted in ``bus.unserved``, instead of being silently empty.
 """
 
 from __future__ import annotations
@@ -43,10 +46,19 @@ def _symbol_filter(symbol: Symbol | None) -> Callable[[Any], bool] | None:
 class BusChannels:
     """Wanted subjects and the non-book event streams of one consumer (see module doc)."""
 
-    def __init__(self, subjects: Subjects, *, metrics: MetricsRegistry, maxsize: int, policy: str) -> None:
+    def __init__(
+        self,
+        subjects: Subjects,
+        *,
+        metrics: MetricsRegistry,
+        maxsize: int,
+        policy: str,
+        liveness_timeout: float,
+    ) -> None:
         self.subjects = subjects
         self.metrics = metrics
         self.wanted: dict[str, set[Symbol]] = {}
+        self.coverage = ChannelCoverage(self.wanted, metrics=metrics, within=liveness_timeout)
 
         def stream(name: str, size: int = maxsize) -> EventStream[Any]:
             return EventStream(name, metrics, prefix="bus", maxsize=size, policy=policy)
@@ -157,6 +169,48 @@ class BusChannels:
     @property
     def possible_gaps(self) -> int:
         return self._m_trade_gaps.value
+
+
+class ChannelCoverage:
+    """Which channels the gateways heard recently publish, and which wanted ones none of them does."""
+
+    def __init__(self, wanted: dict[str, set[Symbol]], *, metrics: MetricsRegistry, within: float) -> None:
+        self._wanted = wanted
+        self._within = within
+        self._gateways: dict[str, tuple[float, frozenset[str]]] = {}  # id -> (heard at, channels)
+        self._warned: set[str] = set()
+        self._m_unserved = metrics.counter("bus.unserved")
+
+    def heard(self, gateway: str, channels: list[str]) -> None:
+        """A liveness message of ``gateway``; warns once about each wanted channel nobody publishes."""
+        now = time.monotonic()
+        self._gateways[gateway] = (now, frozenset(channels))
+        for name, (at, _) in list(self._gateways.items()):
+            if now - at > self._within:
+                del self._gateways[name]
+        unserved = self.unserved()
+        for channel in unserved:
+            if channel not in self._warned:
+                self._m_unserved.inc()
+                published = sorted(frozenset().union(*(chs for _, chs in self._gateways.values())))
+                logger.warning(
+                    "no gateway publishes %s (they publish %s): nothing will arrive on it",
+                    channel,
+                    ", ".join(published),
+                )
+        self._warned = set(unserved)  # one served again may warn again later
+
+    def unserved(self) -> list[str]:
+        """Wanted channels no recently heard gateway publishes (none when no gateway is heard, or one
+        does not say what it publishes)."""
+        now = time.monotonic()
+        recent = [chs for at, chs in self._gateways.values() if now - at <= self._within]
+        if not recent or not all(recent):
+            return []
+        served = frozenset().union(*recent)
+        return sorted(
+            channel for channel, symbols in self._wanted.items() if symbols and channel not in served
+        )
 
 
 def kline_subject_channel(interval: KlineInterval) -> str:

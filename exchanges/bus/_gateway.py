@@ -376,7 +376,8 @@ class MarketDataGateway:
                 continue
             served = {symbol_token(s): self._published[s] for s in list(self.owned) if self._serving(s)}
             try:
-                await self._conn.nc.publish(self.subjects.liveness, encode(Liveness(self.gateway_id, served)))
+                liveness = Liveness(self.gateway_id, served, self.published_channels())
+                await self._conn.nc.publish(self.subjects.liveness, encode(liveness))
             except Exception as exc:  # NATS down: consumers go STALE, which is the truth
                 logger.debug("liveness publish failed: %r", exc)
 

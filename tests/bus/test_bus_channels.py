@@ -23,7 +23,7 @@ from exchanges.interfaces import PublicExchange
 from exchanges.models import BookState, BookStateChange, BookTicker, Kline, KlineInterval, TradeGap
 from exchanges_mexc.sim import MexcSimulator
 
-from .helpers import BTC, SYMBOLS, equals_engine, until
+from .helpers import BTC, ETH, SYMBOLS, equals_engine, until
 
 T = TypeVar("T")
 Received = list[tuple[float, Any]]
@@ -236,3 +236,21 @@ async def test_status_shows_the_gateway_and_the_rates_of_every_channel(
     assert gateway.gateway_id in table
     assert "kline=" in table
     assert "book_ticker=" in table
+
+
+async def test_a_candle_width_no_gateway_publishes_is_reported_not_silent(
+    consumer: PublicExchange, caplog: pytest.LogCaptureFixture
+) -> None:
+    await consumer.start_kline_stream([BTC], KlineInterval.MINUTE_1)  # type: ignore[attr-defined]
+    await consumer.start_kline_stream([ETH], KlineInterval.MINUTE_5)  # type: ignore[attr-defined]
+    await consumer.start_book_ticker_stream([BTC])  # type: ignore[attr-defined]
+
+    def unserved() -> list[str]:
+        result: list[str] = consumer.get_performance_metrics()["bus"]["unserved_channels"]
+        return result
+
+    await until(lambda: unserved() == ["kline_5m"])
+    assert consumer.get_performance_metrics()["details"]["bus.unserved"] == 1
+    assert "no gateway publishes kline_5m" in caplog.text
+    await consumer.stop_kline_stream([ETH])  # type: ignore[attr-defined]
+    assert unserved() == []

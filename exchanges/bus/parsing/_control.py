@@ -38,3 +38,5 @@ class Liveness(msgspec.Struct, frozen=True):
 
     g: str
     v: dict[str, int] = msgspec.field(default_factory=dict)
+    c: list[str] = msgspec.field(default_factory=list)
+    """The channels the gateway publishes, as in the subjects (``kline_1m``); empty: not said."""
