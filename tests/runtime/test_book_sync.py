@@ -521,3 +521,42 @@ async def test_close_reraises_its_callers_cancellation() -> None:
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(closer, 2)
     assert sync.state is BookState.STALE
+
+
+async def test_invalidate_without_fetch_waits_for_subscribed_or_the_first_update() -> None:
+    """``invalidate(fetch=False)``: the stream is not confirmed yet, so no snapshot is fetched until
+    ``subscribed()`` (the acknowledgement) or an update (the stream flows), whichever comes first."""
+    exchange = FakeExchange()
+    sync = BookSynchronizer(SYMBOL, exchange.fetch, metrics=MetricsRegistry(), retry=NO_WAIT)
+    exchange.event([(1.0, 1.0)], [])
+    first = exchange.push()
+    assert first is not None
+    sync.on_update(first)
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    sync.mark_stale("connection lost")
+
+    sync.invalidate("reconnected", fetch=False)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert sync.state is BookState.SYNCING
+    assert not sync.fetching
+    assert exchange.fetches == 1  # nothing fetched before the stream is confirmed
+    sync.subscribed()  # acknowledged
+    assert sync.fetching
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert exchange.fetches == 2
+
+    sync.mark_stale("connection lost")
+    sync.invalidate("reconnected", fetch=False)
+    exchange.event([(2.0, 1.0)], [])
+    update = exchange.push()
+    assert update is not None
+    sync.on_update(update)  # the first push proves the stream flowing: fetch, buffer it
+    assert sync.fetching
+    async with asyncio.timeout(2):
+        await sync.wait_live()
+    assert exchange.fetches == 3
+    assert sync.book.version == exchange.version
+    await sync.close()

@@ -192,6 +192,20 @@ async def test_ack_tracker_resolves_and_rejects() -> None:
     assert tracker.pending == frozenset()
 
 
+async def test_ack_tracker_tells_on_ack_of_every_acknowledged_channel() -> None:
+    """Awaited or not (a re-subscription after a reconnect is not awaited); never for a refusal,
+    an error answer or a PONG."""
+    acked: list[str] = []
+    tracker = AckTracker(MetricsRegistry(), on_ack=acked.append)
+    futures = tracker.expect(["c1@x"])
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": "c1@x,c2@x"}))  # c2 not awaited
+    await tracker.wait(["c1@x"], futures, within=1.0)
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": BLOCKED}))
+    tracker.handle(control_from_json({"id": 0, "code": 0, "msg": "PONG"}))
+    tracker.handle(control_from_json({"id": 0, "code": 1, "msg": "c3@x"}))
+    assert acked == ["c1@x", "c2@x"]
+
+
 async def test_stream_fans_out_to_handler_and_iterators_in_order() -> None:
     metrics = MetricsRegistry()
     stream: EventStream[int] = EventStream("numbers", metrics, maxsize=100, prefix="mexc.ws")
