@@ -40,6 +40,16 @@ def dec(value: object, default: Decimal = ZERO) -> Decimal:
 
 def dec_opt(value: object) -> Decimal | None:
     """A Decimal, or None for ``None``/``""``. Raises ValueError for text that is not a number."""
+    if type(value) is str:  # protobuf pushes: always text (the private stream's hot path)
+        if not value:
+            return None
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"expected a decimal number, got {value!r}") from None
+        if result.is_finite() and result.adjusted() <= MAX_EXPONENT:
+            return result
+        raise ValueError(f"expected a finite decimal number, got {value!r}")
     if value is None or value == "":
         return None
     if isinstance(value, bool):
