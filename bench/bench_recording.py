@@ -7,7 +7,8 @@ Three tables:
    ``record_path``, alternating, median of the runs. Client CPU per frame is this process's CPU time
    between the first and the last frame (the server runs in another process).
 2. **Replay at speed 0 vs live.** Each recording made in (1) is replayed through the same pipeline
-   (``environment="replay"``, ``replay_speed=0``) with the same handler, right after the live runs
+   (``environment="replay"``, ``replay_speed=0``) with a handler doing the live one's per-event
+   checks (and confirming the last event arrived), right after the live runs
    of the same run: frames per second from ``start_replay()`` to the end of the feed (handlers
    drained; so setup and drain count against replay, unlike live, which is timed from the first
    to the last event), divided by the live rate of that run (paired), median of the runs.
@@ -38,7 +39,7 @@ from bench.server import ServerProcess
 from bench.stats import Table, fmt_rate, fmt_summary, quick_mode, summarize
 from exchanges.factory import FullExchangeFactory
 from exchanges.handlers import PublicStreamHandlers
-from exchanges.models import Symbol
+from exchanges.models import OrderBook, Symbol, Trade
 from exchanges.recording import (
     RECORDABLE_CHANNELS,
     FrameRecord,
@@ -70,18 +71,33 @@ def _us(seconds: float) -> str:
     return f"{seconds * 1e6:.1f} µs"
 
 
-async def replay_rate(directory: Path, kind: str) -> dict[str, float]:
-    """Replay ``directory`` at speed 0 with a handler like the live one: frames/s and CPU per frame."""
+async def replay_rate(directory: Path, kind: str, info: dict[str, Any]) -> dict[str, float]:
+    """Replay ``directory`` at speed 0 with a handler doing the live one's per-event work (the same
+    checks against the scenario ``info`` the recording was made with): frames/s and CPU per frame."""
     count = 0
+    reached_end = False
+    last_id = str(int(info["frames"]) * int(info.get("trades_per_frame", 0)))
+    first_to, last_to = int(info.get("first_to_version", 0)), int(info.get("last_to_version", 0))
 
-    def on_event(_: object) -> None:
-        nonlocal count
+    def on_trade(trade: Trade) -> None:
+        nonlocal count, reached_end
         count += 1
+        if trade.trade_id == last_id:
+            reached_end = True
+
+    def on_book(book: OrderBook) -> None:
+        nonlocal count, reached_end
+        count += 1
+        version = book.version or 0
+        if version < first_to:
+            return
+        if version >= last_to:
+            reached_end = True
 
     handlers = (
-        PublicStreamHandlers(trade_handler=on_event)
+        PublicStreamHandlers(trade_handler=on_trade)
         if kind == "deals"
-        else PublicStreamHandlers(orderbook_handler=on_event)
+        else PublicStreamHandlers(orderbook_handler=on_book)
     )
     exchange = await FullExchangeFactory().create_public_exchange(
         "mexc_spot", environment="replay", overrides={"replay_path": str(directory), "replay_speed": 0.0}
@@ -94,8 +110,10 @@ async def replay_rate(directory: Path, kind: str) -> dict[str, float]:
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await exchange.close()
-    if not result.ok:
-        print(f"[bench_recording] replay not exact: {result}", file=sys.stderr)
+    if not result.ok or not reached_end:
+        print(
+            f"[bench_recording] replay not exact (last event seen: {reached_end}): {result}", file=sys.stderr
+        )
     return {"fps": result.frames / seconds, "cpu_per_frame": cpu / max(result.frames, 1), "events": count}
 
 
@@ -108,7 +126,8 @@ def overhead(server: ServerProcess, runs: int, n: int, workdir: Path) -> list[Ta
     )
     load_before = _load()
     speed = Table(
-        "Replay at speed 0 vs the live end-to-end rate (the recordings made above, same handler)",
+        "Replay at speed 0 vs the live end-to-end rate "
+        "(the recordings made above, a handler doing the live checks)",
         ["stream", "live frames/s", "replay frames/s", "replay/live", "CPU/frame live", "CPU/frame replay"],
         note="median of runs ±half-IQR; replay/live = median over runs of replay rate / live rate of the "
         "same run; replay timed from start_replay() to the end of the feed (handlers drained)",
@@ -122,13 +141,16 @@ def overhead(server: ServerProcess, runs: int, n: int, workdir: Path) -> list[Ta
             variants = [None, {"record_path": str(directory)}]
             if run % 2:
                 variants.reverse()  # alternate which goes first, so drift hits both equally
+            recorded_info: dict[str, Any] = {}
             for extra in variants:
                 info = configure(server, kind=kind, mode="blast", frames=n)
                 result = asyncio.run(
                     e2e_ours.ours(server.rest_url, server.ws_url, kind, "blast", info, extra_overrides=extra)
                 )
                 (plain if extra is None else recorded).append(result)
-            replays.append(asyncio.run(replay_rate(directory, kind)))
+                if extra is not None:
+                    recorded_info = info
+            replays.append(asyncio.run(replay_rate(directory, kind, recorded_info)))
         costs = [1 - r["fps"] / p["fps"] for p, r in zip(plain, recorded, strict=True)]
         cost.add_row(
             label,
