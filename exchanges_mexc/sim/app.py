@@ -73,6 +73,8 @@ class MexcSimulator:
         self.seed = seed
         self.clock_offset_ms = 0
         self.request_log: list[tuple[str, str]] = []
+        # Every refused request: (method, path, MEXC code, newClientOrderId if any).
+        self.refusal_log: list[tuple[str, str, int, str | None]] = []
         self.closing = asyncio.Event()
         overrides = {k.upper(): v for k, v in (symbol_overrides or {}).items()}
         specs = [s if isinstance(s, SymbolSpec) else make_spec(s, overrides.get(s.upper())) for s in symbols]

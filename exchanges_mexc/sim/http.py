@@ -134,6 +134,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(slow)
     raw_query = request.rel_url.raw_query_string
     raw_body = (await request.read()).decode("utf-8", "replace") if request.can_read_body else ""
+    params: dict[str, str] = {}
     try:
         params = merged_params(raw_query, raw_body)
         account = None
@@ -154,6 +155,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         result = await route.handler(Ctx(sim, method, path, params, account))
     except SimError as err:
         log.debug("%s %s -> %s %s", method, path, err.code, err.msg)
+        sim.refusal_log.append((method, path, err.code, params.get("newClientOrderId")))
         return json_response(err.to_json(), status=400)
     failure = sim.faults.take_failure(method, path)
     if failure is not None:

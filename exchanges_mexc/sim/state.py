@@ -52,6 +52,7 @@ class SimState(Protocol):
     faults: Faults
     limits: RateLimits
     request_log: list[tuple[str, str]]
+    refusal_log: list[tuple[str, str, int, str | None]]
     closing: asyncio.Event
 
     @property

@@ -87,6 +87,9 @@ async def test_500_placements_under_mixed_faults_are_exactly_once(
                 for i, result in enumerate(results):
                     outcomes[f"w{wave}n{i}"] = result
                 sim.faults.clear()
+        # Orders MEXC refused as signed too long ago (700003): on a loaded host a request can reach
+        # the engine after its recvWindow; when its answer was also lost, OrderNotPlaced is the truth.
+        late = {cid for _, path, code, cid in sim.refusal_log if path == "/api/v3/order" and code == 700003}
         booked = Counter(o.client_order_id for o in sim.engine.orders_of(account))
         by_cid = {o.client_order_id: o for o in sim.engine.orders_of(account)}
 
@@ -107,7 +110,9 @@ async def test_500_placements_under_mixed_faults_are_exactly_once(
             assert cid not in by_cid, f"{cid} reported not placed but exists"
     # The schedule really exercised every path.
     assert kinds["OrderNotPlaced"] >= 1
-    assert kinds["Order"] >= WAVES * PER_WAVE - queued["drop"] - kinds["OrderOutcomeUnknown"]
+    late_not_placed = sum(1 for cid in late if isinstance(outcomes.get(cid or ""), OrderNotPlaced))
+    unexplained = WAVES * PER_WAVE - queued["drop"] - kinds["OrderOutcomeUnknown"] - late_not_placed
+    assert kinds["Order"] >= unexplained
     for kind in ("5xx", "timeout", "body", "truncate", "drop", "429", "clock jump", "slow"):
         assert queued[kind] > 0, f"the schedule never injected {kind}"
-    print(f"\n500 placements: outcomes {dict(kinds)}; faults {dict(queued)}; duplicates 0")
+    print(f"\n500 placements: {dict(kinds)}; faults {dict(queued)}; late {late_not_placed}; duplicates 0")
