@@ -199,7 +199,7 @@ def _balance(asset: object, free: object, locked: object) -> AssetBalance:
 # ------------------------------------------------------------------------------------------------
 
 
-def _order_from_row(row: OrderRow, symbol: Symbol) -> Order:
+def _order_from_row(row: OrderRow, symbol: Symbol, client_order_id: str | None = None) -> Order:
     status_raw = row.status
     return _order(
         symbol,
@@ -209,7 +209,7 @@ def _order_from_row(row: OrderRow, symbol: Symbol) -> Order:
         OrderStatus.NEW if status_raw in (None, "") else enums.order_status(status_raw),
         quantity=dec_opt(row.origQty),
         price=dec_opt(row.price),
-        client_order_id=row.origClientOrderId or row.clientOrderId or row.newClientOrderId,
+        client_order_id=row.origClientOrderId or row.clientOrderId or row.newClientOrderId or client_order_id,
         quote_quantity=dec_opt(row.origQuoteOrderQty),
         filled_quantity=dec(row.executedQty),
         filled_quote_quantity=dec(row.cummulativeQuoteQty),
@@ -219,12 +219,16 @@ def _order_from_row(row: OrderRow, symbol: Symbol) -> Order:
     )
 
 
-def parse_order_json(body: bytes, symbol: Symbol, source: str = ORDER_NEW) -> Order:
+def parse_order_json(
+    body: bytes, symbol: Symbol, source: str = ORDER_NEW, *, client_order_id: str | None = None
+) -> Order:
     """Any order answer -> Order: POST /order (no status: the order was accepted, so NEW), GET /order,
     and DELETE /order (its ``origClientOrderId`` is the order's client id; its ``clientOrderId`` names
     the cancel request). ``source`` names the request in the ProtocolError raised for an unusable body
-    (``[]``, ``null``, ``{}``, ``side`` missing...), which for a POST means "outcome unknown"."""
-    return read(body, OrderRow, source, lambda row: _order_from_row(row, symbol))
+    (``[]``, ``null``, ``{}``, ``side`` missing...), which for a POST means "outcome unknown".
+    ``client_order_id``: the id to record when the answer carries none (the POST answer does not echo
+    the one we sent)."""
+    return read(body, OrderRow, source, lambda row: _order_from_row(row, symbol, client_order_id))
 
 
 def parse_order_mapping(data: Mapping[str, object], symbol: Symbol, source: str) -> Order:

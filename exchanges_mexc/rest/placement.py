@@ -129,7 +129,9 @@ def order_from_answer(body: bytes, prepared: PreparedOrder) -> Order:
     ours (wrong shape, missing id, another side/type/client id): the caller reconciles."""
     source = ORDER_NEW
     try:
-        order = parse_order_json(body, prepared.symbol, source)
+        # The POST answer does not echo the client order id: the one we sent is recorded when it is
+        # absent (no second Order built); one that is present must be ours (checked below).
+        order = parse_order_json(body, prepared.symbol, source, client_order_id=prepared.client_order_id)
     except ProtocolError:
         raise
     except _UNUSABLE as exc:  # defence in depth: the typed parser should only raise ProtocolError
@@ -138,9 +140,7 @@ def order_from_answer(body: bytes, prepared: PreparedOrder) -> Order:
         raise ProtocolError("answer has no order id", source=source, field="orderId")
     if order.side is not prepared.side or order.order_type is not prepared.order_type:
         raise ProtocolError("answer describes another order (side or type differ)", source=source)
-    if order.client_order_id is None:  # the POST answer does not echo it
-        order = attrs.evolve(order, client_order_id=prepared.client_order_id)
-    elif order.client_order_id != prepared.client_order_id:
+    if order.client_order_id != prepared.client_order_id:
         raise ProtocolError("answer carries another client order id", source=source, field="clientOrderId")
     return order
 

@@ -14,11 +14,12 @@ from exchanges.errors import (
     OrderNotFound,
     OrderNotPlaced,
     OrderOutcomeUnknown,
+    ProtocolError,
     RateLimitError,
 )
 from exchanges.models import Order, OrderId, OrderRequest, OrderStatus, OrderType, Side, Symbol
 from exchanges.transport.rest import SendTrace
-from exchanges_mexc.rest.placement import ReconcilePolicy, place_safely
+from exchanges_mexc.rest.placement import ReconcilePolicy, order_from_answer, place_safely
 from exchanges_mexc.rest.preflight import PreparedOrder
 
 BTC = Symbol("BTC", "USDT")
@@ -195,3 +196,29 @@ async def test_an_order_that_never_left_is_not_placed_without_lookup() -> None:
     assert caught.value.client_order_id == "cid1"
     assert isinstance(caught.value.cause, ExchangeConnectionError)
     assert calls.sent == 1
+
+
+POST_ANSWER = (
+    b'{"symbol": "BTCUSDT", "orderId": "C02__1", "orderListId": -1, "price": "10", "origQty": "1", '
+    b'"type": "LIMIT", "side": "BUY", "transactTime": 1700000000000%s}'
+)
+
+
+def test_an_answer_without_client_order_id_is_our_order_with_the_id_we_sent() -> None:
+    """MEXC's POST answer does not echo ``newClientOrderId``: the order carries the one we sent, and
+    is taken as the answer (no reconciliation)."""
+    order = order_from_answer(POST_ANSWER % b"", PREPARED)
+    assert order.client_order_id == "cid1"
+    assert order.order_id == "C02__1"
+    assert order.status is OrderStatus.NEW
+
+
+def test_an_answer_naming_our_client_order_id_is_our_order() -> None:
+    order = order_from_answer(POST_ANSWER % b', "clientOrderId": "cid1"', PREPARED)
+    assert order.client_order_id == "cid1"
+
+
+def test_an_answer_naming_another_client_order_id_is_unusable() -> None:
+    """Another order's answer must never be taken for ours: it is a ProtocolError (reconciled)."""
+    with pytest.raises(ProtocolError, match="another client order id"):
+        order_from_answer(POST_ANSWER % b', "clientOrderId": "someone-else"', PREPARED)
