@@ -39,6 +39,7 @@ from exchanges.models import (
 )
 from exchanges.transport.rest import plain_decimal
 from exchanges_mexc.constants import EXCHANGE_NAME
+from exchanges_mexc.rest.capital import refuse_unlisted_address
 from exchanges_mexc.rest.private import MexcPrivateSpotRest
 
 logger = logging.getLogger("exchanges.mexc.exchange.wallet")
@@ -152,10 +153,7 @@ def check_withdrawal(
         raise _refuse(
             "amount_multiple", f"{plain_decimal(amount)} {where} is not a multiple of {plain_decimal(step)}"
         )
-    if allowlist is not None and not allowlist.allows(asset, request.address):
-        raise _refuse(
-            "address_not_allowed", f"address {request.address} is not in the withdrawal allowlist for {asset}"
-        )
+    refuse_unlisted_address(allowlist, asset, request.address)
     params: list[tuple[str, str]] = [
         ("coin", asset),
         ("address", request.address),

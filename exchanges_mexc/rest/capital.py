@@ -4,6 +4,10 @@ The seed spec's ``/wapi/v3/...`` paths never existed on MEXC v3; these are the c
 (``POST /api/v3/capital/withdraw`` with ``netWork``). A withdrawal moves money, so it is treated like an
 order: it always carries a ``withdrawOrderId`` (the request's ``client_id`` or a generated one), and a lost
 answer is looked up in the withdrawal history by that id instead of being sent again.
+
+The configured ``withdrawal_allowlist`` is enforced here, on the one path every withdrawal takes (the
+composite's checked ``withdraw`` and this client's own): an address it does not name is refused with
+``WithdrawalRefused`` (rule ``address_not_allowed``) before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import uuid
 
 import attrs
 
+from exchanges.config import WithdrawalAllowlist
 from exchanges.errors import (
     ExchangeAPIError,
     ExchangeConnectionError,
@@ -21,6 +26,7 @@ from exchanges.errors import (
     ExchangeServerError,
     OrderOutcomeUnknown,
     ProtocolError,
+    WithdrawalRefused,
 )
 from exchanges.models import (
     AssetName,
@@ -66,6 +72,17 @@ def _history_params(
     return params
 
 
+def refuse_unlisted_address(allowlist: WithdrawalAllowlist | None, asset: str, address: str) -> None:
+    """Raise WithdrawalRefused (``address_not_allowed``) when an allowlist is set and does not name
+    ``address`` for ``asset``; nothing when there is no allowlist."""
+    if allowlist is not None and not allowlist.allows(asset, address):
+        raise WithdrawalRefused(
+            f"address {address} is not in the withdrawal allowlist for {asset}",
+            rule="address_not_allowed",
+            exchange=c.EXCHANGE_NAME,
+        )
+
+
 class MexcCapitalRest:
     """Wallet calls over a :class:`~exchanges_mexc.rest.signed.MexcSignedClient`."""
 
@@ -73,7 +90,10 @@ class MexcCapitalRest:
         self.signed = signed
 
     async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
-        """Submit a withdrawal (``netWork`` = ``request.network``, see :meth:`get_coin_config`)."""
+        """Submit a withdrawal (``netWork`` = ``request.network``, see :meth:`get_coin_config`).
+
+        An address the configured allowlist does not name is refused before anything is sent."""
+        refuse_unlisted_address(self.signed.config.withdrawal_allowlist, request.asset, request.address)
         client_id = request.client_id or "wd" + uuid.uuid4().hex[:30]
         request = attrs.evolve(request, client_id=client_id)
         params: list[tuple[str, str]] = [
