@@ -6,7 +6,10 @@ connection cut after sending) or unusable (a 200 that is not a list of orders), 
 happened instead:
 
 * no order of the symbol is open any more: the cancel happened. The orders it canceled are read back
-  (``allOrders``, CANCELED since shortly before the request was signed) and returned;
+  (``allOrders``, CANCELED since shortly before the request was signed) and returned. ``allOrders``
+  selects orders by their *creation* time, so the lookup spans the longest window MEXC serves (7 days)
+  and filters on the update time: an order resting longer than that is canceled but cannot be read
+  back (MEXC no longer lists it), so it is missing from the list;
 * orders are still open: :class:`~exchanges.errors.OrderOutcomeUnknown` naming them. They may be newer
   than the request, or the request may never have arrived; nothing is sent again and the caller
   decides (``get_open_orders``, then cancel what should go);
@@ -30,6 +33,8 @@ CANCEL_ALL = "DELETE /api/v3/openOrders"
 LOOKBACK_MS = 2000
 """Orders canceled up to this long before the request was signed count as canceled by it (the local
 clock's error against MEXC's and the request's own way there)."""
+HISTORY_WINDOW_MS = 7 * 24 * 3600 * 1000 - 60_000
+"""How far back allOrders is asked (by creation time): MEXC's 7-day maximum, less a minute of margin."""
 _CANCELED = frozenset({OrderStatus.CANCELED, OrderStatus.PARTIALLY_CANCELED})
 
 
@@ -71,7 +76,8 @@ async def _reconcile(
         )
         if not still_open:
             since = signed_from - LOOKBACK_MS
-            window = [*pair, ("startTime", str(since))]
+            created_from = signed_from - HISTORY_WINDOW_MS  # resting orders were created long before
+            window = [*pair, ("startTime", str(created_from)), ("limit", "1000")]
             recent = parse_orders_json(
                 await client.signed.request(c.ALL_ORDERS, window, raw=True, priority=True),
                 symbol,

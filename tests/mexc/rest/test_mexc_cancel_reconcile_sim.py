@@ -12,6 +12,7 @@ answer that counts is the withdrawal's status afterwards.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -133,3 +134,17 @@ async def test_a_refused_cancel_keeps_mexcs_refusal(private: MexcPrivateSpotRest
     with pytest.raises(ExchangeAPIError) as caught:
         await private.cancel_withdrawal(withdrawal_id)
     assert not isinstance(caught.value, OrderOutcomeUnknown)
+
+
+async def test_cancel_all_reconciled_returns_orders_placed_long_before_the_cancel(
+    private: MexcPrivateSpotRest, sim: MexcSimulator, account: Any
+) -> None:
+    """allOrders' startTime selects by creation time: orders that rested an hour before the cancel must
+    still be read back as canceled by it (breaks when the lookup starts at the cancel's own time)."""
+    placed = await _resting(private, 3)
+    for order in sim.engine.orders_of(account.uid, "BTCUSDT"):
+        order.time -= 3_600_000  # placed an hour ago
+    sim.faults.fail_next(*CANCEL_ALL, "timeout")
+    canceled = await private.cancel_all_orders(BTC)
+    assert sorted(order.order_id for order in canceled) == sorted(placed)
+    assert _sent(sim, *CANCEL_ALL) == 1
