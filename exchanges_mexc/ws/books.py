@@ -207,10 +207,14 @@ class LocalBooks:
 
     def subscribed(self, symbols: Iterable[Symbol]) -> None:
         """These books' depth channels are confirmed subscribed: each SYNCING one fetches its
-        snapshot now (a quiet symbol would otherwise wait for its first push)."""
+        snapshot now (a quiet symbol would otherwise wait for its first push).
+
+        A book whose channel was lost and re-sent is left waiting for *that* confirmation
+        (:meth:`confirmed`): a ``subscribe`` call for a channel already subscribed returns at once
+        without MEXC having started it again on the new socket."""
         for symbol in symbols:
             sync = self.books.get(symbol)
-            if sync is not None:
+            if sync is not None and symbol not in self._unconfirmed:
                 sync.subscribed()
 
     def mark_stale(self, symbols: Iterable[Symbol], reason: str) -> None:

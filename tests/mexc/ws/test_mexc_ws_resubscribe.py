@@ -163,3 +163,33 @@ async def test_a_refused_resubscription_leaves_the_book_stale_then_retries() -> 
         assert all(depth_channel(ws, s) for s in SYMBOLS)  # subscribed again
         await assert_books_match(sim, ws, SYMBOLS)
         collector.cancel()
+
+
+async def test_subscribing_again_while_a_resubscription_is_pending_does_not_fetch_early() -> None:
+    """A caller asking for the same books again while their re-sent subscription is not yet started
+    (its ``subscribe_orderbook`` returns at once: the channels are already subscribed) must not make
+    them fetch a snapshot that predates their stream (breaks when LocalBooks.subscribed ignores the
+    pending confirmation)."""
+    async with streaming(36, ack_timeout=30.0) as (sim, ws):
+        gaps = {s: ws.metrics.value(f"book.{s}.gaps") for s in SYMBOLS}
+        violations: list[str] = []
+        seen: list[BookStateChange] = []
+        watcher = asyncio.create_task(watch_live_versions(sim, ws, violations, seen))
+        await asyncio.sleep(0)
+        sim.faults.delay_subscriptions(SUBSCRIPTION_DELAY)
+        sim.faults.drop_connections()
+        await wait_until(
+            lambda: all(
+                ws.books.awaiting_confirmation(s) and ws.orderbook_state(s) is BookState.SYNCING
+                for s in SYMBOLS
+            ),
+            20,
+        )
+        await ws.subscribe_orderbook(SYMBOLS)  # already subscribed: returns without waiting
+        await ws.wait_orderbook_ready(SYMBOLS, timeout=20)
+        sim.faults.delay_subscriptions(0)
+        await wait_until(lambda: sum(1 for c in seen if c.state is BookState.LIVE) >= len(SYMBOLS), 10)
+        assert not violations, violations
+        assert {s: ws.metrics.value(f"book.{s}.gaps") for s in SYMBOLS} == gaps
+        await assert_books_match(sim, ws, SYMBOLS)
+        watcher.cancel()
