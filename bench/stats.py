@@ -224,7 +224,7 @@ def environment_lines(argv: Sequence[str] | None = None) -> list[str]:
         f"python:   {platform.python_implementation()} {platform.python_version()}",
         "packages: "
         + ", ".join(
-            f"{name} {_version(name)}" for name in ("exchanges", "aiohttp", "protobuf", "msgspec", "attrs")
+            f"{name} {_version(name)}" for name in ("exchangekit", "aiohttp", "protobuf", "msgspec", "attrs")
         ),
     ]
 
