@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Self
 
@@ -78,6 +79,7 @@ from exchanges_mexc.ws import channels as ch
 from exchanges_mexc.ws.acks import AckTracker
 from exchanges_mexc.ws.book_retries import RefusedBookRetries
 from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
+from exchanges_mexc.ws.channel_retries import RefusedChannelRetries
 from exchanges_mexc.ws.dispatch import PublicRouter
 from exchanges_mexc.ws.public_connections import PublicConnections
 from exchanges_mexc.ws.public_subscriptions import PublicSubscriptions
@@ -199,6 +201,9 @@ class MexcPublicSpotWebsocket:
         self._book_retries = RefusedBookRetries(
             self.books, self._subscriptions.subscribe, self._subscriptions.forgotten
         )
+        self._channel_retries = RefusedChannelRetries(
+            self._subscriptions.subscribe, self._subscriptions.forgotten, on_refused=self._trades_refused
+        )
         self._closed = False
         if recorder is not None:
             recorder.add_checkpoint_source(lambda: checkpoints(self.books))
@@ -209,12 +214,26 @@ class MexcPublicSpotWebsocket:
     def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
         """A refused channel is forgotten (not re-sent after every reconnect). If nobody awaited it
         (a re-subscription after a reconnect, or an answer after the ack timeout) and it fed a local
-        book, that book goes STALE and its channel is retried (:mod:`.book_retries`)."""
+        book, that book goes STALE and its channel is retried (:mod:`.book_retries`); any other
+        channel is retried too (:mod:`.channel_retries`), a trade channel's loss counted as a gap."""
         unawaited = channel in self._pool.subscriptions and not self._subscriptions.awaits(channel)
         self._subscriptions.on_rejected(channel, error)
         if unawaited and not self._closed:
-            for symbol in self._connections.books_fed_by(channel):
+            fed = self._connections.books_fed_by(channel)
+            for symbol in fed:
                 self._book_retries.refused(symbol, channel, error)
+            if not fed:
+                self._channel_retries.refused(channel, error)
+
+    def _trades_refused(self, channel: str, error: SubscriptionError) -> None:
+        """A trade channel refused while nobody awaited it: its trades until the retry are lost."""
+        parsed = ch.parse_channel(channel)
+        if parsed.kind is not ch.ChannelKind.AGGRE_DEALS or parsed.pair is None:
+            return
+        symbol = self.symbol_mapper.to_symbol(parsed.pair)
+        self.metrics.counter("mexc.ws.trades.possible_gaps").inc()
+        now_ms = int(time.time() * 1000)
+        self.trade_gap_stream.publish(TradeGap(symbol, now_ms, f"subscription refused: {error}"))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -228,6 +247,7 @@ class MexcPublicSpotWebsocket:
         self._closed = True
         self._subscriptions.close()
         await self._book_retries.close()
+        await self._channel_retries.close()
         await self._connections.close()
         await self.books.close()
         self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
@@ -304,6 +324,7 @@ class MexcPublicSpotWebsocket:
         await self._subscriptions.subscribe(channels)
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
+        await self._channel_retries.cancel(channels)  # a refused channel being retried is dropped too
         await self._subscriptions.unsubscribe(channels)
 
     def _pairs(self, symbols: Iterable[Symbol]) -> list[str]:

@@ -11,6 +11,7 @@ to make it count the connection as full.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -74,4 +75,26 @@ async def test_a_re_subscription_refused_after_a_reconnect_comes_back_on_another
         await ws.wait_orderbook_ready([BTC, ETH], timeout=30)  # retried (1 s backoff) elsewhere
         assert len(ws.connections) == 2
         await assert_books_match(sim, ws, [BTC, ETH])
+        assert ws.metrics.value("mexc.ws.subscriptions_rejected") == 1  # not refused again
+
+
+async def test_a_trade_channel_refused_after_a_reconnect_counts_a_gap_and_comes_back() -> None:
+    async with client(server_limit=2) as (sim, ws):
+        gaps = ws.trade_gaps()
+        await ws.subscribe_trades([BTC, ETH])  # both on one connection
+        assert len(ws.connections) == 1
+
+        sim.ws.settings = attrs.evolve(sim.ws.settings, max_subscriptions=1)  # the server's rule changed
+        sim.faults.drop_connections()  # the reconnect re-sends both channels; nobody awaits the answers
+        await wait_until(lambda: ws.metrics.value("mexc.ws.subscriptions_rejected") >= 1, within=20)
+        refusal = None
+        while refusal is None:  # the reconnect's own gap markers come first
+            gap = await asyncio.wait_for(anext(gaps), 20)
+            refusal = gap if "refused" in gap.reason else None
+        refused = refusal.symbol
+
+        await wait_until(lambda: len(ws.connections) == 2, within=30)  # retried (1 s backoff) elsewhere
+        trades = ws.trades(refused)
+        first = await asyncio.wait_for(anext(trades), 30)  # its trades flow again
+        assert first.symbol == refused
         assert ws.metrics.value("mexc.ws.subscriptions_rejected") == 1  # not refused again
