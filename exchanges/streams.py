@@ -373,10 +373,10 @@ class EventStream(Generic[T]):
         pop = items.popleft
         idle = self._idle
         isawaitable = inspect.isawaitable
-        while not consumer.handed_over:
+        while True:
             pending = consumer.pending
-            if pending is not None:  # returned by a directly called handler: before anything else
-                consumer.pending = None
+            if pending is not None:  # returned by a directly called handler: before anything else,
+                consumer.pending = None  # even once handed over (the next consumer waits for this task)
                 try:
                     await pending
                 except asyncio.CancelledError:
@@ -385,6 +385,8 @@ class EventStream(Generic[T]):
                     self._handler_errors.inc()
                     logger.exception("%s handler failed; continuing with the next event", self.name)
                 continue
+            if consumer.handed_over:
+                return
             if not items:
                 idle.set()
                 try:
