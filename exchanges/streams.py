@@ -388,7 +388,8 @@ class EventStream(Generic[T]):
             if consumer.handed_over:
                 return
             if not items:
-                idle.set()
+                if buffer is self._handler_buffer:  # a removed handler draining its old buffer must
+                    idle.set()  # not open direct delivery while the current buffer still holds events
                 try:
                     await buffer.wait()
                 except QueueClosed:

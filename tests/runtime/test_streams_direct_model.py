@@ -25,7 +25,7 @@ steps = st.lists(
     st.one_of(
         st.tuples(st.just("frame"), st.integers(1, 5)),
         st.tuples(st.just("turn"), st.integers(1, 3)),
-        st.tuples(st.just("swap"), st.sampled_from(["sync", "async"])),
+        st.tuples(st.just("swap"), st.sampled_from(["sync", "async", "none"])),
         st.tuples(st.just("slow"), st.booleans()),
     ),
     max_size=30,
@@ -40,7 +40,7 @@ class Run:
         self.published: list[int] = []
         self.delivered: list[int] = []
         self.raised = 0
-        self.after_close = 0
+        self.untaken = 0
         self.returned: set[int] = set()
         self.awaited: set[int] = set()
         self.next_item = 0
@@ -53,8 +53,8 @@ class Run:
 
     def publish_frame(self, size: int) -> None:
         frame = [self.new_item() for _ in range(size)]
-        if self.stream.closed:  # a closed stream takes nothing (a handler draining it may publish)
-            self.after_close += size
+        if self.stream.closed or not self.stream.has_consumers:
+            self.untaken += size  # closed (a handler draining it may publish) or no handler
         else:
             self.published.extend(frame)
         if size == 1:
@@ -109,7 +109,7 @@ def test_every_event_reaches_one_handler_once_in_order(
     monkeypatch.setattr("exchanges.streams.DIRECT_BUDGET", 60.0)
     run, metrics = asyncio.run(_play(script))
     assert run.delivered == run.published
-    assert metrics.value("t.n.published") == len(run.published) + run.after_close
+    assert metrics.value("t.n.published") == len(run.published) + run.untaken
     assert metrics.value("t.n.dropped") == 0
     assert run.awaited == run.returned  # every awaitable a handler returned was awaited
     assert metrics.value("t.n.handler_errors") == run.raised
@@ -132,7 +132,8 @@ async def _play(script: list[tuple[str, Any]]) -> tuple[Run, MetricsRegistry]:
             for _ in range(argument):
                 await asyncio.sleep(0)
         elif action == "swap":
-            stream.set_handler(run.sync_handler() if argument == "sync" else run.async_handler())
+            handler = {"sync": run.sync_handler, "async": run.async_handler, "none": lambda: None}[argument]()
+            stream.set_handler(handler)
         else:
             run.slow_budget(argument)
     await stream.close(drain_timeout=30.0)
@@ -160,3 +161,31 @@ async def test_an_awaitable_returned_directly_is_awaited_even_when_the_handler_i
     stream.publish(2)
     await stream.close(drain_timeout=30.0)
     assert log == ["a got 1", "a finished 1", "b got 2"]
+
+
+async def test_a_removed_handlers_consumer_does_not_open_direct_delivery_over_buffered_events() -> None:
+    """The consumer of a removed handler ends on its old (closed, empty) buffer; it used to mark the
+    stream idle on the way, so while the current handler's buffer still held event 3, event 4
+    published from inside that handler was delivered directly, ahead of it."""
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, prefix="t", maxsize=0)
+    seen: list[int] = []
+
+    def reentering(item: int) -> None:
+        seen.append(item)
+        if item == 2:
+            stream.publish(4)
+
+    def swapping(item: int) -> None:
+        seen.append(item)
+        stream.set_handler(reentering)  # the rest goes through the new handler's buffer
+
+    stream.set_handler(seen.append)  # its consumer task has not run yet
+    stream.set_handler(None)
+    stream.set_handler(swapping)
+    stream.publish(1)
+    stream.publish_many([2, 3])  # buffered behind the swap
+    for _ in range(10):  # the removed handler's consumer ends, then the new one delivers 2 and 3
+        await asyncio.sleep(0)
+    await stream.close(drain_timeout=30.0)
+    assert seen == [1, 2, 3, 4]
