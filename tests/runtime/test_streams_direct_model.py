@@ -132,8 +132,10 @@ async def _play(script: list[tuple[str, Any]]) -> tuple[Run, MetricsRegistry]:
             for _ in range(argument):
                 await asyncio.sleep(0)
         elif action == "swap":
-            handler = {"sync": run.sync_handler, "async": run.async_handler, "none": lambda: None}[argument]()
-            stream.set_handler(handler)
+            if argument == "none":
+                stream.set_handler(None)
+            else:
+                stream.set_handler(run.sync_handler() if argument == "sync" else run.async_handler())
         else:
             run.slow_budget(argument)
     await stream.close(drain_timeout=30.0)
