@@ -165,6 +165,9 @@ class EventStream(Generic[T]):
         self._direct: Handler[T] | None = None
         """The handler when it may be called directly (a plain function), else None."""
         self._delivering = False
+        self.handler_seconds = 0.0
+        """Seconds spent in handler calls made directly by ``publish``/``publish_many`` (lets a
+        publisher that times its own work leave the handler out, see ``mexc.ws.frame_processing``)."""
         self._handler_buffer: BoundedQueue[T] | None = None
         self._consumer: _Consumer[T] | None = None
         """The consumer of the installed handler (None: no handler, or not started yet)."""
@@ -247,7 +250,9 @@ class EventStream(Generic[T]):
                     return
         finally:
             self._delivering = False
-        if clock() - started > DIRECT_BUDGET:
+            elapsed = clock() - started
+            self.handler_seconds += elapsed
+        if elapsed > DIRECT_BUDGET:
             self._catch_up_first()
 
     def _await_on_consumer(

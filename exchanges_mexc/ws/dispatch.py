@@ -13,7 +13,8 @@ state a frame's trades are only remembered in a short ring of recent frames.
 Processing time is sampled, not measured on every frame (:func:`sampled_frame_handler`, used by the
 public and the private client): the first frame and then every ``FRAME_SAMPLE_EVERY``-th frame is
 timed with ``time.perf_counter`` into the ``mexc.ws.frame_processing`` histogram (decode + routing +
-book update + hand-off to the consumers; not the handlers themselves, which run on their own tasks).
+book update + hand-off to the consumers; not the handlers themselves: those a stream calls directly
+run inside the window and their time, ``EventStream.handler_seconds``, is subtracted).
 ``get_performance_metrics()``' ``message_processing_time_avg_ms`` reads it.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import collections
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from exchanges.metrics import Counter, LatencyHistogram, MetricsRegistry
@@ -42,22 +43,32 @@ RECENT_TRADE_FRAMES = 1024
 """Trade frames remembered outside overlap windows, to seed the de-duplication when one opens."""
 
 
-def sampled_frame_handler(route: FrameHandler, frames: Counter, processing: LatencyHistogram) -> FrameHandler:
+def sampled_frame_handler(
+    route: FrameHandler,
+    frames: Counter,
+    processing: LatencyHistogram,
+    streams: Sequence[EventStream[Any]] = (),
+) -> FrameHandler:
     """The transport's ``on_frame``: counts every frame in ``frames`` and passes it to ``route``;
-    the first frame and every ``FRAME_SAMPLE_EVERY``-th one is timed into ``processing``."""
+    the first frame and every ``FRAME_SAMPLE_EVERY``-th one is timed into ``processing``, minus the
+    time ``streams`` spent in handlers they called directly (handlers are not frame processing)."""
     clock = time.perf_counter
     record = processing.record
+
+    def in_handlers() -> float:
+        return sum(stream.handler_seconds for stream in streams)
 
     def on_frame(frame: bytes | str) -> None:
         frames.value += 1
         if (frames.value - 1) & _SAMPLE_MASK:
             route(frame)
             return
+        handled = in_handlers()
         started = clock()
         try:
             route(frame)
         finally:
-            record(clock() - started)
+            record(clock() - started - (in_handlers() - handled))
 
     return on_frame
 
@@ -91,6 +102,7 @@ class PublicRouter:
         book_tickers: EventStream[BookTicker],
         tickers: EventStream[Ticker],
         klines: EventStream[Kline],
+        timed_streams: Sequence[EventStream[Any]] = (),
     ) -> None:
         self._decode = decoder.decode
         self._trades = trades
@@ -118,7 +130,10 @@ class PublicRouter:
         }
 
         self.on_frame = sampled_frame_handler(
-            self._route_frame, metrics.counter("mexc.ws.frames"), metrics.histogram(FRAME_PROCESSING)
+            self._route_frame,
+            metrics.counter("mexc.ws.frames"),
+            metrics.histogram(FRAME_PROCESSING),
+            streams=timed_streams or (trades, orderbooks, book_tickers, tickers, klines),
         )
         """The transport's ``on_frame``: decode and route (bad frames are counted by the decoder)."""
 

@@ -113,7 +113,10 @@ class MexcPrivateSpotWebsocket:
         self._m_recovered_orders = m.counter("mexc.ws.private.reconciled_orders")
         self._m_duplicates = m.counter("mexc.ws.private.duplicates")
         self._on_frame = sampled_frame_handler(
-            self._route_frame, m.counter("mexc.ws.private.frames"), m.histogram(FRAME_PROCESSING)
+            self._route_frame,
+            m.counter("mexc.ws.private.frames"),
+            m.histogram(FRAME_PROCESSING),
+            streams=(self.order_stream, self.fill_stream, self.balance_stream),
         )
         self._ws: ReconnectingWebSocket | None = None
         self._holding = True

@@ -170,6 +170,7 @@ class MexcPublicSpotWebsocket:
             book_tickers=self.book_ticker_stream,
             tickers=self.ticker_stream,
             klines=self.kline_stream,
+            timed_streams=self._streams(),  # their directly called handlers are not frame processing
         )
         self._connections = PublicConnections(
             config,

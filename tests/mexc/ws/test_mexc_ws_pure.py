@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -629,6 +630,25 @@ def test_frames_are_counted_and_every_nth_is_timed() -> None:
     with pytest.raises(ValueError, match="x"):
         on_frame("x")  # a timed frame that fails is still recorded
     assert metrics.histogram("h2").count == 1
+
+
+async def test_a_directly_called_handler_is_not_counted_as_frame_processing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """frame_processing times decode + routing + hand-off; a sync handler the stream calls right
+    there (direct delivery) runs inside that window and is taken out of it."""
+    monkeypatch.setattr("exchanges.streams.DIRECT_BUDGET", 60.0)
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, prefix="t", maxsize=0)
+    stream.set_handler(lambda _: time.sleep(0.2))  # a slow handler, called directly
+    on_frame = sampled_frame_handler(
+        lambda frame: stream.publish(1), metrics.counter("f"), metrics.histogram("h"), streams=[stream]
+    )
+    on_frame(b"x")  # the first frame is timed
+    assert stream.handler_seconds >= 0.2
+    assert metrics.histogram("h").count == 1
+    assert metrics.histogram("h").max < 0.1
+    await stream.close()
 
 
 async def test_private_duplicates_and_stale_orders_are_counted_not_delivered() -> None:
