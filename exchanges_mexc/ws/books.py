@@ -76,6 +76,8 @@ class LocalBooks:
         self.books: dict[Symbol, BookSynchronizer] = {}
         # books whose depth channel was lost and is not confirmed live again -> ack-timeout fallback
         self._unconfirmed: dict[Symbol, asyncio.TimerHandle | None] = {}
+        # books whose depth channel MEXC refused: STALE until their retry is acknowledged
+        self._refused: set[Symbol] = set()
         self._m_unconfirmed = metrics.counter("mexc.ws.books.unconfirmed_resyncs")
         self._live = metrics.gauge("mexc.ws.books.live")
         self._syncing = metrics.gauge("mexc.ws.books.syncing")
@@ -107,6 +109,7 @@ class LocalBooks:
 
     async def remove(self, symbol: Symbol) -> None:
         self._forget_unconfirmed(symbol)
+        self._refused.discard(symbol)
         sync = self.books.pop(symbol, None)
         if sync is not None:
             await sync.close()  # on_state(STALE): gauge -1, no longer counted
@@ -128,12 +131,20 @@ class LocalBooks:
         With ``confirm_within`` (seconds), a book whose depth channel is not confirmed since the
         connection was lost (:meth:`expect_resubscription`, :meth:`confirmed`) fetches its snapshot
         only once the channel is confirmed, its first push arrives, or ``confirm_within`` has passed.
-        Without it (a replay: its snapshots come from the recording) every book fetches now.
+        Without it (a replay: its snapshots come from the recording; a refused channel's retry,
+        acknowledged) every book fetches now.
+
+        A reconnect (``confirm_within`` given) leaves a book whose channel MEXC refused STALE: the
+        refusal may be delivered before the reconnect's resync while the refused channel is still on
+        the connection, and that book has no stream until its retry is acknowledged.
         """
         for symbol in symbols:
             sync = self.books.get(symbol)
             if sync is None:
                 continue
+            if confirm_within is not None and symbol in self._refused:
+                continue
+            self._refused.discard(symbol)
             self._metrics.counter(f"mexc.ws.book.{symbol}.invalidations").inc()
             if confirm_within is None or symbol not in self._unconfirmed:
                 self._forget_unconfirmed(symbol)
@@ -177,6 +188,7 @@ class LocalBooks:
         self._forget_unconfirmed(symbol)
         sync = self.books.get(symbol)
         if sync is not None:
+            self._refused.add(symbol)
             sync.mark_stale(reason)
 
     def _not_confirmed(self, symbol: Symbol, waited: float) -> None:

@@ -688,3 +688,44 @@ async def test_private_duplicates_and_stale_orders_are_counted_not_delivered() -
         (OrderStatus.PARTIALLY_FILLED, Decimal(1)),
     ]
     assert ws.orders[OrderId("o1")].status is OrderStatus.PARTIALLY_FILLED
+
+
+async def test_a_refused_book_is_not_revived_by_a_reconnect_that_still_carries_its_channel() -> None:
+    """The refusal of a re-sent depth channel can be delivered before the reconnect's resync (a rotation
+    whose old socket died: the replacement's answers are delivered first), while the refused channel is
+    still on the connection (forgetting it waits for the pool). The resync must not take the refused
+    book back to SYNCING and fetch: it would go LIVE on a snapshot with no stream behind it, and stay
+    LIVE while the retries are refused (breaks when LocalBooks.invalidate ignores the refusal)."""
+    btc = Symbol("BTC", "USDT")
+    fetched: list[Symbol] = []
+
+    async def fetch(symbol: Symbol) -> OrderBook:
+        fetched.append(symbol)
+        return OrderBook(symbol, (OrderBookEntry(99.0, 1.0),), (OrderBookEntry(101.0, 1.0),), 0, 10)
+
+    metrics = MetricsRegistry()
+    books = LocalBooks(
+        fetch,
+        metrics=metrics,
+        stream=EventStream("orderbooks", metrics, prefix="mexc.ws"),
+        state_stream=EventStream("book_states", metrics, maxsize=0, prefix="mexc.ws"),
+    )
+    sync = books.add(btc)
+    books.subscribed([btc])
+    async with asyncio.timeout(5):
+        await sync.wait_live()
+    books.mark_stale([btc], "connection lost")  # the socket died
+    books.expect_resubscription([btc])
+    books.refused(btc, "subscription refused: Blocked")  # delivered before the resync
+    books.invalidate([btc], confirm_within=0.01)  # the reconnect's resync of the connection's books
+    assert sync.state is BookState.STALE  # not SYNCING (a fetch would start now)
+    assert not books.awaiting_confirmation(btc)  # and no ack-timeout fallback armed to fetch later
+    books.confirmed(btc)  # nor does an ack of the re-sent channel (forgetting it is on its way)
+    await asyncio.sleep(0)
+    assert sync.state is BookState.STALE
+    assert fetched == [btc]  # only the first snapshot
+    books.invalidate([btc])  # the retry's subscription was acknowledged: resync now
+    async with asyncio.timeout(5):
+        await sync.wait_live()
+    assert fetched == [btc, btc]
+    await books.close()
