@@ -131,8 +131,17 @@ async def test_live_books_equal_the_engine_under_frame_and_snapshot_faults(
         schedule.calm()  # subscribe cleanly; the faults start once streaming
         await public.start_orderbook_stream(list(PAIRS))
         schedule.resume()
-        for _ in range(3):
-            await asyncio.sleep(2.0)
+
+        def frame_faults() -> int:
+            return sum(n for key, n in schedule.counts().items() if key.startswith("ws:"))
+
+        for _ in range(3):  # each round: some frame faults (however slow the host), then a checkpoint
+            target = frame_faults() + 4
+            await wait_until(
+                lambda target=target: frame_faults() >= target,  # type: ignore[misc]
+                60,
+                lambda: f"only {frame_faults()} frame faults so far; {schedule}",
+            )
             await checkpoint(public, sim, schedule)
         counts = schedule.counts()
         assert sum(n for key, n in counts.items() if key.startswith("ws:")) >= 10, counts
