@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import repeat
-from typing import NoReturn
 
 from exchanges.models import Side, Symbol, Trade
 
 from ..._proto.PublicAggreDealsV3Api_pb2 import PublicAggreDealsV3Api
 from ..._proto.PublicDealsV3Api_pb2 import PublicDealsV3Api
-from ..checks import INF, fail, non_negative_time, positive, protocol_error
+from ..checks import INF, non_negative_time, positive, protocol_error
 from ..enums import SIDE_BY_TRADE_TYPE
 from ..shapes import AggTradeRow, TradeRow, read
 from ..values import decimal_floats
@@ -45,8 +44,9 @@ def _trades(
     prices and quantities finite and > 0, times >= 0, else ProtocolError naming the first bad trade.
 
     The check is C-level per column: ``min > 0`` and ``sum < inf`` (a NaN or an infinity makes the
-    sum NaN or inf, whatever its position; a column whose sum overflows, i.e. values near 1e308, is
-    rejected too). Nothing is returned for a push with a bad trade, so none is published."""
+    sum NaN or inf, whatever its position); a column that fails it is checked value by value, so a
+    sum that only overflows (values near 1e308, each finite) is accepted as ``float()`` + the check
+    would. Nothing is returned for a push with a bad trade, so none is published."""
     if not prices:
         return []
     if not (
@@ -56,17 +56,17 @@ def _trades(
         and sum(quantities) < INF
         and min(times) >= 0
     ):
-        _explain_trades(prices, quantities, times)
+        _check_each_trade(prices, quantities, times)
     return list(map(_new, repeat(Trade), zip(repeat(symbol), prices, quantities, sides, times, ids)))
 
 
-def _explain_trades(prices: Sequence[float], quantities: Sequence[float], times: Sequence[int]) -> NoReturn:
-    """Slow path: name the first bad trade (only runs for a message that is being rejected)."""
+def _check_each_trade(prices: Sequence[float], quantities: Sequence[float], times: Sequence[int]) -> None:
+    """Slow path: name the first bad trade; returns when every value passes (the column check only
+    failed because a sum of finite values overflowed)."""
     for index, (price, quantity, time_ms) in enumerate(zip(prices, quantities, times, strict=True)):
         positive(price, f"deals[{index}].price")
         positive(quantity, f"deals[{index}].quantity")
         non_negative_time(time_ms, f"deals[{index}].time")
-    fail("deals", "a trade failed the range check (values too large to add up)")
 
 
 def _taker_side(buyer_is_maker: bool) -> Side:
