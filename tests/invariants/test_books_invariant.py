@@ -54,9 +54,18 @@ SNAPSHOT_FAULTS = {
 }
 
 
+FORCED_GAPS = (WsFault.DROP, WsFault.DROP)
+"""Dropped depth frames leave a version gap, so every seed forces at least one resync."""
+
+
 def make_schedule(seed: int) -> FaultSchedule:
     return FaultSchedule(
-        seed, ws=FRAME_FAULTS, http=SNAPSHOT_FAULTS, http_paths=("/api/v3/depth",), ws_delay=0.2
+        seed,
+        ws=FRAME_FAULTS,
+        http=SNAPSHOT_FAULTS,
+        http_paths=("/api/v3/depth",),
+        ws_delay=0.2,
+        must_include=FORCED_GAPS,
     )
 
 

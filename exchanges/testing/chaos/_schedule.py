@@ -9,8 +9,10 @@ includes the schedule in its message (or a fixture that prints it) says how to r
     schedule.inject(HttpFault.NULL_BODY, path="/api/v3/order", forwarding=Forwarding.AFTER)  # explicit, next
 
 Rates are probabilities per decision (per request, per frame, per connection). Explicitly injected faults
-are applied first, in order, and only once each. ``calm()`` stops random faults (explicit ones still apply)
-so a test can reach a checkpoint; ``resume()`` starts them again.
+are applied first, in order, and only once each. ``must_include`` faults are guaranteed on every seed: each
+replaces the random draw at a seeded position among its layer's first ``must_include_within`` random
+decisions, so a test's "the run really exercised X" check holds whatever the seed. ``calm()`` stops random
+faults (explicit ones still apply) so a test can reach a checkpoint; ``resume()`` starts them again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 import os
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 import attrs
@@ -89,6 +91,8 @@ class FaultSchedule:
         tcp_after_bytes: tuple[int, int] = (0, 4096),
         drip_bytes: int = 7,
         drip_interval: float = 0.05,
+        must_include: Iterable[TcpFault | HttpFault | WsFault] = (),
+        must_include_within: int = 20,
     ) -> None:
         """Rates per layer (probabilities per decision); the rest tunes how each fault behaves.
 
@@ -97,6 +101,10 @@ class FaultSchedule:
         ``http_paths``: only requests to these paths get random faults (``None``: all).
         ``tcp_after_bytes``: a TCP fault starts
         after a random number of server-to-client bytes in this range.
+        ``must_include``: faults applied at least once whatever the seed (repeat one to require it more
+        often). Each takes the place of the random draw at a seeded position among the first
+        ``must_include_within`` random decisions of its layer (counted across that layer's connections,
+        only while the schedule is active and, for HTTP, on ``http_paths``); the other draws are unchanged.
         """
         self.seed = seed
         self._tcp_rates = _check_rates(tcp or {}, "tcp")
@@ -118,6 +126,7 @@ class FaultSchedule:
         self._explicit_http: list[_Explicit] = []
         self._explicit_tcp: list[TcpFault] = []
         self._explicit_ws: list[WsFault] = []
+        self._required = _RequiredFaults(seed, tuple(must_include), must_include_within)
 
     @classmethod
     def from_env(cls, *, default_seed: int | None = None, **options: object) -> FaultSchedule:
@@ -175,9 +184,13 @@ class FaultSchedule:
         if not self.active or (self.http_paths is not None and path not in self.http_paths):
             return None
         fault = _draw(self._http_random, self._http_rates)
+        after = fault is not None and self._http_random.random() < self.http_after_rate
+        required = self._required.next("http")
+        if isinstance(required, HttpFault):  # the drawn fault's own draws are spent all the same
+            fault, after = required, self._required.rng.random() < self.http_after_rate
         if fault is None:
             return None
-        after = self._http_random.random() < self.http_after_rate and fault not in _REFUSALS
+        after = after and fault not in _REFUSALS
         return self._record_http(HttpDecision(fault, Forwarding.AFTER if after else Forwarding.BEFORE), path)
 
     def connection_random(self, layer: str, connection: int) -> random.Random:
@@ -192,6 +205,8 @@ class FaultSchedule:
             fault = self._explicit_tcp.pop(0)
         elif self.active:
             fault = _draw(rng, self._tcp_rates)
+            required = self._required.next("tcp")
+            fault = required if isinstance(required, TcpFault) else fault
         else:
             fault = None
         if fault is None:
@@ -206,6 +221,8 @@ class FaultSchedule:
             fault = self._explicit_ws.pop(0)
         elif self.active:
             fault = _draw(rng, self._ws_rates)
+            required = self._required.next("ws")
+            fault = required if isinstance(required, WsFault) else fault
         else:
             fault = None
         if fault is None:
@@ -216,6 +233,32 @@ class FaultSchedule:
     def _record_http(self, decision: HttpDecision, path: str) -> HttpDecision:
         self.injected.append(InjectedFault("http", decision.fault, path, decision.forwarding))
         return decision
+
+
+_LAYERS: Mapping[type, str] = {TcpFault: "tcp", HttpFault: "http", WsFault: "ws"}
+
+
+class _RequiredFaults:
+    """The ``must_include`` faults, each pinned to a seeded decision index of its layer."""
+
+    def __init__(self, seed: int, faults: tuple[TcpFault | HttpFault | WsFault, ...], within: int) -> None:
+        self.rng = random.Random(f"{seed}:must_include")
+        self._at: dict[str, dict[int, TcpFault | HttpFault | WsFault]] = {}
+        self._decisions: Counter[str] = Counter()
+        for layer in _LAYERS.values():
+            pinned = [fault for fault in faults if _LAYERS[type(fault)] == layer]
+            if len(pinned) > within:
+                raise ValueError(
+                    f"{len(pinned)} {layer} faults cannot fit in must_include_within={within} decisions"
+                )
+            positions = self.rng.sample(range(within), len(pinned))
+            self._at[layer] = dict(zip(positions, pinned, strict=True))
+
+    def next(self, layer: str) -> TcpFault | HttpFault | WsFault | None:
+        """Count one random decision of ``layer``; the fault pinned to it, if any."""
+        index = self._decisions[layer]
+        self._decisions[layer] += 1
+        return self._at[layer].pop(index, None)
 
 
 def _draw(rng: random.Random, rates: Mapping[_Fault, float]) -> _Fault | None:
