@@ -239,7 +239,7 @@ class EventStream(Generic[T]):
                 except (Exception, asyncio.CancelledError):  # the handler's own error, not the publisher's
                     self._handler_errors.inc()
                     logger.exception("%s handler failed; continuing with the next event", self.name)
-                    continue
+                    result = None  # it may still have swapped handlers before raising: checked below
                 if result is not None and inspect.isawaitable(result):
                     self._await_on_consumer(handler, result, buffer, list(remaining))
                     return

@@ -191,3 +191,25 @@ async def test_a_removed_handlers_consumer_does_not_open_direct_delivery_over_bu
         await asyncio.sleep(0)
     await stream.close(drain_timeout=30.0)
     assert seen == [1, 2, 3, 4]
+
+
+async def test_a_handler_that_swaps_then_raises_hands_the_rest_of_the_frame_over() -> None:
+    """The error path skipped the swap check: after ``set_handler(b)`` and a raise, the replaced
+    handler was still called directly for the rest of the frame."""
+    metrics = MetricsRegistry()
+    stream: EventStream[int] = EventStream("n", metrics, prefix="t", maxsize=0)
+    log: list[str] = []
+
+    def replaced(item: int) -> None:
+        log.append(f"b got {item}")
+
+    def swapping_then_raising(item: int) -> None:
+        log.append(f"a got {item}")
+        stream.set_handler(replaced)
+        raise RuntimeError("after the swap")
+
+    stream.set_handler(swapping_then_raising)
+    stream.publish_many([1, 2, 3])
+    await stream.close(drain_timeout=30.0)
+    assert log == ["a got 1", "b got 2", "b got 3"]
+    assert metrics.value("t.n.handler_errors") == 1
