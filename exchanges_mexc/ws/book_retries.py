@@ -6,7 +6,11 @@ channel on its own, and an answer may also come after the caller stopped waiting
 then the refused depth channel has no stream behind its book. Such a book must not stay LIVE (or
 SYNCING with nothing to sync from) as if all were well; here it goes STALE at once with the refusal
 as its reason (a ``BookStateChange`` the user sees), and its channel is subscribed again with
-exponential backoff until MEXC accepts it; the book then resyncs from a new snapshot.
+exponential backoff until MEXC accepts it; the book then resyncs from a new snapshot, taken once
+the retried channel is confirmed live exactly as after a reconnect (MEXC's acknowledgement or the
+channel's first push; without either within ``confirm_within`` the snapshot is fetched anyway,
+logged and counted in ``mexc.ws.books.unconfirmed_resyncs``): a retry whose acknowledgement is lost
+must not fetch before MEXC started the channel.
 
 One task per refused book, cancelled when the book is removed or the client closes.
 """
@@ -35,8 +39,11 @@ class RefusedBookRetries:
     """Retry tasks of the books whose depth channel MEXC refused while nobody awaited it.
 
     ``subscribe(channels)`` subscribes and awaits the acknowledgement (raising
-    :class:`SubscriptionError` on a new refusal); ``settled()`` returns once the client has forgotten
-    the refused channel (its pending unsubscriptions ended), so that the next attempt really sends it.
+    :class:`SubscriptionError` on a new refusal, returning quietly when the ack timeout passes);
+    ``settled()`` returns once the client has forgotten the refused channel (its pending
+    unsubscriptions ended), so that the next attempt really sends it. ``confirm_within`` (seconds) is
+    how long a book whose retry got no acknowledgement still waits for one (or a push) before its
+    snapshot is fetched anyway (:meth:`LocalBooks.resubscribed`).
     """
 
     def __init__(
@@ -45,9 +52,11 @@ class RefusedBookRetries:
         subscribe: Callable[[Sequence[str]], Awaitable[None]],
         settled: Callable[[], Awaitable[None]],
         *,
+        confirm_within: float,
         policy: ReconnectionPolicy = REFUSED_BOOK_RETRY,
     ) -> None:
         self._books = books
+        self._confirm_within = confirm_within
         self._subscribe = subscribe
         self._settled = settled
         self._policy = policy
@@ -80,6 +89,8 @@ class RefusedBookRetries:
             await self._settled()
             if self._closed or symbol not in self._books:
                 return
+            # like a reconnect: the snapshot waits for MEXC's acknowledgement of this attempt or a push
+            self._books.expect_resubscription([symbol])
             try:
                 await self._subscribe([channel])
             except SubscriptionError:
@@ -88,7 +99,8 @@ class RefusedBookRetries:
                 logger.warning("%s: re-subscribing %s failed (attempt %d): %r", symbol, channel, attempt, exc)
                 continue
             logger.info("%s: %s subscribed again after %d attempt(s); resyncing", symbol, channel, attempt)
-            self._books.invalidate([symbol])  # acknowledged: the snapshot can be taken now
+            # acknowledged: the snapshot is taken now; unanswered: once confirmed (or the fallback)
+            self._books.resubscribed(symbol, confirm_within=self._confirm_within)
             return
 
     async def cancel(self, symbol: Symbol) -> None:

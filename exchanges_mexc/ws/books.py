@@ -131,8 +131,7 @@ class LocalBooks:
         With ``confirm_within`` (seconds), a book whose depth channel is not confirmed since the
         connection was lost (:meth:`expect_resubscription`, :meth:`confirmed`) fetches its snapshot
         only once the channel is confirmed, its first push arrives, or ``confirm_within`` has passed.
-        Without it (a replay: its snapshots come from the recording; a refused channel's retry,
-        acknowledged) every book fetches now.
+        Without it (a replay: its snapshots come from the recording) every book fetches now.
 
         A reconnect (``confirm_within`` given) leaves a book whose channel MEXC refused STALE: the
         refusal may be delivered before the reconnect's resync while the refused channel is still on
@@ -190,6 +189,14 @@ class LocalBooks:
         if sync is not None:
             self._refused.add(symbol)
             sync.mark_stale(reason)
+
+    def resubscribed(self, symbol: Symbol, *, confirm_within: float) -> None:
+        """The retry of ``symbol``'s refused depth channel was answered (or its ack timeout passed):
+        the book is no longer refused and resyncs as after a reconnect (:meth:`invalidate` with
+        ``confirm_within``): now if MEXC acknowledged the retry since :meth:`expect_resubscription`,
+        else once it does, the channel pushes, or ``confirm_within`` has passed (logged, counted)."""
+        self._refused.discard(symbol)
+        self.invalidate([symbol], confirm_within=confirm_within)
 
     def _not_confirmed(self, symbol: Symbol, waited: float) -> None:
         """The ack-timeout fallback: neither an ack nor a push within ``waited`` seconds."""

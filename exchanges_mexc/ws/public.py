@@ -200,7 +200,10 @@ class MexcPublicSpotWebsocket:
             replay=replay,
         )
         self._book_retries = RefusedBookRetries(
-            self.books, self._subscriptions.subscribe, self._subscriptions.forgotten
+            self.books,
+            self._subscriptions.subscribe,
+            self._subscriptions.forgotten,
+            confirm_within=ack_timeout,
         )
         self._channel_retries = RefusedChannelRetries(
             self._subscriptions.subscribe, self._subscriptions.forgotten, on_refused=self._trades_refused

@@ -193,3 +193,25 @@ async def test_subscribing_again_while_a_resubscription_is_pending_does_not_fetc
         assert {s: ws.metrics.value(f"book.{s}.gaps") for s in SYMBOLS} == gaps
         await assert_books_match(sim, ws, SYMBOLS)
         watcher.cancel()
+
+
+async def test_a_refused_books_unanswered_retry_waits_for_confirmation_like_a_reconnect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The retry of a refused channel gets no acknowledgement: its book does not fetch when the ack
+    timeout passes (MEXC may not have started the channel yet) but waits for a push or the fallback,
+    which is logged and counted exactly as after a reconnect."""
+    async with streaming(36, ack_timeout=1.0) as (sim, ws):
+        sim.market.pause()  # no push will prove the retried channel live
+        await asyncio.sleep(0.3)  # the last pushes of the moving market are out
+        sim.faults.refuse_subscriptions(1)  # the reconnect's request is refused ...
+        sim.faults.unanswered_subscriptions(len(SYMBOLS))  # ... and each book's retry is not answered
+        with caplog.at_level(logging.WARNING, logger="exchanges.mexc.ws.books"):
+            sim.faults.drop_connections()
+            await wait_until(lambda: ws.metrics.value("mexc.ws.subscriptions_rejected") == len(SYMBOLS), 20)
+            await ws.wait_orderbook_ready(SYMBOLS, timeout=30)
+        assert sim.faults.unanswered_subscribes == 0  # both retries were sent and left unanswered
+        assert ws.metrics.value("mexc.ws.books.unconfirmed_resyncs") == len(SYMBOLS)
+        assert sum("not confirmed" in r.getMessage() for r in caplog.records) == len(SYMBOLS)
+        sim.market.resume()
+        await assert_books_match(sim, ws, SYMBOLS)
