@@ -422,10 +422,16 @@ class MexcPublicSpotWebsocket:
         self.books.subscribed(symbols)  # acknowledged: a quiet symbol must not wait for a push
 
     async def unsubscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
+        """Stop the local books of ``symbols`` and their depth channels.
+
+        A refused book's retry is cancelled first: one waking after the unsubscription would
+        subscribe the channel again, left subscribed with no book behind it."""
         iv = interval or self._interval
-        await self.unsubscribe([ch.aggre_depth(pair, iv) for pair in self._pairs(symbols)])
+        pairs = self._pairs(symbols)  # unknown symbols are refused before anything is cancelled
         for symbol in symbols:
             await self._book_retries.cancel(symbol)
+        await self.unsubscribe([ch.aggre_depth(pair, iv) for pair in pairs])
+        for symbol in symbols:
             await self.books.remove(symbol)
 
     # ------------------------------------------------------------------ reading

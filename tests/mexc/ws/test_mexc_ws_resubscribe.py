@@ -215,3 +215,32 @@ async def test_a_refused_books_unanswered_retry_waits_for_confirmation_like_a_re
         assert sum("not confirmed" in r.getMessage() for r in caplog.records) == len(SYMBOLS)
         sim.market.resume()
         await assert_books_match(sim, ws, SYMBOLS)
+
+
+async def test_unsubscribing_a_refused_book_leaves_no_channel_behind() -> None:
+    """A refused book's retry must not outlive ``unsubscribe_orderbook``: if it woke between the
+    unsubscription and its cancellation it would subscribe the channel again, with no book behind it.
+    The window is held open here: the unsubscription returns only once the retry has either been
+    cancelled or subscribed again."""
+    async with streaming(37, ack_timeout=10.0) as (sim, ws):
+        gone, kept = SYMBOLS
+        channel = depth_channel(ws, gone)
+        sim.faults.refuse_subscriptions(1)  # the reconnect's request is refused: both books retry
+        sim.faults.drop_connections()
+        await wait_until(lambda: ws.metrics.value("mexc.ws.subscriptions_rejected") == len(SYMBOLS), 20)
+        retries = ws._book_retries._tasks  # the retry tasks by symbol
+        assert gone in retries
+        unsubscribe = ws._subscriptions.unsubscribe
+
+        async def unsubscribe_then_wait_for_the_retry(channels: list[str]) -> None:
+            await unsubscribe(channels)
+            await wait_until(lambda: gone not in retries or channel in ws.subscriptions, 20)
+
+        ws._subscriptions.unsubscribe = unsubscribe_then_wait_for_the_retry  # type: ignore[method-assign]
+        await ws.unsubscribe_orderbook([gone])
+        assert gone not in retries
+        assert gone not in ws.books
+        assert channel not in ws.subscriptions
+        assert sim.ws.subscription_versions(channel) == []
+        await ws.wait_orderbook_ready([kept], timeout=30)  # the other book's retry goes on
+        await assert_books_match(sim, ws, [kept])
