@@ -30,6 +30,22 @@ from exchanges_mexc.sim.streams import Streams
 log = logging.getLogger("exchanges.mexc.sim.ws")
 
 
+class SubscriptionSpan:
+    """One connection's subscription to a channel: the symbol's book version when it started, and
+    when it started and ended (wall-clock ms, comparable with ``BookStateChange.timestamp``; ``ended``
+    None while it runs). Tests judge a book's LIVE change against the spans open at that moment."""
+
+    __slots__ = ("ended", "start_version", "started")
+
+    def __init__(self, start_version: int) -> None:
+        self.start_version = start_version
+        self.started = int(time.time() * 1000)
+        self.ended: int | None = None
+
+    def open_at(self, timestamp_ms: int) -> bool:
+        return self.started <= timestamp_ms and (self.ended is None or timestamp_ms <= self.ended)
+
+
 class Conn:
     """One client socket: subscriptions, timers and an outbound queue drained by a sender task."""
 
@@ -43,6 +59,7 @@ class Conn:
         self.subs: dict[str, ChannelState] = {}
         self.started_at: dict[str, int] = {}
         """Channel -> its symbol's book version when this connection's subscription started."""
+        self.spans: dict[str, SubscriptionSpan] = {}
         now = time.monotonic()
         self.created = now
         self.last_activity = now
@@ -90,6 +107,8 @@ class WsHub:
         self.private: dict[tuple[int, str], set[Conn]] = {}  # (uid, channel) -> subscribed conns
         # the last aggre.deals pushes per channel, kept after its last subscriber left (faults.repeat_deals)
         self.recent_deals: dict[str, deque[bytes]] = {}
+        self.history: dict[str, list[SubscriptionSpan]] = {}
+        """Channel -> every subscription of it on any connection, ended ones too (for tests)."""
         self.streams = Streams(sim, self)
         self._closers: set[asyncio.Task[None]] = set()
 
@@ -190,6 +209,11 @@ class WsHub:
         subscription started (tests check that a client's book never goes LIVE below it)."""
         return [conn.started_at[channel] for conn in self.conns if channel in conn.started_at]
 
+    def subscription_versions_at(self, channel: str, timestamp_ms: int) -> list[int]:
+        """Like :meth:`subscription_versions`, but for the subscriptions open at ``timestamp_ms``
+        (wall-clock ms): a late check of a past event is not fooled by a connection closed since."""
+        return [span.start_version for span in self.history.get(channel, ()) if span.open_at(timestamp_ms)]
+
     def _subscribe_many(self, conn: Conn, channels: list[str], req_id: int) -> None:
         accepted: list[str] = []
         repeated: list[str] = []  # newly subscribed aggre.deals channels
@@ -213,6 +237,8 @@ class WsHub:
             book = self.sim.engine.books.get(key.symbol) if key.symbol is not None else None
             if book is not None:
                 conn.started_at[channel] = book.version
+                span = conn.spans[channel] = SubscriptionSpan(book.version)
+                self.history.setdefault(channel, []).append(span)
             if key.kind == "deals":
                 repeated.append(channel)
             if conn.uid is not None and channel in PRIVATE:
@@ -232,6 +258,9 @@ class WsHub:
 
     def _unsubscribe(self, conn: Conn, channel: str) -> None:
         conn.started_at.pop(channel, None)
+        span = conn.spans.pop(channel, None)
+        if span is not None:
+            span.ended = int(time.time() * 1000)
         state = conn.subs.pop(channel, None)
         if state is None:
             return

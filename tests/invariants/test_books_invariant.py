@@ -193,13 +193,16 @@ async def test_a_silent_connection_takes_books_out_of_live(
 
 
 async def watch_live_versions(public: PublicExchange, sim: MexcSimulator, violations: list[str]) -> None:
-    """At each change to LIVE (if the book still is when we look): MEXC runs the subscription that
-    feeds the book, and the book is not older than that subscription's start."""
+    """At each change to LIVE (if the book still is when we look): MEXC ran the subscription that
+    feeds the book at the moment of the change, and the book is not older than that subscription's
+    start. Judged against the simulator's subscriptions open at the change's timestamp, not when the
+    watcher gets to it: by then a dropped connection may be closed at the simulator already while
+    the client has not seen the close (and its book is rightly still LIVE)."""
     async for change in public.iter_book_states():
         if change.state is not BookState.LIVE or public.orderbook_state(change.symbol) is not BookState.LIVE:
             continue
         channel = ch.aggre_depth(PAIRS[change.symbol], "100ms")
-        starts = sim.ws.subscription_versions(channel)
+        starts = sim.ws.subscription_versions_at(channel, change.timestamp)
         version = public.get_local_orderbook(change.symbol).version or 0
         if not starts:
             violations.append(f"{change.symbol} LIVE at v{version} before MEXC started {channel}")
