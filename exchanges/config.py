@@ -23,7 +23,7 @@ come from ``<PREFIX>_API_KEY``/``<PREFIX>_SECRET_KEY`` or a TOML file named by
 
 from __future__ import annotations
 
-from exchanges._config.allowlist import WithdrawalAllowlist
+from exchanges._config.allowlist import AllowedDestination, WithdrawalAllowlist
 from exchanges._config.credentials import Credentials, load_credentials, mask_key
 from exchanges._config.loading import (
     CONFIG_ENV_VAR,
@@ -37,6 +37,7 @@ from exchanges._config.record import ExchangeConfig
 __all__ = [
     "CONFIG_ENV_VAR",
     "DEFAULT_CONFIG_FILE",
+    "AllowedDestination",
     "Credentials",
     "ExchangeConfig",
     "WithdrawalAllowlist",

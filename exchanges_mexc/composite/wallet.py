@@ -123,6 +123,12 @@ def _is_multiple(amount: Decimal, step: Decimal) -> bool:
             return False
 
 
+def network_names(network_id: str, display_name: str, asked: str | None) -> list[str]:
+    """Every name of one resolved network (MEXC id, display name, its bracketed token, the name the
+    request asked for, which resolved to it): an allowlist entry's pinned network may use any of them."""
+    return sorted({n for n in (network_id, display_name, _name_token(display_name), asked) if n})
+
+
 def check_withdrawal(
     request: WithdrawalRequest, net: NetworkInfo, allowlist: WithdrawalAllowlist | None
 ) -> WithdrawalPlan:
@@ -153,7 +159,13 @@ def check_withdrawal(
         raise _refuse(
             "amount_multiple", f"{plain_decimal(amount)} {where} is not a multiple of {plain_decimal(step)}"
         )
-    refuse_unlisted_address(allowlist, asset, request.address)
+    refuse_unlisted_address(
+        allowlist,
+        asset,
+        request.address,
+        memo=request.memo,
+        networks=network_names(net.network, net.name, request.network),
+    )
     params: list[tuple[str, str]] = [
         ("coin", asset),
         ("address", request.address),
@@ -211,7 +223,10 @@ class MexcWallet:
         except WithdrawalRefused as refused:
             logger.error("MEXC withdrawal refused before sending (%s): %s", refused.rule, refused)
             raise
-        return await self.rest.withdraw(attrs.evolve(request, network=plan.network))
+        return await self.rest.withdraw(
+            attrs.evolve(request, network=plan.network),
+            network_names=network_names(plan.network, plan.network_name, request.network),
+        )
 
     async def get_deposit_address(self, asset: AssetName | str, network: str | None = None) -> DepositAddress:
         """The deposit address of ``asset``; ``network`` may be an id or a common name (TRC20...)."""

@@ -7,7 +7,8 @@ answer is looked up in the withdrawal history by that id instead of being sent a
 
 The configured ``withdrawal_allowlist`` is enforced here, on the one path every withdrawal takes (the
 composite's checked ``withdraw`` and this client's own): an address it does not name is refused with
-``WithdrawalRefused`` (rule ``address_not_allowed``) before anything is sent.
+``WithdrawalRefused`` (rule ``address_not_allowed``) before anything is sent; so is a memo or network
+the matching entry does not pin (see ``exchanges.config.AllowedDestination``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Collection
 
 import attrs
 
@@ -72,15 +74,22 @@ def _history_params(
     return params
 
 
-def refuse_unlisted_address(allowlist: WithdrawalAllowlist | None, asset: str, address: str) -> None:
-    """Raise WithdrawalRefused (``address_not_allowed``) when an allowlist is set and does not name
-    ``address`` for ``asset``; nothing when there is no allowlist."""
-    if allowlist is not None and not allowlist.allows(asset, address):
-        raise WithdrawalRefused(
-            f"address {address} is not in the withdrawal allowlist for {asset}",
-            rule="address_not_allowed",
-            exchange=c.EXCHANGE_NAME,
-        )
+def refuse_unlisted_address(
+    allowlist: WithdrawalAllowlist | None,
+    asset: str,
+    address: str,
+    *,
+    memo: str | None = None,
+    networks: Collection[str] = (),
+) -> None:
+    """Raise WithdrawalRefused (``address_not_allowed``) when an allowlist is set and no entry matches
+    ``address`` for ``asset`` with this ``memo`` on a network named any of ``networks`` (an entry
+    without a memo refuses a withdrawal that carries one); nothing when there is no allowlist."""
+    if allowlist is None:
+        return
+    reason = allowlist.refusal(asset, address, memo=memo, networks=networks)
+    if reason is not None:
+        raise WithdrawalRefused(reason, rule="address_not_allowed", exchange=c.EXCHANGE_NAME)
 
 
 class MexcCapitalRest:
@@ -89,11 +98,22 @@ class MexcCapitalRest:
     def __init__(self, signed: MexcSignedClient) -> None:
         self.signed = signed
 
-    async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
+    async def withdraw(
+        self, request: WithdrawalRequest, *, network_names: Collection[str] = ()
+    ) -> Withdrawal:
         """Submit a withdrawal (``netWork`` = ``request.network``, see :meth:`get_coin_config`).
 
-        An address the configured allowlist does not name is refused before anything is sent."""
-        refuse_unlisted_address(self.signed.config.withdrawal_allowlist, request.asset, request.address)
+        A destination the configured allowlist does not match (address, memo, network) is refused
+        before anything is sent. ``network_names``: other names of ``request.network`` that an
+        allowlist entry's pinned network may use (the composite passes the coin config's names)."""
+        names = [request.network, *network_names] if request.network else []
+        refuse_unlisted_address(
+            self.signed.config.withdrawal_allowlist,
+            request.asset,
+            request.address,
+            memo=request.memo,
+            networks=names,
+        )
         client_id = request.client_id or "wd" + uuid.uuid4().hex[:30]
         request = attrs.evolve(request, client_id=client_id)
         params: list[tuple[str, str]] = [

@@ -10,7 +10,7 @@ Orders are validated and quantized from the symbol rules before anything is sent
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from exchanges.capabilities import Amount
@@ -337,9 +337,12 @@ class MexcPrivateSpotRest:
 
     # ------------------------------------------------------------------ wallet (delegates to self.capital)
 
-    async def withdraw(self, request: WithdrawalRequest) -> Withdrawal:
-        """Submit a withdrawal; a lost answer is looked up by ``withdrawOrderId``, never re-sent."""
-        return await self.capital.withdraw(request)
+    async def withdraw(
+        self, request: WithdrawalRequest, *, network_names: Collection[str] = ()
+    ) -> Withdrawal:
+        """Submit a withdrawal; a lost answer is looked up by ``withdrawOrderId``, never re-sent.
+        ``network_names``: other names of ``request.network`` for the allowlist's network pins."""
+        return await self.capital.withdraw(request, network_names=network_names)
 
     async def cancel_withdrawal(self, withdrawal_id: str) -> str:
         return await self.capital.cancel_withdrawal(withdrawal_id)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exchanges.config import ExchangeConfig, WithdrawalAllowlist, load_exchange_config
+from exchanges.config import AllowedDestination, ExchangeConfig, WithdrawalAllowlist, load_exchange_config
 from exchanges.errors import ConfigurationError
 
 DEFAULT = ExchangeConfig(name="toy", rest_url="https://api.example", ws_url="wss://ws.example")
@@ -68,7 +68,7 @@ def test_the_override_layer_wins_and_configs_stay_hashable() -> None:
         (["  "], "must not be empty"),
         (["a\tb"], "must not contain spaces"),
         ({"": ["a"]}, "an asset must be a name"),
-        ({"USDT": {"nested": "a"}}, "addresses must be a string or a list"),
+        ({"USDT": {"nested": "a"}}, "unknown keys ['nested']"),
         ("   ", "empty text"),
         ("{oops", "not valid JSON"),
         ('{"USDT": [1]}', "an address must be a string"),
@@ -100,3 +100,80 @@ def test_any_value_is_an_allowlist_or_a_configuration_error(value: object) -> No
     except ConfigurationError:
         return
     assert allowlist is None or isinstance(allowlist, WithdrawalAllowlist)
+
+
+def test_entries_may_pin_a_memo_and_a_network_in_every_layer() -> None:
+    table = {"XRP": [{"address": "rEx", "memo": " 42 ", "network": " xrp "}, "rOwn"]}
+    from_toml = load(document={"toy": {"withdrawal_allowlist": table}}).withdrawal_allowlist
+    from_env = load(
+        env={
+            "EXCHANGES_TOY_WITHDRAWAL_ALLOWLIST": (
+                '{"XRP": [{"address": "rEx", "memo": "42", "network": "XRP"}, "rOwn"]}'
+            )
+        }
+    ).withdrawal_allowlist
+    from_override = load(withdrawal_allowlist=table).withdrawal_allowlist
+    assert from_toml == from_env == from_override
+    assert from_toml is not None
+    assert from_toml.entries_for("xrp") == frozenset(
+        {AllowedDestination("rEx", memo="42", network="XRP"), AllowedDestination("rOwn")}
+    )
+    assert from_toml.allows("XRP", "rEx", memo="42", networks=["Xrp"])
+    assert not from_toml.allows("XRP", "rEx", memo="43", networks=["XRP"])
+    assert not from_toml.allows("XRP", "rEx", memo="42", networks=["XLM"])
+    assert not from_toml.allows("XRP", "rEx", memo="42"), "a pinned network needs the network named"
+    assert not from_toml.allows("XRP", "rOwn", memo="42"), "an entry without memo refuses a memo"
+    assert from_toml.allows("XRP", "rOwn", networks=["anything"])
+    assert from_toml.addresses_for("XRP") == frozenset({"rEx", "rOwn"})
+    listed = load(withdrawal_allowlist=[{"address": "0xabc", "network": "ETH"}]).withdrawal_allowlist
+    assert listed is not None
+    assert listed.allows("USDT", "0xabc", networks=["eth"])
+    assert not listed.allows("USDT", "0xabc", networks=["BSC"]), "one EVM address, one chain"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ([{"memo": "1"}], "needs an address"),
+        ([{"address": "a", "tag": "1"}], "unknown keys ['tag']"),
+        ([{"address": "a", "memo": ""}], "a memo must not be empty"),
+        ([{"address": "a", "memo": 5}], "a memo must be a string"),
+        ([{"address": "a", "network": "  "}], "a network must not be empty"),
+        ([{"address": ""}], "must not be empty"),
+        ({"address": "a", "memo": "1"}, "must be inside a list"),
+        ('[{"address": "a", "memo": null, "network": 3}]', "a network must be a string"),
+    ],
+)
+def test_bad_entry_tables_raise_configuration_errors_naming_the_key(value: object, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match="withdrawal_allowlist") as caught:
+        load(withdrawal_allowlist=value)
+    assert problem in str(caught.value)
+
+
+_words = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=6)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries({"address": _words}, optional={"memo": _words, "network": _words}),
+        max_size=4,
+    ),
+    _words,
+    st.none() | _words,
+    st.none() | _words,
+)
+def test_an_entry_matches_exactly_its_own_pins(
+    entries: list[dict[str, str]], address: str, memo: str | None, network: str | None
+) -> None:
+    """The rule, for any shape: allowed iff some entry has this address, the same memo (none when the
+    entry pins none) and, when it pins a network, the same one ignoring case."""
+    allowlist = WithdrawalAllowlist.parse(entries)
+    assert allowlist is not None
+    expected = any(
+        entry["address"] == address
+        and entry.get("memo") == (memo or None)
+        and ("network" not in entry or (network is not None and entry["network"].upper() == network.upper()))
+        for entry in entries
+    )
+    networks = [network] if network is not None else []
+    assert allowlist.allows("USDT", address, memo=memo, networks=networks) is expected

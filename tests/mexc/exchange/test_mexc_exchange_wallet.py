@@ -154,6 +154,28 @@ async def test_allowlist_per_asset(
         assert len(withdraw_requests(sim)) == 1
 
 
+async def test_allowlist_pins_of_network_and_memo_hold_on_the_checked_path(
+    factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str], sim: MexcSimulator
+) -> None:
+    """An entry pinned to a network matches the network the request resolves to by any of its names
+    (TRC20 = MEXC's TRX); another network, or a memo the entry does not pin, is refused unsent."""
+    allowlist = {"USDT": [{"address": "TGood", "network": "TRC20"}]}
+    async with await allowlisted(factory, credentials, sim_overrides, allowlist) as exchange:
+        for refused, says in (
+            (usdt("50", "ERC20", address="TGood"), "network"),
+            (usdt("50", "TRC20", address="TGood", memo="7"), "memo '7'"),
+        ):
+            with pytest.raises(WithdrawalRefused, match="not allowlisted") as caught:
+                await exchange.withdraw(refused)
+            assert caught.value.rule == "address_not_allowed"
+            assert says in str(caught.value)
+        assert withdraw_requests(sim) == []
+        for accepted in (usdt("50", "TRC20", address="TGood"), usdt("50", "TRX", address="TGood")):
+            assert (await exchange.plan_withdrawal(accepted)).network == "TRX"
+        await exchange.withdraw(usdt("50", "TRX", address="TGood"))
+        assert len(withdraw_requests(sim)) == 1
+
+
 async def test_allowlist_for_every_asset_and_an_asset_it_does_not_name(
     factory: FullExchangeFactory, credentials: Credentials, sim_overrides: dict[str, str], sim: MexcSimulator
 ) -> None:

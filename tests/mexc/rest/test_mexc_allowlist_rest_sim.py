@@ -82,3 +82,58 @@ async def test_without_an_allowlist_the_rest_client_sends(sim: MexcSimulator, ac
         assert _posted(sim) == 1
     finally:
         await client.close()
+
+
+async def _pinned_request(
+    client: MexcPrivateSpotRest, address: str, network: str, memo: str | None
+) -> WithdrawalRequest:
+    return WithdrawalRequest(
+        asset=AssetName("USDT"), amount=Decimal(20), address=address, network=network, memo=memo
+    )
+
+
+PINNED = {"USDT": [{"address": "rExchange", "memo": "1001", "network": "trx"}, "TPlain"]}
+
+
+@pytest.mark.parametrize(
+    ("address", "network", "memo", "says"),
+    [
+        ("rExchange", "TRX", "9999", "memo '9999'"),
+        ("rExchange", "TRX", None, "memo None"),
+        ("TPlain", "TRX", "1001", "the entry pins no memo"),
+        ("rExchange", "ETH", "1001", "network ETH"),
+    ],
+    ids=["memo-mismatch", "memo-missing", "memo-on-an-entry-without-memo", "network-mismatch"],
+)
+async def test_a_memo_or_network_the_entry_does_not_pin_is_refused_before_sending(
+    sim: MexcSimulator, account: Any, address: str, network: str, memo: str | None, says: str
+) -> None:
+    """Breaks when the memo or network comparison in AllowedDestination.refusal is loosened: on a memo
+    network an exchange's deposit address with any other memo credits another account."""
+    client = await _client(sim, account, PINNED)
+    try:
+        with pytest.raises(WithdrawalRefused) as caught:
+            await client.withdraw(await _pinned_request(client, address, network, memo))
+        assert caught.value.rule == "address_not_allowed"
+        assert says in str(caught.value)
+        assert "not allowlisted" in str(caught.value)
+        assert _posted(sim) == 0
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "network", "memo"),
+    [("rExchange", "TRX", "1001"), ("TPlain", "ETH", None), ("TPlain", "TRX", "")],
+    ids=["pinned-memo-and-network", "unpinned-any-network", "empty-memo-is-no-memo"],
+)
+async def test_a_matching_pinned_entry_goes_through(
+    sim: MexcSimulator, account: Any, address: str, network: str, memo: str | None
+) -> None:
+    client = await _client(sim, account, PINNED)
+    try:
+        withdrawal = await client.withdraw(await _pinned_request(client, address, network, memo))
+        assert withdrawal.address == address
+        assert _posted(sim) == 1
+    finally:
+        await client.close()
