@@ -398,7 +398,9 @@ class EventStream(Generic[T]):
                 try:
                     await buffer.wait()
                 except QueueClosed:
-                    return
+                    if consumer.pending is None:
+                        return
+                    # closed while a directly called handler's awaitable was handed to us: await it
                 continue
             item = pop()
             try:
