@@ -20,7 +20,7 @@ holds publishes (:class:`~.publisher.BusPublisher`):
 
 Self-check: a held symbol that is not LIVE and published for ``stuck_after`` seconds (a subscription
 that never took, a book that never synced) is unsubscribed and its lease given back, so this or
-another gateway takes it afresh; it is counted in ``bus.gateway.stuck_given_back``.
+another gateway takes it afresh; it is counted in ``bus.gateway.stuck_given_back`` (:mod:`._gateway_health`).
 
 Subscription caps (MEXC: 30 channels per connection) are the plugin's business: its WebSocket pool
 opens as many connections as the gateway's symbols need.
@@ -30,71 +30,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-import attrs
 import msgspec
 
-from exchanges.capabilities import SupportsOrderBookStream, SupportsTickerStream, SupportsTradeStream
 from exchanges.interfaces import PublicExchange
 from exchanges.metrics import MetricsRegistry
-from exchanges.models import BookState, BookUpdate, KlineInterval, Symbol, TradeGap
+from exchanges.models import BookState, BookUpdate, Symbol, TradeGap
 from exchanges.tasks import cancel_and_wait
 
 from ._connection import BusConnection, BusConnectOptions, BusObjects, connect_bus, declare_bus
 from ._gateway_feeds import Feed, SupportsTradeGaps, check_channels, extra_feeds
-from ._leases import LeaseManager, LeaseSettings
-from ._publisher import PUBLISHED, BusPublisher
+from ._gateway_health import PublishRates, StuckSymbols, member_info
+from ._gateway_settings import GatewayExchange, GatewaySettings, SupportsBookUpdates, new_gateway_id
+from ._leases import LeaseManager
+from ._publisher import BusPublisher
 from ._subjects import Subjects, kline_channel, parse_symbol_token, symbol_token
 from .parsing._control import Liveness, MemberInfo
 
 logger = logging.getLogger("exchanges.bus.gateway")
 
-
-@runtime_checkable
-class SupportsBookUpdates(Protocol):
-    """A public exchange that exposes the versioned deltas its local books are built from."""
-
-    def iter_book_updates(self) -> AsyncIterator[BookUpdate]: ...
-
-
-@runtime_checkable
-class GatewayExchange(
-    SupportsBookUpdates,
-    SupportsOrderBookStream,
-    SupportsTradeStream,
-    SupportsTickerStream,
-    Protocol,
-):
-    """Everything a gateway needs from a public exchange: streams, local books and their deltas."""
-
-
-@attrs.frozen
-class GatewaySettings:
-    group: str = "default"
-    leases: LeaseSettings = attrs.field(factory=LeaseSettings)
-    snapshot_interval: float = 1.0
-    """Seconds between snapshots of a changing book (a resyncing consumer waits at most this long)."""
-    ready_timeout: float = 3.0
-    """How long a hand-over waits for our books to be LIVE (below the TTL: the offer expires with it)."""
-    channels: tuple[str, ...] = ("book", "trade", "ticker", "book_ticker", "kline")
-    kline_interval: KlineInterval = KlineInterval.MINUTE_1
-    """The one candle width published (MEXC streams one width per symbol and subscription)."""
-    liveness_interval: float = 1.0
-    """Seconds between liveness messages (keep it well below the consumers' liveness timeout)."""
-    stuck_after: float = 15.0
-    """Seconds a held symbol may stay not LIVE or unpublished before its lease is given back."""
-
-
-def new_gateway_id() -> str:
-    host = socket.gethostname().split(".")[0] or "host"
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in host)
-    return f"{safe}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+__all__ = ["GatewayExchange", "GatewaySettings", "MarketDataGateway", "SupportsBookUpdates", "new_gateway_id"]
 
 
 class MarketDataGateway:
@@ -134,12 +92,10 @@ class MarketDataGateway:
         self.owned: set[Symbol] = set()  # symbols we publish (held leases, or warming for a hand-over)
         self._snapshotted: dict[Symbol, tuple[int | None, float]] = {}
         self._published: dict[Symbol, int] = {}  # last book version published (delta or snapshot)
-        self._unhealthy_since: dict[Symbol, float] = {}
-        self._m_stuck = self.metrics.counter("bus.gateway.stuck_given_back")
+        self._stuck = StuckSymbols(self.gateway_id, self.metrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._started = time.time()
-        self._rates: dict[str, float] = {}
-        self._rate_base: tuple[float, dict[str, int]] = (time.monotonic(), {})
+        self._rates = PublishRates(self.metrics)
         self._stopped = asyncio.Event()
         self._streams_lock = asyncio.Lock()
         self._stopping: set[asyncio.Task[None]] = set()
@@ -386,34 +342,14 @@ class MarketDataGateway:
         leases = self.leases
         if leases is None or "book" not in self.settings.channels:
             return
-        now = time.monotonic()
         held = {
             self.universe[t]
             for t, h in list(leases.held.items())
             if t in self.universe and h.offered_at is None
         }
-        for symbol in list(self._unhealthy_since):
-            if symbol not in held or self._serving(symbol):
-                del self._unhealthy_since[symbol]
-        stuck: list[Symbol] = []
-        for symbol in held:
-            if self._serving(symbol):
-                continue
-            since = self._unhealthy_since.setdefault(symbol, now)
-            if now - since >= self.settings.stuck_after:
-                stuck.append(symbol)
+        stuck = self._stuck.due(held, self._serving, self.settings.stuck_after)
         if not stuck:
             return
-        for symbol in stuck:
-            self._unhealthy_since.pop(symbol, None)
-        self._m_stuck.inc(len(stuck))
-        logger.warning(
-            "gateway %s: %d held symbols not LIVE and published for %gs (%s): resubscribing elsewhere",
-            self.gateway_id,
-            len(stuck),
-            self.settings.stuck_after,
-            ", ".join(str(s) for s in sorted(stuck, key=str)[:5]),
-        )
         async with self._streams_lock:
             await self._unsubscribe(stuck)  # fresh streams when it is taken again, here or elsewhere
         # another gateway should try first (the fault may be our connection); we retry after 2 TTLs
@@ -432,32 +368,16 @@ class MarketDataGateway:
                 await self._check_stuck()
             except Exception as exc:  # the self-check must never stop maintenance
                 logger.warning("gateway %s: self-check failed: %r", self.gateway_id, exc)
-            self._update_rates()
-
-    def _update_rates(self) -> None:
-        now = time.monotonic()
-        base_time, base = self._rate_base
-        current = {ch: self.metrics.value(f"bus.publish.{ch}") for ch in PUBLISHED}
-        elapsed = max(now - base_time, 1e-6)
-        self._rates = {ch: round((current[ch] - base.get(ch, 0)) / elapsed, 1) for ch in current}
-        self._rate_base = (now, current)
+            self._rates.update()
 
     def _member_info(self) -> MemberInfo:
-        lag = self.metrics.histogram("bus.publish.exchange_lag")
-        leases = self.leases
-        return MemberInfo(
-            id=self.gateway_id,
-            host=socket.gethostname(),
-            pid=os.getpid(),
+        return member_info(
+            self.gateway_id,
             started=self._started,
-            symbols=sorted(leases.held) if leases is not None else [],
-            lease_ages=leases.lease_ages() if leases is not None else {},
-            rates=dict(self._rates),
-            lag_ms=round(lag.quantile(0.5) * 1000, 1) if lag.count else 0.0,
-            publish_errors=self.metrics.value("bus.publish.failed"),
-            sent_at=time.time(),
+            leases=self.leases,
+            rates=self._rates.rates,
+            metrics=self.metrics,
             channels=self.published_channels(),
-            trade_gaps=self.metrics.value("bus.publish.gap"),
         )
 
     # ------------------------------------------------------------------ observability
@@ -475,6 +395,6 @@ class MarketDataGateway:
         data = self.metrics.snapshot()
         data["gateway_id"] = self.gateway_id
         data["held"] = len(self.leases.held) if self.leases is not None else 0
-        data["rates"] = dict(self._rates)
+        data["rates"] = dict(self._rates.rates)
         data["nats_connected"] = self._conn.connected if self._conn is not None else False
         return data
