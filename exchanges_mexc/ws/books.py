@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable
 
 from exchanges.book_sync import BookSynchronizer
@@ -280,3 +281,24 @@ class LocalBooks:
 
     def symbols_in_state(self, state: BookState) -> list[Symbol]:
         return [symbol for symbol, sync in self.books.items() if sync.state is state]
+
+    async def wait_all_live(self, symbols: Iterable[Symbol], timeout: float) -> None:  # noqa: ASYNC109
+        """Wait until every one of ``symbols``' local books is LIVE at the same moment.
+
+        Raises ``TimeoutError`` after ``timeout`` seconds naming the books not LIVE and their
+        states, ``KeyError`` for a symbol without a local book, ``ValueError`` for a timeout that is
+        not a finite number above 0.
+        """
+        if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
+            raise ValueError(f"timeout must be a finite number of seconds above 0, got {timeout!r}")
+        syncs = [self.books[symbol] for symbol in symbols]
+        try:
+            async with asyncio.timeout(timeout):
+                while not all(sync.state is BookState.LIVE for sync in syncs):
+                    for sync in syncs:
+                        await sync.wait_live()  # a book may drop out of LIVE meanwhile: loop
+        except TimeoutError:
+            waiting = ", ".join(
+                f"{sync.symbol} {sync.state.value}" for sync in syncs if sync.state is not BookState.LIVE
+            )
+            raise TimeoutError(f"order books not LIVE after {timeout:g}s: {waiting}") from None

@@ -18,21 +18,19 @@ by record type, on the transport's dispatch task (never the socket reader):
 Each stream fans out to its handler (``PublicStreamHandlers``: sync or async, on its own consumer
 task) and to any number of bounded async iterators (``async for trade in ws.trades(): ...``).
 
-Liveness: every connection must hear something (a push or a PONG) within
-``config.ws_liveness_timeout`` seconds (PINGs are sent when it is quiet). The moment a connection is
-lost, declared silent, or gives up, the books whose depth channel it carries go STALE (they leave
-LIVE at once) and a ``ConnectionStateChange`` is published (``connection_state_handler``,
-``connection_states()``); after the reconnect those books go SYNCING and resync from a REST
-snapshot taken once MEXC acknowledges the re-sent depth channel (or it pushes; after the ack
-timeout at the latest), then LIVE; a refused re-subscription leaves the book STALE and is retried
-(:mod:`.book_retries`). Every book state change is a
-``BookStateChange`` (``book_state_handler``, ``book_states()``). A connection that gives up for good
-(state FAILED) calls ``error_handler`` once with the error.
-Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
+Liveness (:mod:`.public_connections`): a connection that hears nothing within
+``config.ws_liveness_timeout`` seconds is declared silent; a lost, silent or failed connection sends
+the books it carries STALE at once, then SYNCING and LIVE again after the reconnect (refused
+re-subscriptions: :mod:`.public_refusals`). Book and connection state changes are published
+(``book_states()``, ``connection_states()``); a connection that gives up for good calls
+``error_handler`` once. Rotations (``config.ws_max_lifetime``) lose nothing.
 
 Parts: :class:`.public_subscriptions.PublicSubscriptions` (channels, acks, chunking, trade
 de-duplication switch), :class:`.public_connections.PublicConnections` (the pool, loss and reconnect
-handling), :class:`.dispatch.PublicRouter` (frames -> books and streams); this class owns the streams.
+handling), :class:`.dispatch.PublicRouter` (frames -> books and streams),
+:class:`.public_streams.PublicStreams` (the streams), :class:`.public_refusals.PublicRefusals`
+(refused channels retried), :class:`.public_books.BookSubscriptions` (local books with their
+channels), wired by :class:`.public_parts.PublicParts`; this class is the API over them.
 
 Metrics (``mexc.ws.*`` plus the transport's ``ws.mexc_public_<n>.*`` and the decoder's
 ``mexc.ws.frames.*``): ``frames``, ``reconnects``, ``trades.duplicates``, ``book_tickers.stale``,
@@ -41,11 +39,8 @@ per-stream ``<stream>.published`` / ``dropped`` / ``handler_errors``, book state
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
 import aiohttp
@@ -69,29 +64,16 @@ from exchanges.models import (
     TradeGap,
 )
 from exchanges.recording import Recorder, ReplaySource
-from exchanges.streams import EventStream, StreamIterator
+from exchanges.streams import StreamIterator
 from exchanges.transport.ws import ReconnectingWebSocket, WsListener
-from exchanges_mexc.parsing import MexcFrameDecoder
 from exchanges_mexc.rest.public import MexcPublicSpotRest
-from exchanges_mexc.settings import mexc_settings
 from exchanges_mexc.symbols import MexcSymbolMapper
 from exchanges_mexc.ws import channels as ch
-from exchanges_mexc.ws.acks import AckTracker
-from exchanges_mexc.ws.book_retries import RefusedBookRetries
-from exchanges_mexc.ws.books import SNAPSHOT_LIMIT, LocalBooks
-from exchanges_mexc.ws.channel_retries import RefusedChannelRetries
-from exchanges_mexc.ws.dispatch import PublicRouter
-from exchanges_mexc.ws.public_connections import PublicConnections
-from exchanges_mexc.ws.public_subscriptions import PublicSubscriptions
-from exchanges_mexc.ws.recording import checkpoints, decode_snapshot, encode_snapshot
+from exchanges_mexc.ws.public_parts import PublicParts
+from exchanges_mexc.ws.public_streams import symbol_filter
+from exchanges_mexc.ws.recording import checkpoints
 
 logger = logging.getLogger("exchanges.mexc.ws.public")
-
-
-def _symbol_filter(symbol: Symbol | None) -> Callable[[Any], bool] | None:
-    if symbol is None:
-        return None
-    return lambda event: bool(event.symbol == symbol)
 
 
 class MexcPublicSpotWebsocket:
@@ -112,132 +94,42 @@ class MexcPublicSpotWebsocket:
         replay: ReplaySource | None = None,
     ) -> None:
         self.config = config
-        self._recorder = recorder
-        self._replay = replay
         self.metrics = metrics if metrics is not None else MetricsRegistry()
-        self._rest = rest
         self.symbol_mapper = symbol_mapper if symbol_mapper is not None else rest.symbol_mapper
-        settings = mexc_settings(config)
-        self._interval = settings.ws_stream_interval
-        ch.validate_interval(self._interval)
-        self._decoder = MexcFrameDecoder(self.symbol_mapper, self.metrics)
-        self._acks = AckTracker(
-            self.metrics,
-            prefix="mexc.ws",
-            on_rejected=lambda channel, error: self._on_rejected(channel, error),
-            on_ack=lambda channel: self._connections.on_ack(channel),
-        )
-        ack_timeout = ack_timeout if ack_timeout is not None else max(config.connect_timeout, 1.0)
-        size, policy = config.ws_max_queue_size, config.ws_overflow_policy
-        m = self.metrics
-
-        def bounded(name: str) -> EventStream[Any]:
-            return EventStream(name, m, maxsize=size, policy=policy, prefix="mexc.ws")
-
-        self.trade_stream: EventStream[Trade] = bounded("trades")
-        self.orderbook_stream: EventStream[OrderBook] = bounded("orderbooks")
-        self.book_ticker_stream: EventStream[BookTicker] = bounded("book_tickers")
-        self.ticker_stream: EventStream[Ticker] = bounded("tickers")
-        self.kline_stream: EventStream[Kline] = bounded("klines")
-        self.book_update_stream: EventStream[BookUpdate] = bounded("book_updates")
-        # state changes are rare and must all arrive: unbounded
-        self.book_state_stream: EventStream[BookStateChange] = EventStream(
-            "book_states", m, maxsize=0, prefix="mexc.ws"
-        )
-        self.connection_state_stream: EventStream[ConnectionStateChange] = EventStream(
-            "connection_states", m, maxsize=0, prefix="mexc.ws"
-        )
-        self.error_stream: EventStream[BaseException] = EventStream("errors", m, maxsize=0, prefix="mexc.ws")
-        # rare, and a bus gateway must forward every one: unbounded
-        self.trade_gap_stream: EventStream[TradeGap] = EventStream(
-            "trade_gaps", m, maxsize=0, prefix="mexc.ws"
-        )
-        self.books = LocalBooks(
-            self._fetch_snapshot,
-            metrics=m,
-            stream=self.orderbook_stream,
-            state_stream=self.book_state_stream,
-            publish_depth=publish_depth,
-            updates=self.book_update_stream,
-        )
-        self._router = PublicRouter(
-            self._decoder,
-            metrics=m,
-            books=self.books,
-            acks=self._acks,
-            trades=self.trade_stream,
-            orderbooks=self.orderbook_stream,
-            book_tickers=self.book_ticker_stream,
-            tickers=self.ticker_stream,
-            klines=self.kline_stream,
-            timed_streams=self._streams(),  # their directly called handlers are not frame processing
-        )
-        self._connections = PublicConnections(
+        parts = PublicParts(
             config,
-            max_subscriptions=settings.ws_max_subscriptions,
-            metrics=m,
-            router=self._router,
-            books=self.books,
+            rest=rest,
+            metrics=self.metrics,
             symbol_mapper=self.symbol_mapper,
-            connection_state_stream=self.connection_state_stream,
-            error_stream=self.error_stream,
-            trade_gap_stream=self.trade_gap_stream,
-            end_streams=self._end_streams,
-            end_replay=self._end_replay_streams,
+            publish_depth=publish_depth,
             ack_timeout=ack_timeout,
             session=session,
             recorder=recorder,
             replay=replay,
+            unsubscribe=self.unsubscribe,
+            closed=lambda: self._closed,
         )
-        self._pool = self._connections.pool
-        self._subscriptions = PublicSubscriptions(
-            self._pool,
-            acks=self._acks,
-            router=self._router,
-            symbol_mapper=self.symbol_mapper,
-            ack_timeout=ack_timeout,
-            recorder=recorder,
-            replay=replay,
-        )
-        self._book_retries = RefusedBookRetries(
-            self.books,
-            self._subscriptions.subscribe,
-            self._subscriptions.forgotten,
-            confirm_within=ack_timeout,
-        )
-        self._channel_retries = RefusedChannelRetries(
-            self._subscriptions.subscribe, self._subscriptions.forgotten, on_refused=self._trades_refused
-        )
+        self._interval = parts.interval
+        self._decoder, self._acks, self._streams = parts.decoder, parts.acks, parts.streams
+        self.books, self._router, self._connections = parts.books, parts.router, parts.connections
+        self._pool, self._subscriptions, self._refusals = parts.pool, parts.subscriptions, parts.refusals
+        self._book_subscriptions = parts.book_subscriptions
+        self.trade_stream = self._streams.trades
+        self.orderbook_stream = self._streams.orderbooks
+        self.book_ticker_stream = self._streams.book_tickers
+        self.ticker_stream = self._streams.tickers
+        self.kline_stream = self._streams.klines
+        self.book_update_stream = self._streams.book_updates
+        self.book_state_stream = self._streams.book_states
+        self.connection_state_stream = self._streams.connection_states
+        self.error_stream = self._streams.errors
+        self.trade_gap_stream = self._streams.trade_gaps
         self._closed = False
         if recorder is not None:
             recorder.add_checkpoint_source(lambda: checkpoints(self.books))
         self.handlers = PublicStreamHandlers()
         if handlers is not None:
             self.set_handlers(handlers)
-
-    def _on_rejected(self, channel: str, error: SubscriptionError) -> None:
-        """A refused channel is forgotten (not re-sent after every reconnect). If nobody awaited it
-        (a re-subscription after a reconnect, or an answer after the ack timeout) and it fed a local
-        book, that book goes STALE and its channel is retried (:mod:`.book_retries`); any other
-        channel is retried too (:mod:`.channel_retries`), a trade channel's loss counted as a gap."""
-        unawaited = channel in self._pool.subscriptions and not self._subscriptions.awaits(channel)
-        self._subscriptions.on_rejected(channel, error)
-        if unawaited and not self._closed:
-            fed = self._connections.books_fed_by(channel)
-            for symbol in fed:
-                self._book_retries.refused(symbol, channel, error)
-            if not fed:
-                self._channel_retries.refused(channel, error)
-
-    def _trades_refused(self, channel: str, error: SubscriptionError) -> None:
-        """A trade channel refused while nobody awaited it: its trades until the retry are lost."""
-        parsed = ch.parse_channel(channel)
-        if parsed.kind is not ch.ChannelKind.AGGRE_DEALS or parsed.pair is None:
-            return
-        symbol = self.symbol_mapper.to_symbol(parsed.pair)
-        self.metrics.counter("mexc.ws.trades.possible_gaps").inc()
-        now_ms = int(time.time() * 1000)
-        self.trade_gap_stream.publish(TradeGap(symbol, now_ms, f"subscription refused: {error}"))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -250,13 +142,11 @@ class MexcPublicSpotWebsocket:
             return
         self._closed = True
         self._subscriptions.close()
-        await self._book_retries.close()
-        await self._channel_retries.close()
+        await self._refusals.close()
         await self._connections.close()
         await self.books.close()
         self._acks.fail_all(SubscriptionError("client closed", channel="*", exchange="mexc_spot"))
-        for stream in self._streams():
-            await stream.close()
+        await self._streams.close()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -268,28 +158,7 @@ class MexcPublicSpotWebsocket:
     def set_handlers(self, handlers: PublicStreamHandlers) -> None:
         """Install the spec-style callbacks (``handlers.trade_handler`` ...); None fields are removed."""
         self.handlers = handlers
-        self.trade_stream.set_handler(handlers.trade_handler)
-        self.orderbook_stream.set_handler(handlers.orderbook_handler)
-        self.book_ticker_stream.set_handler(handlers.book_ticker_handler)
-        self.ticker_stream.set_handler(handlers.ticker_handler)
-        self.kline_stream.set_handler(handlers.kline_handler)
-        self.book_state_stream.set_handler(handlers.book_state_handler)
-        self.connection_state_stream.set_handler(handlers.connection_state_handler)
-        self.error_stream.set_handler(handlers.error_handler)
-
-    def _streams(self) -> tuple[EventStream[Any], ...]:
-        return (
-            self.trade_stream,
-            self.orderbook_stream,
-            self.book_ticker_stream,
-            self.ticker_stream,
-            self.kline_stream,
-            self.book_state_stream,
-            self.connection_state_stream,
-            self.error_stream,
-            self.book_update_stream,
-            self.trade_gap_stream,
-        )
+        self._streams.set_handlers(handlers)
 
     # ------------------------------------------------------------------ status
 
@@ -328,7 +197,7 @@ class MexcPublicSpotWebsocket:
         await self._subscriptions.subscribe(channels)
 
     async def unsubscribe(self, channels: Sequence[str]) -> None:
-        await self._channel_retries.cancel(channels)  # a refused channel being retried is dropped too
+        await self._refusals.cancel_channels(channels)
         await self._subscriptions.unsubscribe(channels)
 
     def _pairs(self, symbols: Iterable[Symbol]) -> list[str]:
@@ -406,62 +275,39 @@ class MexcPublicSpotWebsocket:
 
     async def subscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
         """Maintain a local order book per symbol (``aggre.depth`` + REST snapshot, API.md §9.5)."""
-        iv = interval or self._interval
-        pairs = self._pairs(symbols)
-        added = [symbol for symbol in symbols if symbol not in self.books]
-        for symbol in added:
-            self.books.add(symbol)
-        try:
-            await self._subscribe_chunked([ch.aggre_depth(pair, iv) for pair in pairs])
-        except BaseException:
-            for symbol in added:
-                channel = ch.aggre_depth(self.symbol_mapper.to_pair(symbol), iv)
-                if channel not in self._pool.subscriptions:
-                    await self.books.remove(symbol)
-            raise
-        self.books.subscribed(symbols)  # acknowledged: a quiet symbol must not wait for a push
+        await self._book_subscriptions.subscribe(symbols, interval or self._interval)
 
     async def unsubscribe_orderbook(self, symbols: Sequence[Symbol], interval: str | None = None) -> None:
-        """Stop the local books of ``symbols`` and their depth channels.
-
-        A refused book's retry is cancelled first: one waking after the unsubscription would
-        subscribe the channel again, left subscribed with no book behind it."""
-        iv = interval or self._interval
-        pairs = self._pairs(symbols)  # unknown symbols are refused before anything is cancelled
-        for symbol in symbols:
-            await self._book_retries.cancel(symbol)
-        await self.unsubscribe([ch.aggre_depth(pair, iv) for pair in pairs])
-        for symbol in symbols:
-            await self.books.remove(symbol)
+        await self._book_subscriptions.unsubscribe(symbols, interval or self._interval)
 
     # ------------------------------------------------------------------ reading
 
     def trades(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Trade]:
         """Async iterator of de-duplicated trades (optionally of one symbol), from now on."""
-        return self.trade_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.trade_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def orderbooks(
         self, symbol: Symbol | None = None, *, maxsize: int | None = None
     ) -> StreamIterator[OrderBook]:
         """Local-book snapshots after each applied update, and limit-depth snapshots."""
-        return self.orderbook_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.orderbook_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def book_tickers(
         self, symbol: Symbol | None = None, *, maxsize: int | None = None
     ) -> StreamIterator[BookTicker]:
-        return self.book_ticker_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.book_ticker_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def tickers(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Ticker]:
-        return self.ticker_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.ticker_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def klines(self, symbol: Symbol | None = None, *, maxsize: int | None = None) -> StreamIterator[Kline]:
-        return self.kline_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.kline_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def book_updates(
         self, symbol: Symbol | None = None, *, maxsize: int | None = None
     ) -> StreamIterator[BookUpdate]:
         """The raw versioned depth deltas the local books are built from, as they arrive."""
-        return self.book_update_stream.iterate(_symbol_filter(symbol), maxsize=maxsize)
+        return self.book_update_stream.iterate(symbol_filter(symbol), maxsize=maxsize)
 
     def trade_gaps(self) -> StreamIterator[TradeGap]:
         """One :class:`TradeGap` per traded symbol of every connection that reconnected."""
@@ -485,19 +331,7 @@ class MexcPublicSpotWebsocket:
         states, ``KeyError`` for a symbol without a local book, ``ValueError`` for a timeout that is
         not a finite number above 0.
         """
-        if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
-            raise ValueError(f"timeout must be a finite number of seconds above 0, got {timeout!r}")
-        syncs = [self.books.books[symbol] for symbol in symbols]
-        try:
-            async with asyncio.timeout(timeout):
-                while not all(sync.state is BookState.LIVE for sync in syncs):
-                    for sync in syncs:
-                        await sync.wait_live()  # a book may drop out of LIVE meanwhile: loop
-        except TimeoutError:
-            waiting = ", ".join(
-                f"{sync.symbol} {sync.state.value}" for sync in syncs if sync.state is not BookState.LIVE
-            )
-            raise TimeoutError(f"order books not LIVE after {timeout:g}s: {waiting}") from None
+        await self.books.wait_all_live(symbols, timeout)
 
     def book_states(self) -> StreamIterator[BookStateChange]:
         """Every local book's state changes from now on (unbounded: none is dropped)."""
@@ -513,21 +347,6 @@ class MexcPublicSpotWebsocket:
 
     # ------------------------------------------------------------------ internals
 
-    async def _fetch_snapshot(self, symbol: Symbol) -> OrderBook:
-        """The REST snapshot a book syncs from; recorded when recording, read back when replaying."""
-        if self._replay is not None:
-            return decode_snapshot(await self._replay.fetch_snapshot(str(symbol)))
-        recorder = self._recorder
-        try:
-            book = await self._rest.get_orderbook(symbol, limit=SNAPSHOT_LIMIT)
-        except Exception as exc:
-            if recorder is not None:
-                recorder.record_snapshot_failure(str(symbol), exc)
-            raise
-        if recorder is not None:  # the synchroniser applies it in this same step
-            recorder.record_snapshot(str(symbol), encode_snapshot(book))
-        return book
-
     @property
     def error(self) -> BaseException | None:
         """Why a connection gave up for good (None while every connection is running)."""
@@ -536,14 +355,3 @@ class MexcPublicSpotWebsocket:
     def add_listener(self, listener: WsListener) -> None:
         """Attach ``listener`` (e.g. a recorder's frame tap) to every connection, now and future."""
         self._connections.add_listener(listener)
-
-    async def _end_replay_streams(self) -> None:
-        """The replay is over: handlers deliver what they hold, then every iterator ends."""
-        for stream in self._streams():
-            await stream.close(drain_timeout=60.0)
-
-    async def _end_streams(self, error: BaseException) -> None:
-        """A connection gave up: every data iterator raises ``error`` after its buffered events."""
-        for stream in self._streams():
-            if stream not in (self.error_stream, self.connection_state_stream, self.book_state_stream):
-                await stream.close(error=error)

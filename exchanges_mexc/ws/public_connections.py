@@ -6,6 +6,18 @@ recording tap, the connection-state watcher, added listeners), and reacts to a c
 lost, silent or failed -> the books it carries leave LIVE at once; reconnected -> those books resync
 and the trade channels it carried count a possible gap; failed for good -> ``error`` is set, the
 error stream gets it once and the data streams end with it.
+
+Liveness: every connection must hear something (a push or a PONG) within
+``config.ws_liveness_timeout`` seconds (PINGs are sent when it is quiet). The moment a connection is
+lost, declared silent, or gives up, the books whose depth channel it carries go STALE (they leave
+LIVE at once) and a ``ConnectionStateChange`` is published (``connection_state_handler``,
+``connection_states()``); after the reconnect those books go SYNCING and resync from a REST
+snapshot taken once MEXC acknowledges the re-sent depth channel (or it pushes; after the ack
+timeout at the latest), then LIVE; a refused re-subscription leaves the book STALE and is retried
+(:mod:`.book_retries`). Every book state change is a
+``BookStateChange`` (``book_state_handler``, ``book_states()``). A connection that gives up for good
+(state FAILED) calls ``error_handler`` once with the error.
+Rotations (``config.ws_max_lifetime``) lose nothing; their overlap is de-duplicated.
 """
 
 from __future__ import annotations

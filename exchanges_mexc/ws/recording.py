@@ -22,8 +22,11 @@ from exchanges.orderbook import LocalOrderBook
 from exchanges.recording import BookCheckpoint, ConnectionEventKind, ConnectionRecord, book_checksum
 from exchanges_mexc._proto import PushDataV3ApiWrapper_pb2
 from exchanges_mexc.ws import channels as ch
+from exchanges_mexc.ws.books import SNAPSHOT_LIMIT
 
 if TYPE_CHECKING:
+    from exchanges.recording import Recorder, ReplaySource
+    from exchanges_mexc.rest.public import MexcPublicSpotRest
     from exchanges_mexc.ws.books import LocalBooks
 
 CONTROL_CHANNEL = "control"
@@ -153,3 +156,24 @@ class MexcReplaySink:
 
     async def on_end(self) -> None:
         await self._end()
+
+
+def snapshot_fetcher(
+    rest: MexcPublicSpotRest, *, recorder: Recorder | None, replay: ReplaySource | None
+) -> Callable[[Symbol], Awaitable[OrderBook]]:
+    """The REST snapshot a book syncs from; recorded when recording, read back when replaying."""
+
+    async def fetch(symbol: Symbol) -> OrderBook:
+        if replay is not None:
+            return decode_snapshot(await replay.fetch_snapshot(str(symbol)))
+        try:
+            book = await rest.get_orderbook(symbol, limit=SNAPSHOT_LIMIT)
+        except Exception as exc:
+            if recorder is not None:
+                recorder.record_snapshot_failure(str(symbol), exc)
+            raise
+        if recorder is not None:  # the synchroniser applies it in this same step
+            recorder.record_snapshot(str(symbol), encode_snapshot(book))
+        return book
+
+    return fetch

@@ -228,7 +228,7 @@ async def test_unsubscribing_a_refused_book_leaves_no_channel_behind() -> None:
         sim.faults.refuse_subscriptions(1)  # the reconnect's request is refused: both books retry
         sim.faults.drop_connections()
         await wait_until(lambda: ws.metrics.value("mexc.ws.subscriptions_rejected") == len(SYMBOLS), 20)
-        retries = ws._book_retries._tasks  # the retry tasks by symbol
+        retries = ws._refusals._book_retries._tasks  # the retry tasks by symbol
         assert gone in retries
         unsubscribe = ws._subscriptions.unsubscribe
 
