@@ -23,9 +23,6 @@ file there; for 43eb379 drop its ``exchanges_mexc.plugin`` import, see docs/perf
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +30,16 @@ from typing import Any
 
 from bench.bench_e2e import configure
 from bench.server import ServerProcess
-from bench.stats import Table, fmt_rate, fmt_ratio, fmt_summary, fmt_time, quick_mode, summarize
+from bench.stats import (
+    Table,
+    fmt_rate,
+    fmt_ratio,
+    fmt_summary,
+    fmt_time,
+    quick_mode,
+    run_client_process,
+    summarize,
+)
 
 CLIENT_SCRIPT = Path(__file__).with_name("floor_client.py")
 TREE = str(Path(__file__).resolve().parent.parent)
@@ -57,18 +63,9 @@ def run_client(
     info = configure(server, mode="blast", frames=frames, raw=True, **spec)
     payload = {"client": "floor" if client == "floor" else "ours", "kind": spec["kind"], "info": info}
     payload |= {"rest": server.rest_url, "ws": server.ws_url}
-    done = subprocess.run(
-        [sys.executable, str(CLIENT_SCRIPT), json.dumps(payload)],
-        env=dict(os.environ, PYTHONPATH=pythonpath),
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-        cwd="/",
+    result = run_client_process(
+        CLIENT_SCRIPT, payload, pythonpath, label=f"{client}/{scenario}", timeout=CLIENT_TIMEOUT
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"{client}/{scenario} client failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if result.get("dropped"):
         raise RuntimeError(f"{client}/{scenario}: {result['dropped']} events dropped")
     return result

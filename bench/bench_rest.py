@@ -30,9 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import json
-import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -55,7 +52,7 @@ from bench.rest_client import (
     one_run,
 )
 from bench.server import ServerProcess
-from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, quick_mode, summarize
+from bench.stats import Table, fmt_ratio, fmt_summary, fmt_time, quick_mode, run_client_process, summarize
 from exchanges.config import Credentials
 from exchanges.metrics import MetricsRegistry
 from exchanges.models import OrderRequest, OrderType, Side
@@ -81,19 +78,8 @@ def bare_decoder() -> tuple[str, Callable[[bytes], Any]]:
 def run_tree(base_url: str, number: int, ours_first: bool, pythonpath: str) -> dict[str, Any]:
     """:func:`bench.rest_client.one_run` in a fresh process whose ``exchanges`` is another tree's."""
     args = {"rest": base_url, "number": number, "ours_first": ours_first, "decoder": bare_decoder()[0]}
-    done = subprocess.run(
-        [sys.executable, str(CLIENT_SCRIPT), json.dumps(args)],
-        env=dict(os.environ, PYTHONPATH=pythonpath),
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-        cwd="/",
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"REST client of {pythonpath} failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    label = f"REST client of {pythonpath}"
+    return run_client_process(CLIENT_SCRIPT, args, pythonpath, label=label, timeout=CLIENT_TIMEOUT)
 
 
 async def breakdown_run(base_url: str, number: int) -> dict[str, dict[str, tuple[float, float]]]:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Sequence
@@ -27,7 +25,16 @@ from typing import Any
 
 from bench.bench_floor import CLIENT_SCRIPT, CLIENT_TIMEOUT, TREE
 from bench.server import ServerProcess
-from bench.stats import Table, fmt_rate, fmt_ratio, fmt_summary, fmt_time, quick_mode, summarize
+from bench.stats import (
+    Table,
+    fmt_rate,
+    fmt_ratio,
+    fmt_summary,
+    fmt_time,
+    quick_mode,
+    run_client_process,
+    summarize,
+)
 
 SYMBOL_COUNTS = (1, 10, 100, 300)
 LABELS = {
@@ -61,18 +68,8 @@ def run_client(
         info: dict[str, Any] = json.load(resp)
     payload = {"client": "floor" if client == "floor" else "ours", "kind": kind, "info": info}
     payload |= {"rest": server.rest_url, "ws": server.ws_url}
-    done = subprocess.run(
-        [sys.executable, str(CLIENT_SCRIPT), json.dumps(payload)],
-        env=dict(os.environ, PYTHONPATH=pythonpath),
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-        cwd="/",
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{client}/{kind}/{symbols} symbols: client failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    label = f"{client}/{kind}/{symbols} symbols"
+    result = run_client_process(CLIENT_SCRIPT, payload, pythonpath, label=label, timeout=CLIENT_TIMEOUT)
     if result.get("dropped"):
         raise RuntimeError(f"{client}/{kind}/{symbols} symbols: {result['dropped']} events dropped")
     if result.get("book_ok") is False:

@@ -12,21 +12,27 @@ same way:
 * :func:`environment_lines` / :func:`print_header`: machine, Python and library versions, and the exact
   command, printed once at the top of ``python -m bench``.
 * :func:`fmt_time`, :func:`fmt_rate`, :func:`fmt_ratio`: consistent units.
+* :func:`run_client_process`: one client script in a fresh process on a given ``PYTHONPATH`` (this tree
+  or an older one), its result read from the last line it prints (JSON).
 
 Pure stdlib (plus optional version probes) so that it is usable from any bench without side effects.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Summary",
@@ -237,3 +243,24 @@ def print_header(argv: Sequence[str] | None = None) -> None:
     for line in lines:
         print(line)
     print("=" * width + "\n", flush=True)
+
+
+def run_client_process(
+    script: Path, args: dict[str, Any], pythonpath: str, *, label: str, timeout: float
+) -> dict[str, Any]:
+    """Run ``script`` with ``args`` (JSON) in a fresh interpreter whose imports come from
+    ``pythonpath``, from ``/`` so the current tree cannot shadow it; return the JSON object on the
+    last line it prints. A failing client raises with the tail of its stderr."""
+    done = subprocess.run(
+        [sys.executable, str(script), json.dumps(args)],
+        env=dict(os.environ, PYTHONPATH=pythonpath),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd="/",
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{label}: client failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
