@@ -93,13 +93,12 @@ def _pb_side(side: str, levels: Sequence[PbLevel], *, snapshot: bool) -> list[tu
 
 def _entries(side: str, pairs: Pairs, decoded: bool) -> tuple[OrderBookEntry, ...]:
     """One snapshot side: checked ``(price, size)`` pairs -> OrderBookEntry records (the loop runs in C).
-    ``decoded``: msgspec already decoded the side into records and checked every value while decoding
-    (``OrderBookEntry``'s hints: finite, > 0), so the side is kept as it is."""
+    ``decoded``: every value was already checked while decoding (msgspec with ``OrderBookEntry``'s
+    hints for REST, :func:`_pb_side` for WS), so it is not checked twice."""
+    if not decoded:
+        check_levels(side, pairs)
     if type(pairs) is tuple and (not pairs or type(pairs[0]) is OrderBookEntry):
-        if not decoded:  # records, but not from a decoder that checked them
-            check_levels(side, pairs)
         return pairs
-    check_levels(side, pairs)
     return tuple(map(_new, repeat(OrderBookEntry), pairs))
 
 
@@ -184,6 +183,7 @@ def order_book_from_pb(symbol: Symbol, body: PublicLimitDepthsV3Api, ts: int) ->
             _pb_side("asks", body.asks, snapshot=True),
             ts or body.lastOrderCreateTime,
             version_or_none(body.version, "version"),
+            decoded=True,  # _pb_side checked every level (finite, > 0)
         )
     except ValueError as error:
         raise protocol_error("publicLimitDepths", error) from None
