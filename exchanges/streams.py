@@ -54,9 +54,10 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Generic, Self, TypeVar
+from typing import Generic, TypeVar
 
 from exchanges._queue import OVERFLOW_POLICIES, BoundedQueue, QueueClosed
+from exchanges._stream_iterator import StreamIterator
 from exchanges.handlers import Handler
 from exchanges.metrics import MetricsRegistry
 
@@ -69,62 +70,6 @@ T = TypeVar("T")
 DIRECT_BUDGET = 0.001
 """Seconds a handler may take for one frame delivered directly before its events go through the
 buffer again (until its consumer has caught up)."""
-
-
-class StreamIterator(Generic[T]):
-    """``async for event in iterator``; also an async context manager that unsubscribes on exit.
-
-    Dropping the last reference also unsubscribes (the stream keeps only a weak reference). When the
-    stream ends with an error, ``__anext__`` raises it after the buffered events.
-    """
-
-    __slots__ = ("__weakref__", "_buffer", "_predicate", "_stream")
-
-    def __init__(
-        self, stream: EventStream[T], buffer: BoundedQueue[T], predicate: Callable[[T], bool] | None
-    ) -> None:
-        self._stream = stream
-        self._buffer = buffer
-        self._predicate = predicate
-
-    def offer(self, item: T) -> None:
-        predicate = self._predicate
-        if predicate is None or predicate(item):
-            self._buffer.offer(item)
-
-    def offer_many(self, items: list[T]) -> None:
-        """``offer`` for every item in order, handed to the buffer at once."""
-        predicate = self._predicate
-        if predicate is not None:
-            items = [item for item in items if predicate(item)]
-            if not items:
-                return
-        self._buffer.offer_many(items)
-
-    def end(self, error: BaseException | None = None) -> None:
-        """Stop after the buffered events (the stream closed), raising ``error`` if given."""
-        self._buffer.close(error)
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> T:
-        try:
-            return await self._buffer.get()
-        except QueueClosed as closed:
-            if closed.error is not None:
-                raise closed.error from None
-            raise StopAsyncIteration from None
-
-    async def aclose(self) -> None:
-        self._buffer.close()
-        self._stream.discard(self)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 class _Consumer(Generic[T]):
